@@ -1,0 +1,209 @@
+// Package commands holds one file per ccproxy command: its flags and a Run method. The domain
+// logic lives in model, the machine in system; commands only connect them to the CLI.
+package commands
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+
+	"ccproxy/model"
+	"ccproxy/system"
+)
+
+// BuildInfo is stamped into the binary at build time.
+type BuildInfo struct{ Version, Commit, Date string }
+
+// Env is what commands get from the outside world. Tests replace any part of it.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Log            zerolog.Logger
+	Now            func() time.Time
+	Getenv         func(string) string
+	// OpenLive opens the live registry; on other systems it returns an environment error.
+	OpenLive func() (system.Writer, error)
+	// StderrIsTerminal enables progress output.
+	StderrIsTerminal bool
+	Build            BuildInfo
+	Globals          *Globals
+}
+
+// NewEnv wires the real process.
+func NewEnv(stdin io.Reader, stdout, stderr io.Writer) *Env {
+	e := &Env{
+		Stdin: stdin, Stdout: stdout, Stderr: stderr,
+		Now:      time.Now,
+		Getenv:   os.Getenv,
+		OpenLive: func() (system.Writer, error) { return system.OpenLive(system.LiveOptions{}) },
+	}
+	if f, ok := stderr.(*os.File); ok {
+		e.StderrIsTerminal = isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+	}
+	return e
+}
+
+// Globals are the flags every command takes.
+type Globals struct {
+	LogLevel  string `help:"Log level on stderr: trace, debug, info, warn, error." default:"warn" enum:"trace,debug,info,warn,error" name:"log-level"`
+	LogFormat string `help:"Log format: auto (console on a terminal, JSON otherwise), console, json." default:"auto" enum:"auto,console,json" name:"log-format"`
+	Compress  bool   `help:"Write the JSON document on one line."`
+	Output    string `help:"Write the document to FILE (atomically, UTF-8 without BOM) instead of stdout." placeholder:"FILE" type:"path"`
+}
+
+// CLI is the whole command line.
+type CLI struct {
+	Globals
+
+	Get     GetCmd     `cmd:"" help:"Read the current WinINet and WinHTTP proxy state (ccproxy/state@1)."`
+	Schema  SchemaCmd  `cmd:"" help:"Print the JSON Schema of a document."`
+	Version VersionCmd `cmd:"" help:"Print version, commit, Go version and OS/arch (ccproxy/version@1)."`
+}
+
+// exitCoder is implemented by errors that decide the process exit code.
+type exitCoder interface{ ExitCode() int }
+
+// Main parses args, runs the command and returns the exit code.
+func Main(env *Env, args []string) int {
+	var cli CLI
+	env.Globals = &cli.Globals
+	var exitFromKong *int
+	parser, err := kong.New(&cli,
+		kong.Name("ccproxy"),
+		kong.Description("Make the proxy settings of Citrix Cloud Connector machines correct, visible and provable."),
+		kong.Writers(env.Stdout, env.Stderr),
+		kong.Exit(func(code int) { c := code; exitFromKong = &c; panic(kongExit{}) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Bind(env),
+	)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "ccproxy: %v\n", err)
+		return 3
+	}
+	code, handled := func() (code int, handled bool) {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(kongExit); ok && exitFromKong != nil {
+					code, handled = *exitFromKong, true
+					return
+				}
+				panic(r)
+			}
+		}()
+		ctx, err := parser.Parse(args)
+		if err != nil {
+			// Usage errors: unknown flag, missing argument, bad enum value.
+			env.setupLog()
+			env.Log.Error().Msg(oneLine(err.Error()) + "; see 'ccproxy --help'")
+			return 2, true
+		}
+		env.setupLog()
+		if err := ctx.Run(env); err != nil {
+			return env.fail(err), true
+		}
+		return 0, true
+	}()
+	if handled {
+		return code
+	}
+	return 0
+}
+
+type kongExit struct{}
+
+func (e *Env) fail(err error) int {
+	code := 3
+	var ec exitCoder
+	if errors.As(err, &ec) {
+		code = ec.ExitCode()
+	}
+	var quiet interface{ Quiet() bool }
+	if errors.As(err, &quiet) && quiet.Quiet() {
+		// Drift and non-compliance are results, already in the document on stdout.
+		return code
+	}
+	e.Log.Error().Msg(oneLine(model.RedactCredentials(err.Error())))
+	return code
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// setupLog builds the stderr logger from the global flags.
+func (e *Env) setupLog() {
+	g := e.Globals
+	level, err := zerolog.ParseLevel(g.LogLevel)
+	if err != nil || g.LogLevel == "" {
+		level = zerolog.WarnLevel
+	}
+	format := g.LogFormat
+	if format == "" || format == "auto" {
+		format = "json"
+		if e.StderrIsTerminal {
+			format = "console"
+		}
+	}
+	var w io.Writer = e.Stderr
+	if format == "console" {
+		w = zerolog.ConsoleWriter{Out: e.Stderr, NoColor: !e.StderrIsTerminal, PartsOrder: []string{zerolog.LevelFieldName, zerolog.MessageFieldName}, FormatLevel: func(i any) string {
+			return "ccproxy: " + fmt.Sprint(i) + ":"
+		}}
+	}
+	e.Log = zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
+
+// Emit writes a document to stdout or, with --output, to a file atomically.
+func (e *Env) Emit(doc any) error {
+	b, err := model.MarshalDocument(doc, e.Globals.Compress)
+	if err != nil {
+		return err
+	}
+	if e.Globals.Output == "" {
+		_, err = e.Stdout.Write(b)
+		return err
+	}
+	return WriteFileAtomic(e.Globals.Output, b, 0o644)
+}
+
+// WriteFileAtomic writes through a temporary file in the same folder and renames it, so a
+// reader never sees half a document and a failure leaves the old file in place.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return &model.EnvError{Msg: fmt.Sprintf("--output %s: cannot create a file in %s: %v", path, dir, unwrapPathError(err))}
+	}
+	name := tmp.Name()
+	defer os.Remove(name)
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, unwrapPathError(err))}
+	}
+	if err := tmp.Chmod(perm); err != nil && runtime.GOOS != "windows" {
+		tmp.Close()
+		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, unwrapPathError(err))}
+	}
+	if err := tmp.Close(); err != nil {
+		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, unwrapPathError(err))}
+	}
+	if err := os.Rename(name, path); err != nil {
+		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, unwrapPathError(err))}
+	}
+	return nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,88 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"unicode/utf8"
+)
+
+// MarshalDocument is the one writer of ccproxy's JSON: every command's stdout and every file
+// it writes go through it. It guarantees what PowerShell and fleet tools rely on: ASCII only
+// (\uXXXX escapes, surrogate pairs for astral characters), no BOM, two-space indentation or
+// one line, a final newline, and no proxy credentials. Key order is the order of the Go
+// struct fields, so documents put "schema" first by declaring it first.
+func MarshalDocument(v any, compress bool) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encoding the document: %w", err)
+	}
+	raw := redactJSONCredentials(asciiEscape(bytes.TrimRight(buf.Bytes(), "\n")))
+	var out bytes.Buffer
+	if compress {
+		if err := json.Compact(&out, raw); err != nil {
+			return nil, err
+		}
+	} else if err := json.Indent(&out, raw, "", "  "); err != nil {
+		return nil, err
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+// asciiEscape replaces every non-ASCII character by its \uXXXX escape. Outside strings JSON
+// is ASCII already, so the bytes can be rewritten without tracking where strings are.
+func asciiEscape(b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	out = append(out, b[:i]...)
+	for i < len(b) {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			out = append(out, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		i += size
+		if r >= 0x10000 {
+			r -= 0x10000
+			out = fmt.Appendf(out, `\u%04x\u%04x`, 0xD800+(r>>10), 0xDC00+(r&0x3FF))
+		} else {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+	}
+	return out
+}
+
+// credentialInJSON finds user:password@ in a JSON string, after a quote or a separator.
+// The proxy parsers already redact what they know; this is the net under every output.
+var credentialInJSON = regexp.MustCompile(`((?:^|["\s;=/])[A-Za-z0-9._~%!$&'()*+,\\-]+):[^\s"/;@]*@`)
+
+func redactJSONCredentials(b []byte) []byte {
+	if !bytes.Contains(b, []byte("@")) {
+		return b
+	}
+	return credentialInJSON.ReplaceAllFunc(b, func(m []byte) []byte {
+		// Keep the leading separator, hide the user and the password.
+		lead := m[:1]
+		if bytes.IndexAny(lead, "\"\t\n ;=/") < 0 {
+			lead = nil
+		}
+		return append(append([]byte{}, lead...), []byte("***@")...)
+	})
+}
+
+// RedactCredentials hides user:password@ and user@ in a proxy-like string.
+func RedactCredentials(s string) string {
+	return string(redactJSONCredentials([]byte(s)))
+}

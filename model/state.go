@@ -1,0 +1,202 @@
+package model
+
+import "time"
+
+// Document kinds, each "ccproxy/<kind>@<major>".
+const (
+	SchemaState   = "ccproxy/state@1"
+	SchemaVersion = "ccproxy/version@1"
+)
+
+// State is the ccproxy/state@1 document: both stacks' proxy settings as read from one source.
+// Every field is always present; unknown or not configured is null.
+type State struct {
+	Schema      string       `json:"schema"`
+	Source      Source       `json:"source"`
+	WinHTTP     WinHTTPState `json:"winhttp"`
+	WinINet     WinINetState `json:"wininet"`
+	Environment *Environment `json:"environment"`
+	Effective   Effective    `json:"effective"`
+	Warnings    []Warning    `json:"warnings"`
+}
+
+// Source says where the state came from and whose WinINet settings it holds.
+type Source struct {
+	Kind   string     `json:"kind"` // registry, regFile, stateDocument, netsh
+	Path   *string    `json:"path"`
+	Host   *string    `json:"host"`
+	ReadAt time.Time  `json:"readAt"`
+	Boot   *time.Time `json:"bootTime"`
+	// WinINetOwner is whose WinINet settings were read.
+	WinINetOwner Owner `json:"wininetOwner"`
+}
+
+// Owner identifies a set of WinINet settings: a user's hive, or the machine under the policy.
+type Owner struct {
+	Scope string  `json:"scope"` // user, machine, unknown
+	User  *string `json:"user"`
+	SID   *string `json:"sid"`
+	Hive  *string `json:"hive"` // the registry root the settings were read under
+}
+
+// WinHTTPState holds both registry views of WinHttpSettings.
+type WinHTTPState struct {
+	Native WinHTTPView `json:"native"`
+	WOW64  WinHTTPView `json:"wow64"`
+	// ViewsAgree is null when either view is unknown to the source.
+	ViewsAgree *bool `json:"viewsAgree"`
+}
+
+// WinHTTPView is one view's WinHttpSettings.
+type WinHTTPView struct {
+	Known        bool       `json:"known"`
+	Present      bool       `json:"present"`
+	RegistryPath string     `json:"registryPath"`
+	Mode         *string    `json:"mode"` // direct, proxy; null when unknown
+	Proxy        *ProxyDoc  `json:"proxy"`
+	Bypass       *BypassDoc `json:"bypass"`
+	Blob         *BlobDoc   `json:"blob"`
+	KeyLastWrite *time.Time `json:"keyLastWrite"`
+}
+
+// WinINetState is the chosen owner's WinINet (Internet Options) settings.
+type WinINetState struct {
+	Known         bool       `json:"known"`
+	Scope         string     `json:"scope"` // user, machine, unknown
+	RegistryPath  *string    `json:"registryPath"`
+	Present       bool       `json:"present"` // DefaultConnectionSettings exists
+	ManualProxy   *bool      `json:"manualProxy"`
+	Proxy         *ProxyDoc  `json:"proxy"`
+	Bypass        *BypassDoc `json:"bypass"`
+	AutoConfigURL *string    `json:"autoConfigUrl"`
+	AutoDetect    *bool      `json:"autoDetect"`
+	// ConnectionSettings is DefaultConnectionSettings decoded.
+	ConnectionSettings *BlobDoc `json:"connectionSettings"`
+	SavedLegacy        *BlobDoc `json:"savedLegacySettings"`
+	PlainValues        Plain    `json:"plainValues"`
+	// PlainValuesAgree is null when there is no blob to compare with.
+	PlainValuesAgree *bool      `json:"plainValuesAgree"`
+	Disagreements    []string   `json:"disagreements"`
+	KeyLastWrite     *time.Time `json:"keyLastWrite"`
+}
+
+// Plain is the plain registry values the Internet Options dialog keeps beside the blob.
+type Plain struct {
+	ProxyEnable   *uint32 `json:"proxyEnable"`
+	ProxyServer   *string `json:"proxyServer"`
+	ProxyOverride *string `json:"proxyOverride"`
+	AutoConfigURL *string `json:"autoConfigUrl"`
+	AutoDetect    *uint32 `json:"autoDetect"`
+}
+
+// ProxyDoc is a proxy string, raw and parsed.
+type ProxyDoc struct {
+	Raw       string          `json:"raw"`
+	Entries   []ProxyEntryDoc `json:"entries"`
+	PerScheme PerScheme       `json:"perScheme"`
+}
+
+// PerScheme is the proxy each URL scheme uses ("host:port"), null for direct.
+type PerScheme struct {
+	HTTP  *string `json:"http"`
+	HTTPS *string `json:"https"`
+	FTP   *string `json:"ftp"`
+	SOCKS *string `json:"socks"`
+}
+
+// ProxyEntryDoc is one entry of a proxy string.
+type ProxyEntryDoc struct {
+	Scheme         *string `json:"scheme"`      // the URL scheme it serves, null for all
+	ProxyScheme    *string `json:"proxyScheme"` // scheme:// prefix of the proxy itself
+	Host           string  `json:"host"`
+	Port           *int    `json:"port"`
+	HasCredentials bool    `json:"hasCredentials"`
+	Valid          bool    `json:"valid"`
+	Note           *string `json:"note"`
+}
+
+// BypassDoc is a bypass list, raw and as entries in order.
+type BypassDoc struct {
+	Raw     string           `json:"raw"`
+	Entries []BypassEntryDoc `json:"entries"`
+}
+
+// BypassEntryDoc is one bypass entry with what Windows makes of it.
+type BypassEntryDoc struct {
+	Value            string  `json:"value"`
+	Kind             string  `json:"kind"`
+	WindowsMayIgnore bool    `json:"windowsMayIgnore"`
+	Note             *string `json:"note"`
+}
+
+// BlobDoc is a decoded connection-settings blob with its exact bytes.
+type BlobDoc struct {
+	ValueName string    `json:"valueName"`
+	Version   *uint32   `json:"version"`
+	Counter   *uint32   `json:"counter"`
+	Flags     *FlagsDoc `json:"flags"`
+	// The strings as stored, also when their flag is off (configured but disabled).
+	Proxy         *string `json:"proxy"`
+	Bypass        *string `json:"bypass"`
+	AutoConfigURL *string `json:"autoConfigUrl"` // WinINet blobs only
+	// Hex is the exact value; when it holds credentials they are replaced by *** and Redacted is true.
+	Hex      string  `json:"hex"`
+	Redacted bool    `json:"redacted"`
+	Error    *string `json:"error"` // why the blob could not be decoded
+}
+
+// FlagsDoc is the flags DWORD and its bits.
+type FlagsDoc struct {
+	Value        uint32 `json:"value"`
+	Direct       bool   `json:"direct"`
+	Proxy        bool   `json:"proxy"`
+	AutoProxyURL bool   `json:"autoProxyUrl"`
+	AutoDetect   bool   `json:"autoDetect"`
+}
+
+// Environment is the process environment's proxy variables (live system only).
+type Environment struct {
+	HTTPProxy  *string `json:"httpProxy"`
+	HTTPSProxy *string `json:"httpsProxy"`
+	NoProxy    *string `json:"noProxy"`
+}
+
+// Effective puts what the connector's services and its installer will use side by side.
+type Effective struct {
+	Services  EffectiveStack `json:"services"`
+	Installer EffectiveStack `json:"installer"`
+	// Same is true when both would reach the Internet the same way; null when unknown.
+	Same *bool `json:"same"`
+}
+
+// EffectiveStack is how one stack reaches the Internet.
+type EffectiveStack struct {
+	Stack         string     `json:"stack"` // winhttp, wininet
+	Detail        string     `json:"detail"`
+	Mode          *string    `json:"mode"` // direct, proxy, autoConfig, autoDetect; null when unknown
+	Proxy         *ProxyDoc  `json:"proxy"`
+	Bypass        *BypassDoc `json:"bypass"`
+	AutoConfigURL *string    `json:"autoConfigUrl"`
+	AutoDetect    *bool      `json:"autoDetect"`
+}
+
+// Warning is something the reader noticed that a user should know.
+type Warning struct {
+	Code    string `json:"code"`
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+// Version is the ccproxy/version@1 document.
+type Version struct {
+	Schema    string `json:"schema"`
+	Version   string `json:"version"`
+	Commit    string `json:"commit"`
+	BuildDate string `json:"buildDate"`
+	GoVersion string `json:"goVersion"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+}
+
+// Ptr returns a pointer to v, for the many nullable fields.
+func Ptr[T any](v T) *T { return &v }

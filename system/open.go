@@ -1,0 +1,144 @@
+package system
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf16"
+
+	"ccproxy/model"
+	"ccproxy/model/jsonin"
+)
+
+// Opened is a source ready to be read into a state.
+type Opened struct {
+	Store     Store
+	Info      SourceInfo
+	Users     []string // SIDs with a hive under HKEY_USERS
+	Strict    bool     // files: a value that cannot be decoded is bad input
+	InputName string   // how errors name the source
+}
+
+// Open opens a --from source: "system" for the live registry, "-" for stdin, or a file
+// holding a .reg export, a ccproxy/state document or the text of 'netsh winhttp show proxy'.
+// The kind is recognised from the content, not from the file name.
+func Open(from string, stdin io.Reader, live func() (Writer, error)) (*Opened, error) {
+	if from == "" || strings.EqualFold(from, "system") {
+		st, err := live()
+		if err != nil {
+			return nil, err
+		}
+		o := &Opened{Store: st, Info: st.Source(), InputName: "registry"}
+		if l, ok := st.(Lister); ok {
+			o.Users = userSIDs(l)
+		}
+		return o, nil
+	}
+	name, data, err := jsonin.ReadInput(from, stdin)
+	if err != nil {
+		return nil, err
+	}
+	st, err := OpenBytes(name, data)
+	if err != nil {
+		return nil, err
+	}
+	info := st.Source()
+	if from != "-" {
+		info.Path = from
+	}
+	st.Info = info
+	return &Opened{Store: st, Info: info, Users: userSIDs(st), Strict: true, InputName: name}, nil
+}
+
+// OpenBytes reads a source held in memory; name is how errors refer to it.
+func OpenBytes(name string, data []byte) (*MemStore, error) {
+	switch sniff(data) {
+	case "reg":
+		return LoadRegFile(name, data)
+	case "json":
+		return LoadStateDocument(name, data)
+	case "empty":
+		return nil, &model.InputError{Input: name, Msg: "empty input; hint: pass a .reg export, a ccproxy state document or the output of 'netsh winhttp show proxy'"}
+	}
+	np, err := ParseNetsh(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return netshStore(name, np)
+}
+
+// sniff recognises a source by its first characters, whatever its encoding.
+func sniff(data []byte) string {
+	head := data
+	if len(head) > 512 {
+		head = head[:512]
+	}
+	var text string
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		text = utf16String(head[2:], false)
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		text = utf16String(head[2:], true)
+	case len(head) >= 2 && head[1] == 0 && head[0] != 0:
+		text = utf16String(head, false)
+	default:
+		text = string(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF}))
+	}
+	text = strings.TrimLeft(text, " \t\r\n\x00")
+	switch {
+	case text == "":
+		return "empty"
+	case strings.HasPrefix(text, "Windows Registry Editor") || strings.HasPrefix(strings.ToUpper(text), "REGEDIT4"):
+		return "reg"
+	case strings.HasPrefix(text, "{") || strings.HasPrefix(text, "["):
+		return "json"
+	}
+	return "text"
+}
+
+func utf16String(b []byte, bigEndian bool) string {
+	u := make([]uint16, 0, len(b)/2)
+	for i := 0; i+1 < len(b); i += 2 {
+		if bigEndian {
+			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+		} else {
+			u = append(u, uint16(b[i])|uint16(b[i+1])<<8)
+		}
+	}
+	return string(utf16.Decode(u))
+}
+
+// netshStore holds what 'netsh winhttp show proxy' tells: the native WinHTTP view only.
+// netsh prints the setting, not the bytes, so the blob is the one Windows would write.
+func netshStore(name string, np NetshProxy) (*MemStore, error) {
+	st := NewMemStore(SourceInfo{Kind: "netsh", Path: name})
+	blob := &model.ConnBlob{Version: model.WinHTTPVersionNew, Flags: model.FlagDirect}
+	if !np.Direct {
+		blob.Flags |= model.FlagProxy
+		blob.Proxy, blob.Bypass = np.Proxy, np.Bypass
+	}
+	b, err := blob.Encode()
+	if err != nil {
+		return nil, &model.InputError{Input: name, Msg: fmt.Sprintf("proxy settings cannot be stored: %v", err)}
+	}
+	if err := st.SetValue(model.WinHTTPNativeKey, model.WinHTTPValue, Value{Type: RegBinary, Data: b}); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// userSIDs lists the user hives a source holds, leaving out the classes hives.
+func userSIDs(l Lister) []string {
+	subs, err := l.SubKeys(HKU)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, s := range subs {
+		if model.ValidSID(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,107 @@
+// Package system reads (and, for apply, writes) the registry values that hold proxy
+// settings. Every source - the live registry, a .reg export, a state document, netsh text,
+// the in-memory fake - is a Store, so the domain code in model never knows which one it has.
+package system
+
+import (
+	"ccproxy/model"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Registry value types, as Windows numbers them.
+const (
+	RegNone     = model.RegNone
+	RegSZ       = model.RegSZ
+	RegExpandSZ = model.RegExpandSZ
+	RegBinary   = model.RegBinary
+	RegDWORD    = model.RegDWORD
+	RegMultiSZ  = model.RegMultiSZ
+	RegQWORD    = model.RegQWORD
+)
+
+// Value is one registry value exactly as stored: its type and its bytes.
+// Strings (REG_SZ) are UTF-16LE with a terminating NUL, as the registry keeps them.
+type Value = model.RegValue
+
+// KeyInfo describes a registry key. A key that does not exist is Exists=false, not an error.
+type KeyInfo = model.KeyInfo
+
+// Store reads registry values. Paths are full paths with the long root name
+// ("HKEY_LOCAL_MACHINE\SOFTWARE\..."); the 32-bit view is spelled out as
+// "SOFTWARE\WOW6432Node\...", as reg.exe exports it. A missing value is (nil, nil).
+type Store interface {
+	ReadValue(path, name string) (*Value, error)
+	Key(path string) (KeyInfo, error)
+	// Source says what the store reads from, for the document's "source" object.
+	Source() SourceInfo
+}
+
+// Writer is a Store that can also change values. Only the live registry and the fake are writers.
+type Writer interface {
+	Store
+	SetValue(path, name string, v Value) error
+	DeleteValue(path, name string) error
+}
+
+// Lister enumerates subkeys, used to find the HKEY_USERS\<SID> hives a source holds.
+type Lister interface {
+	SubKeys(path string) ([]string, error)
+}
+
+// SourceInfo describes where a state was read from.
+type SourceInfo struct {
+	Kind string // registry, regFile, stateDocument, netsh, fake
+	Path string // file path, "" for the live registry and stdin
+	Host string // computer name for the live registry, "" when unknown
+	// CurrentUser is the account whose HKEY_CURRENT_USER the source holds, when known.
+	CurrentUserName string
+	CurrentUserSID  string
+	// BootTime is the last boot of the machine, when the source knows it.
+	BootTime *time.Time
+	// Partial lists the parts of the state a source cannot know (netsh text has no WinINet).
+	Unknown []string
+}
+
+// Root names.
+const (
+	HKLM = "HKEY_LOCAL_MACHINE"
+	HKCU = "HKEY_CURRENT_USER"
+	HKU  = "HKEY_USERS"
+)
+
+// CanonicalPath turns the short and long root spellings and any case of the root into the
+// long upper-case root, and trims stray backslashes, so stores compare paths one way.
+func CanonicalPath(p string) string {
+	p = strings.Trim(strings.TrimSpace(p), `\`)
+	root, rest, _ := strings.Cut(p, `\`)
+	switch strings.ToUpper(root) {
+	case "HKLM", HKLM:
+		root = HKLM
+	case "HKCU", HKCU:
+		root = HKCU
+	case "HKU", HKU:
+		root = HKU
+	case "HKCR", "HKEY_CLASSES_ROOT":
+		root = "HKEY_CLASSES_ROOT"
+	case "HKCC", "HKEY_CURRENT_CONFIG":
+		root = "HKEY_CURRENT_CONFIG"
+	}
+	if rest == "" {
+		return root
+	}
+	return root + `\` + rest
+}
+
+// pathKey is the case-insensitive identity of a registry path, as the registry compares them.
+func pathKey(p string) string { return strings.ToLower(CanonicalPath(p)) }
+
+// ErrAccessDenied is wrapped by stores when the OS refuses access; it maps to exit code 3.
+var ErrAccessDenied = errors.New("access denied")
+
+// EnvError is a failure of the environment: exit code 3.
+type EnvError = model.EnvError
+
+// InputError is bad input: exit code 2.
+type InputError = model.InputError
