@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"regexp"
 	"unicode/utf8"
+
+	"ccproxy/model/bypass"
 )
 
 // MarshalDocument is the one writer of ccproxy's JSON: every command's stdout and every file
@@ -83,6 +85,4 @@ func redactJSONCredentials(b []byte) []byte {
 }
 
 // RedactCredentials hides user:password@ and user@ in a proxy-like string.
-func RedactCredentials(s string) string {
-	return string(redactJSONCredentials([]byte(s)))
-}
+func RedactCredentials(s string) string { return bypass.RedactCredentials(s) }
