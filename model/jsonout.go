@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"unicode/utf8"
-
-	"ccproxy/model/bypass"
 )
 
 // MarshalDocument is the one writer of ccproxy's JSON: every command's stdout and every file
@@ -84,5 +82,9 @@ func redactJSONCredentials(b []byte) []byte {
 	})
 }
 
-// RedactCredentials hides user:password@ and user@ in a proxy-like string.
-func RedactCredentials(s string) string { return bypass.RedactCredentials(s) }
+// RedactCredentials hides user:password@ in free text such as a message or a URL. Proxy
+// strings go through bypass.ParseProxy, which also hides a bare user@; free text cannot,
+// since "ccproxy/state@1" and e-mail addresses look the same.
+func RedactCredentials(s string) string {
+	return string(redactJSONCredentials([]byte(s)))
+}
