@@ -44,8 +44,9 @@ func Open(from string, stdin io.Reader, live func() (Writer, error)) (*Opened, e
 		return nil, err
 	}
 	info := st.Source()
-	if from != "-" {
-		info.Path = from
+	info.Path = from
+	if from == "-" {
+		info.Path = ""
 	}
 	st.Info = info
 	return &Opened{Store: st, Info: info, Users: userSIDs(st), Strict: true, InputName: name}, nil
@@ -89,7 +90,7 @@ func sniff(data []byte) string {
 	switch {
 	case text == "":
 		return "empty"
-	case strings.HasPrefix(text, "Windows Registry Editor") || strings.HasPrefix(strings.ToUpper(text), "REGEDIT4"):
+	case hasPrefixFold(text, "Windows Registry Editor") || hasPrefixFold(text, "REGEDIT4"):
 		return "reg"
 	case strings.HasPrefix(text, "{") || strings.HasPrefix(text, "["):
 		return "json"
@@ -141,4 +142,8 @@ func userSIDs(l Lister) []string {
 		}
 	}
 	return out
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
