@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"unicode/utf8"
 )
 
@@ -64,22 +63,65 @@ func asciiEscape(b []byte) []byte {
 	return out
 }
 
-// credentialInJSON finds user:password@ in a JSON string, after a quote or a separator.
-// The proxy parsers already redact what they know; this is the net under every output.
-var credentialInJSON = regexp.MustCompile(`((?:^|["\s;=/])[A-Za-z0-9._~%!$&'()*+,\\-]+):[^\s"/;@]*@`)
-
+// redactJSONCredentials replaces user:password@ by ***@ wherever it follows the start, a
+// quote or a separator. The proxy parsers already redact what they know; this is the net
+// under every output. It scans by hand: a regexp here cost more than the rest of 'get'.
 func redactJSONCredentials(b []byte) []byte {
-	if !bytes.Contains(b, []byte("@")) {
+	at := bytes.IndexByte(b, '@')
+	if at < 0 {
 		return b
 	}
-	return credentialInJSON.ReplaceAllFunc(b, func(m []byte) []byte {
-		// Keep the leading separator, hide the user and the password.
-		lead := m[:1]
-		if bytes.IndexAny(lead, "\"\t\n ;=/") < 0 {
-			lead = nil
+	var out []byte
+	copied, floor := 0, 0
+	for ; at >= 0; at = nextAt(b, at) {
+		start := at
+		for start > floor && !isCredentialSep(b[start-1]) {
+			start--
 		}
-		return append(append([]byte{}, lead...), []byte("***@")...)
-	})
+		if start > 0 && !isCredentialSep(b[start-1]) {
+			continue // the token does not begin at a separator: not a userinfo
+		}
+		colon := bytes.IndexByte(b[start:at], ':')
+		if colon <= 0 || !userChars(b[start:start+colon]) {
+			continue
+		}
+		out = append(out, b[copied:start]...)
+		out = append(out, "***@"...)
+		copied, floor = at+1, at+1
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[copied:]...)
+}
+
+func nextAt(b []byte, at int) int {
+	i := bytes.IndexByte(b[at+1:], '@')
+	if i < 0 {
+		return -1
+	}
+	return at + 1 + i
+}
+
+func isCredentialSep(c byte) bool {
+	switch c {
+	case '"', ' ', '\t', '\n', '\r', ';', '=', '/':
+		return true
+	}
+	return false
+}
+
+// userChars is what a user name in a proxy URL can hold, DOMAIN\user included.
+func userChars(b []byte) bool {
+	for _, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case bytes.IndexByte([]byte("._~%!$&'()*+,-\\"), c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // RedactCredentials hides user:password@ in free text such as a message or a URL. Proxy
