@@ -1,0 +1,80 @@
+package commands
+
+import (
+	"fmt"
+
+	"ccproxy/model"
+	"ccproxy/model/compliance"
+	"ccproxy/model/jsonin"
+)
+
+// TestCmd checks the state against the Cloud Connector's proxy requirements.
+type TestCmd struct {
+	SourceFlags
+	Internal     []string `help:"An internal resource (domain controller, connector, VDA, hypervisor, Provisioning server) that must bypass the proxy (R7): host, IP address or host:port. Repeatable." placeholder:"HOST" sep:"none"`
+	InternalFile string   `name:"internal-file" help:"A file of internal resources, one per line; '#' starts a comment; - for stdin." placeholder:"FILE"`
+	Format       string   `help:"json: the ccproxy/test@1 document; intune: one line of flat settings for an Intune custom compliance discovery script (always exit 0: the values decide)." enum:"json,intune" default:"json"`
+}
+
+// testFailedError is a non-compliant result: exit 1, and nothing logged, because the
+// document on stdout already says why.
+type testFailedError struct{ failed int }
+
+func (e testFailedError) Error() string {
+	return fmt.Sprintf("not compliant: %d findings failed", e.failed)
+}
+func (e testFailedError) ExitCode() int { return 1 }
+func (e testFailedError) Quiet() bool   { return true }
+
+func (c *TestCmd) Run(env *Env) error {
+	hosts, err := compliance.ParseInternal(c.Internal)
+	if err != nil {
+		return err
+	}
+	if c.InternalFile != "" {
+		if c.InternalFile == "-" && c.From == "-" {
+			return &model.InputError{Input: "--internal-file", Msg: "stdin already holds the state (--from -); hint: pass the internal resources in a file"}
+		}
+		name, data, err := jsonin.ReadInput(c.InternalFile, env.Stdin)
+		if err != nil {
+			return err
+		}
+		more, err := compliance.ParseInternalFile(name, data)
+		if err != nil {
+			return err
+		}
+		// Flag values come first; the file's may repeat them.
+		if hosts, err = compliance.ParseInternal(append(hosts, more...)); err != nil {
+			return err
+		}
+	}
+	st, err := env.ReadState(c.SourceFlags)
+	if err != nil {
+		return err
+	}
+	rep := compliance.Evaluate(st, compliance.Options{Internal: hosts})
+	if c.Format == "intune" {
+		b, err := model.MarshalDocument(rep.Intune(st, env.Build.Version), true)
+		if err != nil {
+			return err
+		}
+		return env.emitFormatted(b)
+	}
+	if err := env.Emit(rep); err != nil {
+		return err
+	}
+	if !rep.Compliant {
+		return testFailedError{failed: rep.Summary.Fail}
+	}
+	return nil
+}
+
+// emitFormatted writes output that is not an indented document (one Intune line, a text
+// list) to stdout, or to --output atomically.
+func (e *Env) emitFormatted(b []byte) error {
+	if e.Globals.Output == "" {
+		_, err := e.Stdout.Write(b)
+		return err
+	}
+	return WriteFileAtomic(e.Globals.Output, b, 0o644)
+}

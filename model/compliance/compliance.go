@@ -1,0 +1,180 @@
+// Package compliance checks a proxy state against the Citrix Cloud Connector's proxy
+// requirements (R1-R8 in the project's reference) and explains how WinHTTP routes a URL.
+//
+// Evaluate is a pure function from a model.State and Options to a ccproxy/test@1 report:
+// each finding has a stable id, the requirements it serves, a severity, a status, the
+// values it looked at and, where one exists, a ready 'ccproxy plan ...' command line.
+// Route is the same routing decision that the internal-resource check (R7) makes, for
+// 'ccproxy route', so the two commands always agree.
+package compliance
+
+import (
+	"ccproxy/model"
+)
+
+// Document kinds.
+const (
+	SchemaTest   = "ccproxy/test@1"
+	SchemaRoute  = "ccproxy/route@1"
+	SchemaIntune = "ccproxy/intune@1"
+)
+
+// Statuses of a finding.
+const (
+	StatusPass          = "pass"
+	StatusFail          = "fail"
+	StatusWarn          = "warn"
+	StatusNotApplicable = "notApplicable"
+	StatusNotChecked    = "notChecked" // the source does not hold what the check needs: never a pass
+)
+
+// Severities: what a failure costs the connector.
+const (
+	SeverityHigh   = "high"   // the connector or its installer cannot reach Citrix Cloud
+	SeverityMedium = "medium" // some traffic or some components take the wrong route
+	SeverityLow    = "low"
+)
+
+// Report is the ccproxy/test@1 document.
+type Report struct {
+	Schema string       `json:"schema"`
+	Source model.Source `json:"source" doc:"where the state came from, as in ccproxy/state@1"`
+	// Compliant is true when no finding failed. Warnings and unchecked findings do not
+	// count against it; the summary says how many there are.
+	Compliant bool      `json:"compliant" doc:"no finding failed"`
+	Summary   Summary   `json:"summary"`
+	Internal  []string  `json:"internal" doc:"internal resources checked against the bypass list (--internal, --internal-file)"`
+	Findings  []Finding `json:"findings"`
+}
+
+// Summary counts findings by status.
+type Summary struct {
+	Total         int `json:"total"`
+	Pass          int `json:"pass"`
+	Fail          int `json:"fail"`
+	Warn          int `json:"warn"`
+	NotApplicable int `json:"notApplicable"`
+	NotChecked    int `json:"notChecked"`
+}
+
+// Finding is the outcome of one check, or of one check on one subject (an internal host).
+type Finding struct {
+	// ID is stable across runs: the check id, or "check:subject" for per-subject checks.
+	ID           string       `json:"id" doc:"stable: the check id, or check:subject"`
+	Check        string       `json:"check"`
+	Subject      *string      `json:"subject" doc:"the internal host for per-host checks, else null"`
+	Title        string       `json:"title"`
+	Requirements []string     `json:"requirements" doc:"Cloud Connector requirement ids (R1-R8) this check serves"`
+	Severity     string       `json:"severity" enum:"high,medium,low"`
+	Status       string       `json:"status" enum:"pass,fail,warn,notApplicable,notChecked"`
+	Message      string       `json:"message" doc:"what was found, in one or two sentences"`
+	Evidence     []Evidence   `json:"evidence" doc:"the values the check looked at"`
+	Remediation  *Remediation `json:"remediation" doc:"what to do; null when nothing needs doing"`
+}
+
+// Evidence is one value a check looked at. Path names it in the ccproxy/state@1 document
+// where it comes from there.
+type Evidence struct {
+	Path  string `json:"path"`
+	Value any    `json:"value" doc:"the value as found: string, boolean, number or null"`
+}
+
+// Remediation says how to fix a finding.
+type Remediation struct {
+	Summary string `json:"summary"`
+	// Command is a ready 'ccproxy plan ...' line to run on the machine; review the plan,
+	// then apply it. Null when no plan can fix the finding (a restart, a user setting).
+	Command *string `json:"command" doc:"a ready 'ccproxy plan ...' command line, or null"`
+}
+
+// Options are the inputs of a check beyond the state.
+type Options struct {
+	// Internal lists internal resources (R7) as ParseInternal returns them.
+	Internal []string
+}
+
+// CheckInfo describes one check.
+type CheckInfo struct {
+	ID           string
+	Title        string
+	Requirements []string
+	Severity     string
+}
+
+// Check ids, stable: scripts and Intune rules refer to them.
+const (
+	CheckWinHTTPReadable          = "winhttpReadable"
+	CheckInstallerProxyInServices = "installerProxyInServices"
+	CheckWinHTTPMatchesImport     = "winhttpMatchesImport"
+	CheckInstallerNoAutoProxy     = "installerNoAutoProxy"
+	CheckWinHTTPNoAutoProxy       = "winhttpNoAutoProxy"
+	CheckWinHTTPViewsAgree        = "winhttpViewsAgree"
+	CheckWinHTTPProxyUsable       = "winhttpProxyUsable"
+	CheckNoProxyCredentials       = "noProxyCredentials"
+	CheckRestartNotPending        = "restartNotPending"
+	CheckInternalBypassed         = "internalBypassed"
+)
+
+// Checks lists every check in report order.
+var Checks = []CheckInfo{
+	{CheckWinHTTPReadable, "The WinHTTP settings can be read", []string{"R4"}, SeverityHigh},
+	{CheckInstallerProxyInServices, "The installer's proxy is also set for the services (WinHTTP)", []string{"R3", "R4"}, SeverityHigh},
+	{CheckWinHTTPMatchesImport, "WinHTTP holds what importing the installer's settings gives", []string{"R4"}, SeverityHigh},
+	{CheckInstallerNoAutoProxy, "The installer's settings do not rely on auto-detect or a PAC script", []string{"R6"}, SeverityHigh},
+	{CheckWinHTTPNoAutoProxy, "WinHTTP carries no auto-proxy settings", []string{"R6"}, SeverityMedium},
+	{CheckWinHTTPViewsAgree, "The 64-bit and 32-bit WinHTTP settings agree", []string{"R4"}, SeverityMedium},
+	{CheckWinHTTPProxyUsable, "The services can use the WinHTTP proxy for HTTPS", []string{"R1", "R4"}, SeverityHigh},
+	{CheckNoProxyCredentials, "No credentials in the proxy settings (the connector supports only an unauthenticated proxy)", []string{"R4"}, SeverityHigh},
+	{CheckRestartNotPending, "No restart pending after a WinHTTP change", []string{"R5"}, SeverityMedium},
+	{CheckInternalBypassed, "Internal resources bypass the proxy under WinHTTP's rules", []string{"R7"}, SeverityHigh},
+}
+
+func checkInfo(id string) CheckInfo {
+	for _, c := range Checks {
+		if c.ID == id {
+			return c
+		}
+	}
+	panic("compliance: unknown check " + id)
+}
+
+// Evaluate runs every check on st.
+func Evaluate(st *model.State, o Options) Report {
+	c := newContext(st, o)
+	r := Report{Schema: SchemaTest, Source: st.Source, Internal: append([]string{}, o.Internal...), Findings: []Finding{}}
+	for _, run := range []func() []Finding{
+		c.winhttpReadable, c.installerProxyInServices, c.winhttpMatchesImport, c.installerNoAutoProxy,
+		c.winhttpNoAutoProxy, c.winhttpViewsAgree, c.winhttpProxyUsable, c.noProxyCredentials,
+		c.restartNotPending, c.internalBypassed,
+	} {
+		r.Findings = append(r.Findings, run()...)
+	}
+	for _, f := range r.Findings {
+		r.Summary.Total++
+		switch f.Status {
+		case StatusPass:
+			r.Summary.Pass++
+		case StatusFail:
+			r.Summary.Fail++
+		case StatusWarn:
+			r.Summary.Warn++
+		case StatusNotApplicable:
+			r.Summary.NotApplicable++
+		case StatusNotChecked:
+			r.Summary.NotChecked++
+		}
+	}
+	r.Compliant = r.Summary.Fail == 0
+	return r
+}
+
+// Failed lists the ids of the failed findings, in report order.
+func (r Report) Failed() []string {
+	out := []string{}
+	for _, f := range r.Findings {
+		if f.Status == StatusFail {
+			out = append(out, f.ID)
+		}
+	}
+	return out
+}

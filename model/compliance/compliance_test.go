@@ -1,0 +1,397 @@
+package compliance
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"ccproxy/model"
+)
+
+var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// machine describes a test machine; nil blobs leave the value out.
+type machine struct {
+	native, wow64 *model.ConnBlob
+	noWOW64Key    bool
+	ie            *model.ConnBlob // HKCU DefaultConnectionSettings
+	ieHive        string          // "" for HKEY_CURRENT_USER, else a SID under HKEY_USERS
+	noIE          bool
+	boot, changed *time.Time
+	live          bool // read as the live registry: undecodable values become warnings
+	rawNative     []byte
+}
+
+func winhttp(flags uint32, proxy, bypassList string) *model.ConnBlob {
+	return &model.ConnBlob{Version: model.WinHTTPVersionNew, Flags: flags, Proxy: proxy, Bypass: bypassList}
+}
+
+func direct() *model.ConnBlob { return winhttp(model.FlagDirect, "", "") }
+
+func proxied(proxy, bypassList string) *model.ConnBlob {
+	return winhttp(model.FlagDirect|model.FlagProxy, proxy, bypassList)
+}
+
+func ie(flags uint32, proxy, bypassList, pac string) *model.ConnBlob {
+	return &model.ConnBlob{Version: model.WinINetVersionIE7, Counter: 5, Flags: flags, Proxy: proxy, Bypass: bypassList, AutoConfigURL: pac, WinINet: true, Trailing: make([]byte, 32)}
+}
+
+// registry is a minimal model.RegistryReader, so that these tests need nothing outside model.
+type registry map[string]*regKey
+
+type regKey struct {
+	values    map[string]model.RegValue
+	lastWrite *time.Time
+}
+
+func (r registry) EnsureKey(path string) *regKey {
+	k := r[strings.ToLower(path)]
+	if k == nil {
+		k = &regKey{values: map[string]model.RegValue{}}
+		r[strings.ToLower(path)] = k
+	}
+	return k
+}
+
+func (r registry) SetValue(path, name string, v model.RegValue) {
+	r.EnsureKey(path).values[strings.ToLower(name)] = v
+}
+
+func (r registry) SetKeyTime(path string, t time.Time) { r.EnsureKey(path).lastWrite = &t }
+
+func (r registry) ReadValue(path, name string) (*model.RegValue, error) {
+	k := r[strings.ToLower(path)]
+	if k == nil {
+		return nil, nil
+	}
+	v, ok := k.values[strings.ToLower(name)]
+	if !ok {
+		return nil, nil
+	}
+	return &v, nil
+}
+
+func (r registry) Key(path string) (model.KeyInfo, error) {
+	k := r[strings.ToLower(path)]
+	if k == nil {
+		return model.KeyInfo{}, nil
+	}
+	return model.KeyInfo{Exists: true, LastWrite: k.lastWrite}, nil
+}
+
+func (m machine) state(t testing.TB) *model.State {
+	t.Helper()
+	kind := "fake"
+	if m.live {
+		kind = "registry"
+	}
+	st := registry{}
+	set := func(key, name string, b *model.ConnBlob) {
+		data, err := b.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.SetValue(key, name, model.RegValue{Type: model.RegBinary, Data: data})
+	}
+	st.EnsureKey(model.WinHTTPNativeKey)
+	if m.native != nil {
+		set(model.WinHTTPNativeKey, model.WinHTTPValue, m.native)
+	}
+	if m.rawNative != nil {
+		st.SetValue(model.WinHTTPNativeKey, model.WinHTTPValue, model.RegValue{Type: model.RegBinary, Data: m.rawNative})
+	}
+	if !m.noWOW64Key {
+		st.EnsureKey(model.WinHTTPWOW64Key)
+		if m.wow64 != nil {
+			set(model.WinHTTPWOW64Key, model.WinHTTPValue, m.wow64)
+		}
+	}
+	hive := "HKEY_CURRENT_USER"
+	var users []string
+	if m.ieHive != "" {
+		hive = `HKEY_USERS\` + m.ieHive
+		users = []string{m.ieHive}
+	}
+	if !m.noIE {
+		settings, conns := model.WinINetKeys(hive)
+		st.EnsureKey(settings)
+		if m.ie != nil {
+			set(conns, model.DefaultConnValue, m.ie)
+		}
+	}
+	if m.changed != nil {
+		st.SetKeyTime(model.WinHTTPNativeKey, *m.changed)
+	}
+	s, err := model.ReadState(st, model.ReadOptions{Source: model.Source{Kind: kind, Boot: m.boot}, Users: users, Now: now, Strict: !m.live, InputName: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func byID(r Report) map[string]Finding {
+	out := map[string]Finding{}
+	for _, f := range r.Findings {
+		out[f.ID] = f
+	}
+	return out
+}
+
+func at(h int) *time.Time {
+	t := now.Add(time.Duration(h) * time.Hour)
+	return &t
+}
+
+type want struct {
+	status  string
+	command string // "" when no command is expected, "-" to skip the comparison
+	message string // a part of the message
+}
+
+func TestEvaluate(t *testing.T) {
+	const corpBypass = "<local>;*.corp.example;10.*"
+	ieProxy := ie(model.FlagDirect|model.FlagProxy, "proxy.corp.example:8080", corpBypass, "")
+	tests := []struct {
+		name      string
+		m         machine
+		internal  []string
+		compliant bool
+		want      map[string]want
+	}{
+		{"nothing configured", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", "")}, nil, true, map[string]want{
+			CheckWinHTTPReadable:          {status: StatusPass},
+			CheckInstallerProxyInServices: {status: StatusNotApplicable},
+			CheckWinHTTPMatchesImport:     {status: StatusPass},
+			CheckInstallerNoAutoProxy:     {status: StatusPass},
+			CheckWinHTTPNoAutoProxy:       {status: StatusPass},
+			CheckWinHTTPViewsAgree:        {status: StatusPass},
+			CheckWinHTTPProxyUsable:       {status: StatusNotApplicable},
+			CheckNoProxyCredentials:       {status: StatusPass},
+			CheckRestartNotPending:        {status: StatusNotChecked},
+			CheckInternalBypassed:         {status: StatusNotChecked, message: "--internal"},
+		}},
+		{"installer proxy, services direct (R3, R4)", machine{native: direct(), wow64: direct(), ie: ieProxy}, nil, false, map[string]want{
+			CheckInstallerProxyInServices: {status: StatusFail, command: "ccproxy plan --import-ie", message: "proxy.corp.example:8080"},
+			CheckWinHTTPMatchesImport:     {status: StatusNotApplicable, message: CheckInstallerProxyInServices},
+		}},
+		{"both proxied, alike", machine{native: proxied("proxy.corp.example:8080", corpBypass), wow64: proxied("PROXY.corp.example:8080", "<local> *.corp.example;10.*"), ie: ieProxy}, nil, true, map[string]want{
+			CheckInstallerProxyInServices: {status: StatusPass},
+			CheckWinHTTPMatchesImport:     {status: StatusPass},
+			CheckWinHTTPProxyUsable:       {status: StatusPass},
+			CheckWinHTTPViewsAgree:        {status: StatusPass, message: "spelled differently"},
+		}},
+		{"bypass lists differ", machine{native: proxied("proxy.corp.example:8080", "<local>"), wow64: proxied("proxy.corp.example:8080", "<local>"), ie: ieProxy}, nil, false, map[string]want{
+			CheckWinHTTPMatchesImport: {status: StatusFail, command: "ccproxy plan --import-ie", message: "bypass list <local> in WinHTTP, <local>;*.corp.example;10.* for the installer"},
+		}},
+		{"proxies differ", machine{native: proxied("old.corp.example:3128", corpBypass), wow64: proxied("old.corp.example:3128", corpBypass), ie: ieProxy}, nil, false, map[string]want{
+			CheckWinHTTPMatchesImport: {status: StatusFail, command: "ccproxy plan --import-ie", message: "proxy old.corp.example:3128 in WinHTTP, proxy.corp.example:8080 for the installer"},
+		}},
+		{"services proxied, installer direct", machine{native: proxied("p.corp.example:8080", ""), wow64: proxied("p.corp.example:8080", ""), ie: ie(model.FlagDirect, "", "", "")}, nil, true, map[string]want{
+			CheckWinHTTPMatchesImport:     {status: StatusWarn, message: "an import would remove that proxy"},
+			CheckInstallerProxyInServices: {status: StatusNotApplicable},
+		}},
+		{"installer PAC only (R6), services have a manual proxy", machine{native: proxied("p.corp.example:8080", ""), wow64: proxied("p.corp.example:8080", ""), ie: ie(model.FlagDirect|model.FlagAutoProxyURL, "", "", "http://wpad/proxy.pac")}, nil, false, map[string]want{
+			CheckInstallerNoAutoProxy: {status: StatusFail, message: "WinHTTP has its own manual proxy p.corp.example:8080"},
+			CheckWinHTTPMatchesImport: {status: StatusWarn, message: "cannot carry"},
+		}},
+		{"installer auto-detect only", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect|model.FlagAutoDetect, "", "", "")}, nil, true, map[string]want{
+			CheckInstallerNoAutoProxy: {status: StatusWarn, message: "auto-detect (WPAD)"},
+		}},
+		{"installer auto-detect besides a manual proxy", machine{native: proxied("proxy.corp.example:8080", corpBypass), wow64: proxied("proxy.corp.example:8080", corpBypass), ie: ie(model.FlagDirect|model.FlagProxy|model.FlagAutoDetect, "proxy.corp.example:8080", corpBypass, "")}, nil, true, map[string]want{
+			CheckInstallerNoAutoProxy: {status: StatusWarn, message: "besides the manual proxy"},
+			CheckWinHTTPMatchesImport: {status: StatusPass},
+		}},
+		{"WinHTTP auto-proxy flags (R6)", machine{native: winhttp(0x0b, "p.corp.example:8080", "<local>"), wow64: proxied("p.corp.example:8080", "<local>"), ie: ie(model.FlagDirect|model.FlagProxy, "p.corp.example:8080", "<local>", "")}, nil, false, map[string]want{
+			CheckWinHTTPNoAutoProxy: {status: StatusFail, command: `ccproxy plan --proxy p.corp.example:8080 --bypass "<local>" --views native`},
+			CheckWinHTTPViewsAgree:  {status: StatusPass},
+		}},
+		{"views disagree", machine{native: proxied("p.corp.example:8080", "<local>;*.corp.example"), wow64: direct(), ie: ie(model.FlagDirect|model.FlagProxy, "p.corp.example:8080", "<local>;*.corp.example", "")}, nil, false, map[string]want{
+			CheckWinHTTPViewsAgree: {status: StatusFail, command: `ccproxy plan --proxy p.corp.example:8080 --bypass "<local>;*.corp.example" --views "native,wow64"`},
+		}},
+		{"views disagree, native direct", machine{native: direct(), wow64: proxied("p:8080", ""), ie: ie(model.FlagDirect, "", "", "")}, nil, false, map[string]want{
+			CheckWinHTTPViewsAgree: {status: StatusFail, command: `ccproxy plan --direct --views "native,wow64"`},
+		}},
+		{"32-bit copy unknown", machine{native: direct(), noWOW64Key: true, ie: ie(model.FlagDirect, "", "", "")}, nil, true, map[string]want{
+			CheckWinHTTPViewsAgree: {status: StatusNotChecked, message: "32-bit"},
+		}},
+		{"no https entry", machine{native: proxied("http=p.corp.example:3128;ftp=p.corp.example:21", ""), noWOW64Key: true, noIE: true}, nil, false, map[string]want{
+			CheckWinHTTPProxyUsable: {status: StatusFail, command: "ccproxy plan --proxy p.corp.example:3128", message: "no entry for https URLs"},
+		}},
+		{"socks only", machine{native: proxied("socks=s.corp.example:1080", ""), noWOW64Key: true, noIE: true}, nil, false, map[string]want{
+			CheckWinHTTPProxyUsable: {status: StatusFail, message: "no entry for https URLs"},
+		}},
+		{"socks scheme", machine{native: proxied("socks://s.corp.example:1080", ""), noWOW64Key: true, noIE: true}, nil, false, map[string]want{
+			CheckWinHTTPProxyUsable: {status: StatusFail, message: "SOCKS"},
+		}},
+		{"https proxy scheme", machine{native: proxied("https://p.corp.example:8443", "<local>"), noWOW64Key: true, noIE: true}, nil, false, map[string]want{
+			CheckWinHTTPProxyUsable: {status: StatusFail, command: `ccproxy plan --proxy p.corp.example:8443 --bypass "<local>"`, message: "https://"},
+		}},
+		{"invalid port", machine{native: proxied("p.corp.example:99999", ""), noWOW64Key: true, noIE: true}, nil, false, map[string]want{
+			CheckWinHTTPProxyUsable: {status: StatusFail, message: "port"},
+		}},
+		{"no port", machine{native: proxied("p.corp.example", ""), noWOW64Key: true, noIE: true}, nil, true, map[string]want{
+			CheckWinHTTPProxyUsable: {status: StatusWarn, message: "port 80"},
+		}},
+		{"http entry missing", machine{native: proxied("https=p.corp.example:3128", ""), noWOW64Key: true, noIE: true}, nil, true, map[string]want{
+			CheckWinHTTPProxyUsable: {status: StatusWarn, command: "ccproxy plan --proxy p.corp.example:3128", message: "revocation"},
+		}},
+		{"credentials in WinHTTP", machine{native: proxied("svc:S3cret@p.corp.example:8080", "<local>"), wow64: proxied("svc:S3cret@p.corp.example:8080", "<local>"), ie: ie(model.FlagDirect|model.FlagProxy, "svc:S3cret@p.corp.example:8080", "<local>", "")}, nil, false, map[string]want{
+			CheckNoProxyCredentials: {status: StatusFail, command: `ccproxy plan --proxy p.corp.example:8080 --bypass "<local>" --views "native,wow64"`, message: "the 64-bit WinHTTP view, the 32-bit WinHTTP view and the WinINet settings"},
+			CheckWinHTTPProxyUsable: {status: StatusPass},
+		}},
+		{"credentials in WinINet only", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect|model.FlagProxy, "svc:S3cret@p.corp.example:8080", "", "")}, nil, false, map[string]want{
+			CheckNoProxyCredentials: {status: StatusFail, message: "WinINet settings of the current user"},
+		}},
+		{"restart pending (R5)", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", ""), boot: at(-5), changed: at(-1)}, nil, false, map[string]want{
+			CheckRestartNotPending: {status: StatusFail, message: "after the last boot"},
+		}},
+		{"restart done", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", ""), boot: at(-1), changed: at(-5)}, nil, true, map[string]want{
+			CheckRestartNotPending: {status: StatusPass},
+		}},
+		{"boot time unknown", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", ""), changed: at(-5)}, nil, true, map[string]want{
+			CheckRestartNotPending: {status: StatusNotChecked, message: "boot time"},
+		}},
+		{"last write unknown", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", ""), boot: at(-5)}, nil, true, map[string]want{
+			CheckRestartNotPending: {status: StatusNotChecked, message: "last changed"},
+		}},
+		{"no WinINet in the source", machine{native: proxied("p:8080", ""), noWOW64Key: true, noIE: true}, nil, true, map[string]want{
+			CheckInstallerProxyInServices: {status: StatusNotChecked},
+			CheckWinHTTPMatchesImport:     {status: StatusNotChecked},
+			CheckInstallerNoAutoProxy:     {status: StatusNotChecked},
+		}},
+		{"SYSTEM's settings", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect|model.FlagProxy, "p:8080", "", ""), ieHive: "S-1-5-18"}, nil, false, map[string]want{
+			CheckInstallerProxyInServices: {status: StatusFail, command: "ccproxy plan --import-ie --user S-1-5-18", message: `NT AUTHORITY\SYSTEM (S-1-5-18)`},
+		}},
+		{"undecodable WinHTTP value on the live registry", machine{rawNative: []byte{0x99, 0, 0, 0}, wow64: direct(), ie: ie(model.FlagDirect|model.FlagProxy, "p:8080", "", ""), live: true}, nil, false, map[string]want{
+			CheckWinHTTPReadable:          {status: StatusFail, command: "ccproxy plan --import-ie --views native"},
+			CheckInstallerProxyInServices: {status: StatusNotChecked},
+			CheckWinHTTPViewsAgree:        {status: StatusNotChecked},
+		}},
+		{"internal resources (R7)", machine{native: proxied("proxy.corp.example:8080", corpBypass), wow64: proxied("proxy.corp.example:8080", corpBypass), ie: ieProxy},
+			[]string{"dc01.corp.example", "fileserver", "10.1.2.3", "www.example.com", "[fd00::5]", "https://vda7.corp.example:8443"}, false, map[string]want{
+				"internalBypassed:dc01.corp.example":              {status: StatusPass, message: "*.corp.example"},
+				"internalBypassed:fileserver":                     {status: StatusPass, message: "<local>"},
+				"internalBypassed:10.1.2.3":                       {status: StatusWarn, command: "ccproxy plan --add-bypass 10.1.2.3", message: "left-most"},
+				"internalBypassed:www.example.com":                {status: StatusFail, command: "ccproxy plan --add-bypass www.example.com", message: "through the proxy proxy.corp.example:8080"},
+				"internalBypassed:[fd00::5]":                      {status: StatusFail, command: `ccproxy plan --add-bypass "[fd00::5]"`},
+				"internalBypassed:https://vda7.corp.example:8443": {status: StatusPass},
+			}},
+		{"internal resources, WinHTTP direct until the import", machine{native: direct(), wow64: direct(), ie: ieProxy}, []string{"dc01.corp.example", "www.example.com"}, false, map[string]want{
+			"internalBypassed:dc01.corp.example": {status: StatusPass, message: "for when its proxy is imported"},
+			"internalBypassed:www.example.com":   {status: StatusWarn, command: "ccproxy plan --import-ie --add-bypass www.example.com"},
+		}},
+		{"internal resources, nothing to import", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", "")}, []string{"www.example.com"}, true, map[string]want{
+			"internalBypassed:www.example.com": {status: StatusPass, message: "no proxy"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Evaluate(tt.m.state(t), Options{Internal: tt.internal})
+			if r.Compliant != tt.compliant {
+				t.Errorf("compliant = %v, want %v; failed: %v", r.Compliant, tt.compliant, r.Failed())
+			}
+			got := byID(r)
+			for id, w := range tt.want {
+				f, ok := got[id]
+				if !ok {
+					t.Errorf("%s: no such finding", id)
+					continue
+				}
+				if f.Status != w.status {
+					t.Errorf("%s: status %s, want %s (%s)", id, f.Status, w.status, f.Message)
+				}
+				if !strings.Contains(f.Message, w.message) {
+					t.Errorf("%s: message %q, want it to contain %q", id, f.Message, w.message)
+				}
+				cmd := ""
+				if f.Remediation != nil && f.Remediation.Command != nil {
+					cmd = *f.Remediation.Command
+				}
+				if w.command != "-" && cmd != w.command {
+					t.Errorf("%s: command %q, want %q", id, cmd, w.command)
+				}
+			}
+			checkInvariants(t, r)
+		})
+	}
+}
+
+// checkInvariants holds for every report.
+func checkInvariants(t *testing.T, r Report) {
+	t.Helper()
+	seen := map[string]bool{}
+	n := 0
+	for _, f := range r.Findings {
+		if seen[f.ID] {
+			t.Errorf("finding id %s twice", f.ID)
+		}
+		seen[f.ID] = true
+		ci := checkInfo(f.Check)
+		if len(f.Requirements) == 0 || strings.Join(f.Requirements, ",") != strings.Join(ci.Requirements, ",") {
+			t.Errorf("%s: requirements %v", f.ID, f.Requirements)
+		}
+		if f.Evidence == nil || f.Message == "" || f.Title == "" {
+			t.Errorf("%s: incomplete %+v", f.ID, f)
+		}
+		if (f.Status == StatusFail) != (f.Remediation != nil && f.Status == StatusFail) {
+			t.Errorf("%s: a failure without a remediation", f.ID)
+		}
+		if (f.Status == StatusPass || f.Status == StatusNotApplicable || f.Status == StatusNotChecked) && f.Remediation != nil {
+			t.Errorf("%s: %s with a remediation", f.ID, f.Status)
+		}
+		if f.Remediation != nil && f.Remediation.Command != nil && !strings.HasPrefix(*f.Remediation.Command, "ccproxy plan ") {
+			t.Errorf("%s: command %q", f.ID, *f.Remediation.Command)
+		}
+		if f.Status == StatusFail {
+			n++
+		}
+	}
+	for _, c := range Checks {
+		found := false
+		for _, f := range r.Findings {
+			found = found || f.Check == c.ID
+		}
+		if !found {
+			t.Errorf("check %s has no finding", c.ID)
+		}
+	}
+	s := r.Summary
+	if s.Fail != n || s.Total != len(r.Findings) || s.Pass+s.Fail+s.Warn+s.NotApplicable+s.NotChecked != s.Total || r.Compliant != (n == 0) {
+		t.Errorf("summary %+v does not add up (%d failed, compliant %v)", s, n, r.Compliant)
+	}
+	b, err := model.MarshalDocument(r, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "S3cret") || strings.Contains(string(b), "svc:") {
+		t.Errorf("credentials in the report: %s", b)
+	}
+}
+
+func TestReportIsStableJSON(t *testing.T) {
+	st := machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect|model.FlagProxy, "p:8080", "", "")}.state(t)
+	a, _ := json.Marshal(Evaluate(st, Options{Internal: []string{"a.example"}}))
+	b, _ := json.Marshal(Evaluate(st, Options{Internal: []string{"a.example"}}))
+	if string(a) != string(b) {
+		t.Error("two evaluations of one state differ")
+	}
+}
+
+func TestQuoteArg(t *testing.T) {
+	for in, want := range map[string]string{
+		"p.corp.example:8080":   "p.corp.example:8080",
+		"<local>;*.corp":        `"<local>;*.corp"`,
+		"native,wow64":          `"native,wow64"`,
+		"[fd00::1]":             `"[fd00::1]"`,
+		"S-1-5-21-1-2-3-1001":   "S-1-5-21-1-2-3-1001",
+		"":                      `""`,
+		`a"b`:                   `'a"b'`,
+		"it's $x":               `'it''s $x'`,
+		"http=p:3128;https=p:1": `"http=p:3128;https=p:1"`,
+	} {
+		if got := quoteArg(in); got != want {
+			t.Errorf("quoteArg(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package compliance
+
+import (
+	"strings"
+
+	"ccproxy/model"
+)
+
+// Intune is what 'test --format intune' prints for an Intune custom compliance discovery
+// script: one flat object of settings, each always present, of type boolean, integer or
+// string only, since Intune reports a missing setting (65008) or a wrong type (65010) as an
+// error. Per-check settings hold the check's status, so that a check the source could not
+// run shows as "notChecked" rather than as a pass.
+type Intune struct {
+	Schema          string `json:"schema"`
+	Compliant       bool   `json:"compliant"`
+	FailCount       int    `json:"failCount"`
+	WarnCount       int    `json:"warnCount"`
+	NotCheckedCount int    `json:"notCheckedCount"`
+	// FailedChecks lists the failed finding ids, separated by ", "; "" when none.
+	FailedChecks        string `json:"failedChecks"`
+	ServicesMode        string `json:"servicesMode" enum:"direct,proxy,unknown"`
+	ServicesProxy       string `json:"servicesProxy" doc:"the WinHTTP proxy string, \"\" when none"`
+	InstallerMode       string `json:"installerMode" enum:"direct,proxy,autoConfig,autoDetect,unknown"`
+	WinINetOwner        string `json:"wininetOwner"`
+	InternalChecked     int    `json:"internalChecked"`
+	InternalNotBypassed string `json:"internalNotBypassed" doc:"internal hosts WinHTTP sends through the proxy, separated by \", \""`
+	CcproxyVersion      string `json:"ccproxyVersion"`
+
+	WinHTTPReadableStatus          string `json:"winhttpReadableStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	InstallerProxyInServicesStatus string `json:"installerProxyInServicesStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	WinHTTPMatchesImportStatus     string `json:"winhttpMatchesImportStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	InstallerNoAutoProxyStatus     string `json:"installerNoAutoProxyStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	WinHTTPNoAutoProxyStatus       string `json:"winhttpNoAutoProxyStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	WinHTTPViewsAgreeStatus        string `json:"winhttpViewsAgreeStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	WinHTTPProxyUsableStatus       string `json:"winhttpProxyUsableStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	NoProxyCredentialsStatus       string `json:"noProxyCredentialsStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	RestartNotPendingStatus        string `json:"restartNotPendingStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	InternalBypassedStatus         string `json:"internalBypassedStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+}
+
+// IntuneSetting is the name of the Intune setting that holds a check's status.
+func IntuneSetting(check string) string { return check + "Status" }
+
+// statusRank orders statuses from the worst: one status stands for a check with several
+// findings (one per internal host).
+var statusRank = map[string]int{StatusFail: 0, StatusWarn: 1, StatusNotChecked: 2, StatusPass: 3, StatusNotApplicable: 4}
+
+// CheckStatus is the worst status among the findings of check; notChecked when it has none.
+func (r Report) CheckStatus(check string) string {
+	status := ""
+	for _, f := range r.Findings {
+		if f.Check == check && (status == "" || statusRank[f.Status] < statusRank[status]) {
+			status = f.Status
+		}
+	}
+	if status == "" {
+		return StatusNotChecked
+	}
+	return status
+}
+
+// Intune flattens the report on st for Intune custom compliance; st supplies the modes,
+// which the report does not repeat, and version is ccproxy's own.
+func (r Report) Intune(st *model.State, version string) Intune {
+	servicesMode, servicesProxy, installerMode := "", "", ""
+	if m := st.Effective.Services.Mode; m != nil {
+		servicesMode = *m
+	}
+	if p := st.Effective.Services.Proxy; p != nil {
+		servicesProxy = p.Raw
+	}
+	if m := st.Effective.Installer.Mode; m != nil {
+		installerMode = *m
+	}
+	d := Intune{
+		Schema: SchemaIntune, Compliant: r.Compliant,
+		FailCount: r.Summary.Fail, WarnCount: r.Summary.Warn, NotCheckedCount: r.Summary.NotChecked,
+		FailedChecks:   strings.Join(r.Failed(), ", "),
+		ServicesMode:   orUnknown(servicesMode),
+		ServicesProxy:  servicesProxy,
+		InstallerMode:  orUnknown(installerMode),
+		WinINetOwner:   ownerText(r.Source.WinINetOwner),
+		CcproxyVersion: version,
+	}
+	var notBypassed []string
+	for _, f := range r.Findings {
+		if f.Check == CheckInternalBypassed && f.Subject != nil {
+			d.InternalChecked++
+			if f.Status == StatusFail {
+				notBypassed = append(notBypassed, *f.Subject)
+			}
+		}
+	}
+	d.InternalNotBypassed = strings.Join(notBypassed, ", ")
+	for check, dst := range d.statusFields() {
+		*dst = r.CheckStatus(check)
+	}
+	return d
+}
+
+// statusFields maps each check to its setting; a test keeps it complete.
+func (d *Intune) statusFields() map[string]*string {
+	return map[string]*string{
+		CheckWinHTTPReadable:          &d.WinHTTPReadableStatus,
+		CheckInstallerProxyInServices: &d.InstallerProxyInServicesStatus,
+		CheckWinHTTPMatchesImport:     &d.WinHTTPMatchesImportStatus,
+		CheckInstallerNoAutoProxy:     &d.InstallerNoAutoProxyStatus,
+		CheckWinHTTPNoAutoProxy:       &d.WinHTTPNoAutoProxyStatus,
+		CheckWinHTTPViewsAgree:        &d.WinHTTPViewsAgreeStatus,
+		CheckWinHTTPProxyUsable:       &d.WinHTTPProxyUsableStatus,
+		CheckNoProxyCredentials:       &d.NoProxyCredentialsStatus,
+		CheckRestartNotPending:        &d.RestartNotPendingStatus,
+		CheckInternalBypassed:         &d.InternalBypassedStatus,
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// IntuneRules is an Intune custom compliance rules file.
+type IntuneRules struct {
+	Rules []IntuneRule `json:"Rules"`
+}
+
+// IntuneRule is one rule; Intune's own key spelling.
+type IntuneRule struct {
+	SettingName        string              `json:"SettingName"`
+	Operator           string              `json:"Operator"`
+	DataType           string              `json:"DataType"`
+	Operand            any                 `json:"Operand"`
+	MoreInfoURL        string              `json:"MoreInfoUrl"`
+	RemediationStrings []RemediationString `json:"RemediationStrings"`
+}
+
+// RemediationString is a rule's text in one language.
+type RemediationString struct {
+	Language    string `json:"Language"`
+	Title       string `json:"Title"`
+	Description string `json:"Description"`
+}
+
+// MoreInfoURL is Citrix's page on the connector's proxy requirements.
+const MoreInfoURL = "https://docs.citrix.com/en-us/citrix-cloud/citrix-cloud-resource-locations/citrix-cloud-connector/proxy-firewall-configuration.html"
+
+const internalMoreInfoURL = "https://support.citrix.com/article/CTX241222"
+
+var ruleText = map[string]string{
+	CheckWinHTTPReadable:          "The WinHttpSettings registry value cannot be decoded, so the route of the Cloud Connector services is unknown. Run 'ccproxy test' on the machine and apply the plan it suggests.",
+	CheckInstallerProxyInServices: "The logged-on user's Internet Options use a proxy but WinHTTP, which the Cloud Connector services use, is set to direct access. Run 'ccproxy plan --import-ie', apply the plan, and restart the machine.",
+	CheckWinHTTPMatchesImport:     "The WinHTTP proxy settings of the Cloud Connector services differ from the user's Internet Options. Run 'ccproxy plan --import-ie', apply the plan, and restart the machine.",
+	CheckInstallerNoAutoProxy:     "The user's Internet Options rely on a PAC script or auto-detect, which the Cloud Connector does not support and which cannot be imported into WinHTTP. Set a manual proxy.",
+	CheckWinHTTPNoAutoProxy:       "WinHttpSettings carries auto-proxy flags that the Cloud Connector services do not use. Rewrite it with 'ccproxy plan --proxy HOST:PORT' or 'ccproxy plan --direct'.",
+	CheckWinHTTPViewsAgree:        "The 64-bit and 32-bit (WOW6432Node) WinHTTP settings differ. Write the same settings to both views with 'ccproxy plan ... --views native,wow64'.",
+	CheckWinHTTPProxyUsable:       "The WinHTTP proxy cannot carry the Cloud Connector's HTTPS traffic (no https entry, a SOCKS proxy, an https:// proxy or an invalid entry). Set an HTTP proxy with 'ccproxy plan --proxy HOST:PORT'.",
+	CheckNoProxyCredentials:       "A proxy string holds a user name and password. The Cloud Connector supports only an unauthenticated proxy; remove the credentials and allow the connector through the proxy.",
+	CheckRestartNotPending:        "The WinHTTP settings changed after the last boot; the Cloud Connector services still use the old ones. Restart the machine.",
+	CheckInternalBypassed:         "An internal resource (domain controller, connector, VDA, hypervisor) is sent through the proxy by WinHTTP. Add it to the bypass list with 'ccproxy plan --add-bypass HOST' and restart the machine.",
+}
+
+// Rules returns the rules file that matches the Intune document: one rule per check,
+// failing only on "fail", so that warnings and unchecked findings leave a device compliant.
+func Rules() IntuneRules {
+	rs := IntuneRules{Rules: []IntuneRule{}}
+	for _, c := range Checks {
+		url := MoreInfoURL
+		if c.ID == CheckInternalBypassed {
+			url = internalMoreInfoURL
+		}
+		rs.Rules = append(rs.Rules, IntuneRule{
+			SettingName: IntuneSetting(c.ID), Operator: "NotEquals", DataType: "String", Operand: StatusFail,
+			MoreInfoURL: url,
+			RemediationStrings: []RemediationString{{
+				Language:    "en_US",
+				Title:       "Cloud Connector proxy (" + strings.Join(c.Requirements, ", ") + "): " + c.Title + " - {ActualValue}",
+				Description: ruleText[c.ID],
+			}},
+		})
+	}
+	return rs
+}

@@ -1,0 +1,90 @@
+package compliance
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"ccproxy/model"
+)
+
+func TestIntuneCoversEveryCheck(t *testing.T) {
+	var d Intune
+	fields := d.statusFields()
+	if len(fields) != len(Checks) {
+		t.Fatalf("%d status settings for %d checks", len(fields), len(Checks))
+	}
+	st := machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", "")}.state(t)
+	b, err := json.Marshal(Evaluate(st, Options{}).Intune(st, "1.2.3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flat map[string]any
+	if err := json.Unmarshal(b, &flat); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range Checks {
+		if v, ok := flat[IntuneSetting(c.ID)].(string); !ok || v == "" {
+			t.Errorf("setting %s missing or empty: %v", IntuneSetting(c.ID), flat[IntuneSetting(c.ID)])
+		}
+	}
+	for k, v := range flat {
+		switch v.(type) {
+		case string, bool, float64:
+		default:
+			t.Errorf("setting %s has type %T: Intune takes only flat values", k, v)
+		}
+	}
+	if flat["ccproxyVersion"] != "1.2.3" || flat["servicesMode"] != "direct" || flat["installerMode"] != "direct" || flat["compliant"] != true {
+		t.Errorf("values %v", flat)
+	}
+}
+
+func TestIntuneValues(t *testing.T) {
+	st := machine{native: proxied("p.corp.example:8080", "<local>"), wow64: direct(), ie: ie(model.FlagDirect|model.FlagAutoDetect, "", "", "")}.state(t)
+	r := Evaluate(st, Options{Internal: []string{"dc01", "www.example.com", "10.1.1.1"}})
+	d := r.Intune(st, "dev")
+	if d.Compliant || d.FailCount != r.Summary.Fail || d.WarnCount != r.Summary.Warn || d.NotCheckedCount != r.Summary.NotChecked {
+		t.Errorf("counts %+v vs %+v", d, r.Summary)
+	}
+	if d.ServicesMode != "proxy" || d.ServicesProxy != "p.corp.example:8080" || d.InstallerMode != "autoDetect" {
+		t.Errorf("modes %+v", d)
+	}
+	if d.InternalChecked != 3 || d.InternalNotBypassed != "www.example.com, 10.1.1.1" || d.InternalBypassedStatus != StatusFail {
+		t.Errorf("internal %d %q %s", d.InternalChecked, d.InternalNotBypassed, d.InternalBypassedStatus)
+	}
+	if d.WinHTTPViewsAgreeStatus != StatusFail || d.InstallerNoAutoProxyStatus != StatusWarn || d.RestartNotPendingStatus != StatusNotChecked {
+		t.Errorf("statuses %+v", d)
+	}
+	if !strings.Contains(d.FailedChecks, "internalBypassed:www.example.com") || !strings.Contains(d.FailedChecks, CheckWinHTTPViewsAgree) {
+		t.Errorf("failedChecks %q", d.FailedChecks)
+	}
+}
+
+func TestCheckStatusWorstFirst(t *testing.T) {
+	r := Report{Findings: []Finding{
+		{Check: "x", Status: StatusPass}, {Check: "x", Status: StatusWarn}, {Check: "x", Status: StatusNotChecked},
+		{Check: "y", Status: StatusNotApplicable}, {Check: "y", Status: StatusPass},
+		{Check: "z", Status: StatusPass}, {Check: "z", Status: StatusFail},
+	}}
+	for check, want := range map[string]string{"x": StatusWarn, "y": StatusPass, "z": StatusFail, "none": StatusNotChecked} {
+		if got := r.CheckStatus(check); got != want {
+			t.Errorf("%s: %s, want %s", check, got, want)
+		}
+	}
+}
+
+func TestRulesMatchSettings(t *testing.T) {
+	rs := Rules()
+	if len(rs.Rules) != len(Checks) {
+		t.Fatalf("%d rules for %d checks", len(rs.Rules), len(Checks))
+	}
+	for i, r := range rs.Rules {
+		if r.SettingName != IntuneSetting(Checks[i].ID) || r.Operator != "NotEquals" || r.DataType != "String" || r.Operand != StatusFail {
+			t.Errorf("rule %d: %+v", i, r)
+		}
+		if ruleText[Checks[i].ID] == "" || !strings.Contains(r.RemediationStrings[0].Title, "{ActualValue}") {
+			t.Errorf("rule %s: no text", r.SettingName)
+		}
+	}
+}
