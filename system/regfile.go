@@ -553,15 +553,11 @@ func trimRunesRight(r []rune) []rune {
 	return r
 }
 
-// credentials matches the user-info part of a proxy address ("user:pass@", with an optional
-// scheme in front), which must never reach an error message.
-var credentials = regexp.MustCompile(`((?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^\s;,="'<>/@:]+:[^\s;,="'<>]*@`)
-
 // quoteForError quotes input text for an error message: credentials hidden, long text cut.
 func quoteForError(s string) string { return quoteCut(s, 60) }
 
 func quoteCut(s string, max int) string {
-	s = credentials.ReplaceAllString(s, "${1}***@")
+	s = model.RedactCredentials(s)
 	r := []rune(s)
 	if len(r) > max {
 		r = append(r[:max-3], '.', '.', '.')
