@@ -105,6 +105,11 @@ func (p Proxy) For(scheme string) *ProxyEntry {
 			return &p.Entries[i]
 		}
 	}
+	// A bare entry is IE's "same proxy for all protocols", which covers http, https and ftp
+	// but never makes a SOCKS proxy of an HTTP one.
+	if scheme == "socks" {
+		return nil
+	}
 	for i := range p.Entries {
 		if p.Entries[i].Scheme == "" {
 			return &p.Entries[i]
