@@ -64,9 +64,18 @@ type Globals struct {
 type CLI struct {
 	Globals
 
-	Get     GetCmd     `cmd:"" help:"Read the current WinINet and WinHTTP proxy state (ccproxy/state@1)."`
-	Schema  SchemaCmd  `cmd:"" help:"Print the JSON Schema of a document."`
-	Version VersionCmd `cmd:"" help:"Print version, commit, Go version and OS/arch (ccproxy/version@1)."`
+	Get         GetCmd         `cmd:"" help:"Read the current WinINet and WinHTTP proxy state (ccproxy/state@1)."`
+	Schema      SchemaCmd      `cmd:"" help:"Print the JSON Schema of a document."`
+	Version     VersionCmd     `cmd:"" help:"Print version, commit, Go version and OS/arch (ccproxy/version@1)."`
+	Diff        DiffCmd        `cmd:"" help:"Compare two state or desired documents, B defaulting to the live state (ccproxy/diff@1); exit 1 when they differ."`
+	Plan        PlanCmd        `cmd:"" help:"Compute the registry changes that reach a desired state (ccproxy/plan@1)."`
+	Apply       ApplyCmd       `cmd:"" help:"Apply a plan: lock, stale check, backup, write, read back, roll back on failure (ccproxy/apply@1)."`
+	Restore     RestoreCmd     `cmd:"" help:"Put back the exact bytes of a backup, through the same path as apply (ccproxy/apply@1)."`
+	Test        TestCmd        `cmd:"" help:"Check the state against the Cloud Connector proxy requirements R1-R8 (ccproxy/test@1); exit 1 when not compliant."`
+	Check       CheckCmd       `cmd:"" help:"Probe the Citrix Cloud endpoints through the route WinHTTP would take, stage by stage (ccproxy/check@1); exit 1 when one is unreachable or intercepted."`
+	Route       RouteCmd       `cmd:"" help:"Say whether WinHTTP would send each URL through the proxy, and why (ccproxy/route@1)."`
+	Endpoints   EndpointsCmd   `cmd:"" help:"List the addresses a Cloud Connector must reach, per region (ccproxy/endpoints@1)."`
+	IntuneRules IntuneRulesCmd `cmd:"" name:"intune-rules" help:"Print the Intune custom compliance rules that match 'test --format intune'."`
 }
 
 // exitCoder is implemented by errors that decide the process exit code.

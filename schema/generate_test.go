@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"ccproxy/model"
+	"ccproxy/model/catalog"
+	"ccproxy/model/compliance"
+	"ccproxy/probe"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated schemas")
@@ -19,6 +22,15 @@ var generated = []struct {
 }{
 	{"state", "ccproxy state: WinINet and WinHTTP proxy settings as read from one source", model.SchemaState, model.State{}},
 	{"version", "ccproxy version", model.SchemaVersion, model.Version{}},
+	{"diff", "ccproxy diff: the settings in which two state or desired documents differ", model.SchemaDiff, model.Diff{}},
+	{"plan", "ccproxy plan: the exact registry writes that reach a desired state, with a fingerprint of the state they were computed from", model.SchemaPlan, model.Plan{}},
+	{"apply", "ccproxy apply: what an apply or restore wrote, the backup it made, and whether a restart is required", model.SchemaApply, model.ApplyResult{}},
+	{"backup", "ccproxy backup: the exact bytes of every registry value an apply was about to change", model.SchemaBackup, model.Backup{}},
+	{"test", "ccproxy test: findings of the Cloud Connector proxy requirements R1-R8", compliance.SchemaTest, compliance.Report{}},
+	{"route", "ccproxy route: how WinHTTP (or WinINet) would send each URL, and why", compliance.SchemaRoute, compliance.RouteDoc{}},
+	{"intune", "ccproxy intune: flat settings for an Intune custom compliance discovery script (test --format intune)", compliance.SchemaIntune, compliance.Intune{}},
+	{"endpoints", "ccproxy endpoints: the addresses a Cloud Connector must reach in one region", catalog.SchemaEndpoints, catalog.Endpoints{}},
+	{"check", "ccproxy check: the Citrix Cloud endpoints probed through the route WinHTTP would take", probe.SchemaCheck, probe.Check{}},
 }
 
 func render(name, title, kind string, v any) []byte {
