@@ -1,0 +1,233 @@
+package probe
+
+import "time"
+
+// SchemaCheck is the kind of the document 'ccproxy check' writes.
+const SchemaCheck = "ccproxy/check@1"
+
+// Endpoint statuses.
+const (
+	StatusPass       = "pass"
+	StatusFail       = "fail"
+	StatusNotChecked = "notChecked"
+)
+
+// Stage names, in the order a connection goes through them.
+const (
+	StageDNS          = "dns"
+	StageTCP          = "tcp"
+	StageProxyConnect = "proxyConnect"
+	StageTLS          = "tls"
+	StageHTTP         = "http"
+)
+
+// Failure classes: every failure is one of these, never a bare error string.
+const (
+	FailDNS          = "dnsFailure"
+	FailTCPRefused   = "tcpRefused"
+	FailTimeout      = "timeout"
+	FailProxyAuth    = "proxyAuthRequired"
+	FailProxyDenied  = "proxyDenied"
+	FailTLSHandshake = "tlsHandshakeFailed"
+	FailInterception = "tlsInterception"
+	FailCertificate  = "certificateInvalid"
+	FailHTTP         = "httpError"
+)
+
+// Interception verdicts.
+const (
+	VerdictNone      = "none"      // a chain was seen and nothing points at interception
+	VerdictSuspected = "suspected" // some evidence, not enough to call it interception
+	VerdictDetected  = "detected"  // the chain was made by someone other than the site's CA
+	VerdictUnknown   = "unknown"   // no chain was seen (no TLS, or it failed before)
+)
+
+// Evidence kinds.
+const (
+	EvidenceIssuerNotExpected = "issuerNotExpected"
+	EvidenceInspectionProduct = "inspectionProduct"
+	EvidenceNonPublicRoot     = "nonPublicRoot"
+)
+
+// Target kinds.
+const (
+	KindHTTPS = "https" // TLS, through CONNECT when proxied
+	KindHTTP  = "http"  // plain HTTP (revocation hosts on port 80), absolute-form through a proxy
+	KindTCP   = "tcp"   // a connection only (internal hosts on other ports)
+)
+
+// Target sources.
+const (
+	SourceCatalog  = "catalog"
+	SourceHost     = "host"
+	SourceInternal = "internal"
+)
+
+// Check is the ccproxy/check@1 document.
+type Check struct {
+	Schema     string      `json:"schema"`
+	Region     string      `json:"region" enum:"commercial,japan,government"`
+	CustomerID *string     `json:"customerId"`
+	Catalog    CatalogInfo `json:"catalog"`
+	Routing    Routing     `json:"routing"`
+	Limits     Limits      `json:"limits"`
+	Result
+}
+
+// CatalogInfo says where the catalog endpoints came from.
+type CatalogInfo struct {
+	Source  string   `json:"source" enum:"embedded,file"`
+	Path    *string  `json:"path" doc:"the --catalog file, or stdin; null for the embedded catalog"`
+	Format  string   `json:"format" enum:"ccproxy,citrixAllowList"`
+	Updated *string  `json:"updated" doc:"date of the catalog data, when it says"`
+	Entries int      `json:"entries" doc:"catalog endpoints probed (host, port)"`
+	Notes   []string `json:"notes"`
+}
+
+// Routing says how routes were decided.
+type Routing struct {
+	Source      string   `json:"source" enum:"winhttp,proxyFlag,direct" doc:"winhttp: the native WinHTTP settings of the state source; proxyFlag: --proxy; direct: --direct"`
+	StateSource *string  `json:"stateSource" doc:"the --from source the WinHTTP settings were read from"`
+	Proxy       *string  `json:"proxy" doc:"the proxy string, null for direct"`
+	Bypass      *string  `json:"bypass" doc:"the bypass list, null when none"`
+	Notes       []string `json:"notes"`
+}
+
+// Limits are the bounds the run kept to.
+type Limits struct {
+	Concurrency    int   `json:"concurrency"`
+	StageTimeoutMs int64 `json:"stageTimeoutMs"`
+	DeadlineMs     int64 `json:"deadlineMs"`
+}
+
+// Result is what Run found.
+type Result struct {
+	StartedAt       time.Time `json:"startedAt"`
+	DurationMs      float64   `json:"durationMs"`
+	DeadlineReached bool      `json:"deadlineReached" doc:"the overall deadline stopped the run; unfinished endpoints are notChecked"`
+	// OK is what the exit code says: every required endpoint passed, the routes are as
+	// expected and no interception was detected.
+	OK                   bool                `json:"ok"`
+	AllRequiredReachable bool                `json:"allRequiredReachable"`
+	AllRoutesAsExpected  bool                `json:"allRoutesAsExpected" doc:"every --internal host goes direct"`
+	Counts               Counts              `json:"counts"`
+	Interception         InterceptionSummary `json:"interception"`
+	IPLiteral            IPLiteralCheck      `json:"ipLiteral" doc:"R8: CONNECT to an IP address through the proxy"`
+	Endpoints            []Endpoint          `json:"endpoints"`
+}
+
+// Counts summarise the endpoints.
+type Counts struct {
+	Total          int `json:"total"`
+	Passed         int `json:"passed"`
+	Failed         int `json:"failed"`
+	NotChecked     int `json:"notChecked"`
+	Required       int `json:"required"`
+	RequiredPassed int `json:"requiredPassed"`
+	Intercepted    int `json:"intercepted"`
+	Misrouted      int `json:"misrouted"`
+}
+
+// InterceptionSummary is the verdict over all endpoints.
+type InterceptionSummary struct {
+	Verdict   string   `json:"verdict" enum:"none,suspected,detected,unknown"`
+	Detected  []string `json:"detected" doc:"host:port of the endpoints where interception was detected"`
+	Suspected []string `json:"suspected"`
+	Issuers   []string `json:"issuers" doc:"the issuers presented instead of the expected ones, distinct"`
+}
+
+// IPLiteralCheck is the R8 test.
+type IPLiteralCheck struct {
+	Status      string  `json:"status" enum:"pass,fail,notChecked"`
+	Target      *string `json:"target" doc:"ip:port sent in CONNECT"`
+	DerivedFrom *string `json:"derivedFrom" doc:"the host name whose address was used, null when given"`
+	Proxy       *string `json:"proxy"`
+	// ProxyRefuses is null when the proxy was not asked or did not answer.
+	ProxyRefuses *bool   `json:"proxyRefuses"`
+	StatusCode   *int    `json:"statusCode" doc:"the proxy's answer to CONNECT"`
+	Failure      *string `json:"failure" enum:"dnsFailure,tcpRefused,timeout,proxyAuthRequired,proxyDenied,tlsHandshakeFailed,tlsInterception,certificateInvalid,httpError"`
+	Message      string  `json:"message"`
+	DurationMs   float64 `json:"durationMs"`
+}
+
+// Endpoint is one target's result.
+type Endpoint struct {
+	Host         string       `json:"host"`
+	Port         int          `json:"port"`
+	Kind         string       `json:"kind" enum:"https,http,tcp"`
+	Purpose      string       `json:"purpose"`
+	Required     bool         `json:"required"`
+	Source       string       `json:"source" enum:"catalog,host,internal"`
+	Status       string       `json:"status" enum:"pass,fail,notChecked"`
+	Failure      *string      `json:"failure" enum:"dnsFailure,tcpRefused,timeout,proxyAuthRequired,proxyDenied,tlsHandshakeFailed,tlsInterception,certificateInvalid,httpError"`
+	Message      *string      `json:"message" doc:"why it failed or was not checked, with a hint; null on a pass"`
+	Route        Route        `json:"route"`
+	Stages       []Stage      `json:"stages"`
+	TLS          *TLSResult   `json:"tls"`
+	HTTP         *HTTPResult  `json:"http"`
+	Interception Interception `json:"interception"`
+	DurationMs   float64      `json:"durationMs"`
+}
+
+// Route is how the endpoint was reached.
+type Route struct {
+	Direct       bool    `json:"direct"`
+	Proxy        *string `json:"proxy" doc:"host:port of the proxy, null when direct"`
+	BypassEntry  *string `json:"bypassEntry" doc:"what sent it direct: the bypass entry, or a reason such as loopback; null otherwise"`
+	ExpectDirect bool    `json:"expectDirect"`
+	AsExpected   bool    `json:"asExpected"`
+}
+
+// Stage is one step of a connection, timed.
+type Stage struct {
+	Name       string  `json:"name" enum:"dns,tcp,proxyConnect,tls,http"`
+	DurationMs float64 `json:"durationMs"`
+	OK         bool    `json:"ok"`
+	Details    string  `json:"details"`
+}
+
+// TLSResult is what the TLS handshake showed.
+type TLSResult struct {
+	Version     *string `json:"version" doc:"1.0, 1.1, 1.2 or 1.3; null when the handshake failed"`
+	VersionOK   bool    `json:"versionOk" doc:"1.2 or later"`
+	CipherSuite *string `json:"cipherSuite"`
+	SNI         *string `json:"sni" doc:"the server name sent; null for an IP address"`
+	Chain       []Cert  `json:"chain" doc:"as presented, leaf first"`
+	Verified    bool    `json:"verified"`
+	VerifyError *string `json:"verifyError"`
+	// Root is the root the chain was verified to, or the issuer of the last presented
+	// certificate when it could not be verified.
+	Root            *string  `json:"root"`
+	RootPublic      bool     `json:"rootPublic"`
+	ExpectedIssuers []string `json:"expectedIssuers"`
+	// IssuerExpected is null when no issuers are expected for the host.
+	IssuerExpected *bool `json:"issuerExpected"`
+}
+
+// Cert is one certificate of a chain.
+type Cert struct {
+	Subject   string    `json:"subject"`
+	Issuer    string    `json:"issuer"`
+	NotBefore time.Time `json:"notBefore"`
+	NotAfter  time.Time `json:"notAfter"`
+	SHA256    string    `json:"sha256" doc:"fingerprint of the DER bytes, lowercase hex"`
+}
+
+// HTTPResult is the answer to the HTTP request.
+type HTTPResult struct {
+	URL        string `json:"url"`
+	StatusCode *int   `json:"statusCode"`
+	Status     string `json:"status"`
+}
+
+// Interception is one endpoint's verdict.
+type Interception struct {
+	Verdict  string     `json:"verdict" enum:"none,suspected,detected,unknown"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// Evidence is one reason to think the TLS session is intercepted.
+type Evidence struct {
+	Kind   string `json:"kind" enum:"issuerNotExpected,inspectionProduct,nonPublicRoot"`
+	Detail string `json:"detail"`
+}
