@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/alecthomas/kong"
 	"github.com/mattn/go-isatty"
@@ -81,19 +83,84 @@ type CLI struct {
 // exitCoder is implemented by errors that decide the process exit code.
 type exitCoder interface{ ExitCode() int }
 
+// rootCLI is what kong parses: the global flags, with the commands of CLI added by
+// commandOptions.
+type rootCLI struct{ Globals }
+
+// commandOptions registers the commands of CLI with kong. When args name a command, only that
+// one is registered: kong builds its model of every flag of every command it is given, which
+// cost more than a whole 'get' does, and one command's flags are all a run needs. Help and
+// unknown commands get all of them.
+func commandOptions(cli *CLI, args []string) []kong.Option {
+	v := reflect.ValueOf(cli).Elem()
+	t := v.Type()
+	wanted := firstCommand(args)
+	var all []kong.Option
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if _, ok := f.Tag.Lookup("cmd"); !ok {
+			continue
+		}
+		name := f.Tag.Get("name")
+		if name == "" {
+			name = dashed(f.Name)
+		}
+		opt := kong.DynamicCommand(name, f.Tag.Get("help"), f.Tag.Get("group"), v.Field(i).Addr().Interface())
+		if name == wanted {
+			return []kong.Option{opt}
+		}
+		all = append(all, opt)
+	}
+	return all
+}
+
+// firstCommand is the first argument that is not a global flag or a global flag's value.
+func firstCommand(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return ""
+		case a == "--log-level" || a == "--log-format" || a == "--output":
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			return a
+		}
+	}
+	return ""
+}
+
+// dashed is kong's command name for a field: IntuneRules -> intune-rules.
+func dashed(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // Main parses args, runs the command and returns the exit code.
 func Main(env *Env, args []string) int {
 	var cli CLI
-	env.Globals = &cli.Globals
+	var root rootCLI
+	env.Globals = &root.Globals
 	var exitFromKong *int
-	parser, err := kong.New(&cli,
+	options := append([]kong.Option{
 		kong.Name("ccproxy"),
 		kong.Description("Make the proxy settings of Citrix Cloud Connector machines correct, visible and provable."),
 		kong.Writers(env.Stdout, env.Stderr),
 		kong.Exit(func(code int) { c := code; exitFromKong = &c; panic(kongExit{}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Bind(env),
-	)
+	}, commandOptions(&cli, args)...)
+	parser, err := kong.New(&root, options...)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ccproxy: %v\n", err)
 		return 3
