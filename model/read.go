@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"ccproxy/model/bypass"
@@ -29,10 +30,10 @@ type ReadOptions struct {
 	InputName string
 }
 
-var sidPattern = regexp.MustCompile(`^S-1-\d+(-\d+)+$`)
+var sidPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^S-1-\d+(-\d+)+$`) })
 
 // ValidSID reports whether s looks like a security identifier.
-func ValidSID(s string) bool { return sidPattern.MatchString(s) }
+func ValidSID(s string) bool { return sidPattern().MatchString(s) }
 
 // ReadState builds the state document from a registry source.
 func ReadState(r RegistryReader, o ReadOptions) (*State, error) {

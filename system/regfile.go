@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -112,11 +113,13 @@ func (p *regParser) header(line []rune) bool {
 	return true
 }
 
-var hexContinuation = regexp.MustCompile(`^[ \t]+[0-9a-fA-F]{2}(,[0-9a-fA-F]{2})*,?\\?[ \t]*$`)
+var hexContinuation = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[ \t]+[0-9a-fA-F]{2}(,[0-9a-fA-F]{2})*,?\\?[ \t]*$`)
+})
 
 func (p *regParser) brokenLine(n int, raw []rune) error {
 	s := strings.TrimRight(string(raw), " \t")
-	if hexContinuation.MatchString(s) {
+	if hexContinuation().MatchString(s) {
 		return p.errAt(n, "hex bytes outside a value: the line above probably lacks its trailing '\\' continuation")
 	}
 	return p.errAt(n, "unexpected text %s: expected [KEY], \"name\"=value, @=value or a ; comment", quoteForError(s))

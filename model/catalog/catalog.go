@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"ccproxy/model"
 )
@@ -193,7 +194,7 @@ func validRegion(r string) bool {
 	return false
 }
 
-var customerIDPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+var customerIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`) })
 
 // normalizeCustomerID accepts what becomes the first label of a host name.
 func normalizeCustomerID(s string) (string, error) {
@@ -201,7 +202,7 @@ func normalizeCustomerID(s string) (string, error) {
 	if id == "" {
 		return "", nil
 	}
-	if !customerIDPattern.MatchString(id) {
+	if !customerIDPattern().MatchString(id) {
 		return "", &model.InputError{Input: "--customer-id", Msg: fmt.Sprintf("%q is not a valid customer id: it becomes a host name label (letters, digits and '-', 1-63 characters, not starting or ending with '-'); hint: copy it from the Citrix Cloud console", model.RedactCredentials(s))}
 	}
 	return id, nil
@@ -209,17 +210,17 @@ func normalizeCustomerID(s string) (string, error) {
 
 // placeholder matches the customer-id placeholders of both shapes: <customer> in ccproxy's
 // data, <CUSTOMER_ID> in Citrix's list.
-var placeholder = regexp.MustCompile(`(?i)<customer(_?id)?>`)
+var placeholder = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)<customer(_?id)?>`) })
 
 // fill replaces the placeholders with id, or with with when id is empty.
 func fill(s, id, with string) (string, bool) {
-	if !placeholder.MatchString(s) {
+	if !placeholder().MatchString(s) {
 		return s, false
 	}
 	if id == "" {
-		return placeholder.ReplaceAllLiteralString(s, with), true
+		return placeholder().ReplaceAllLiteralString(s, with), true
 	}
-	return placeholder.ReplaceAllLiteralString(s, id), true
+	return placeholder().ReplaceAllLiteralString(s, id), true
 }
 
 // checkHost validates a pattern (wildcards allowed) or a probe host (none allowed), with
