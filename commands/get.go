@@ -1,6 +1,9 @@
 package commands
 
 import (
+	"io"
+	"strings"
+
 	"ccproxy/model"
 	"ccproxy/system"
 )
@@ -26,7 +29,26 @@ func (c *GetCmd) Run(env *Env) error {
 
 // ReadState reads the state from the chosen source.
 func (env *Env) ReadState(f SourceFlags) (*model.State, error) {
-	op, err := system.Open(f.From, env.Stdin, env.OpenLive)
+	src, err := env.openStateSource(f.From, env.Stdin, f.User)
+	if err != nil {
+		return nil, err
+	}
+	return src.state, nil
+}
+
+// stateSource is a state together with the registry it was read from: plans and
+// projections need the exact bytes, which a state document only summarises.
+type stateSource struct {
+	name  string
+	state *model.State
+	store system.Store
+	opts  model.ReadOptions
+}
+
+// openStateSource reads a state from --from (the live registry, a .reg export, a state
+// document, netsh text, or - for stdin) and keeps its store.
+func (env *Env) openStateSource(from string, stdin io.Reader, user string) (*stateSource, error) {
+	op, err := system.Open(from, stdin, env.OpenLive)
 	if err != nil {
 		return nil, err
 	}
@@ -38,23 +60,37 @@ func (env *Env) ReadState(f SourceFlags) (*model.State, error) {
 		src.Host = model.Ptr(op.Info.Host)
 	}
 	opts := model.ReadOptions{
-		Source: src, User: f.User, Users: op.Users, Now: env.Now(),
+		Source: src, User: user, Users: op.Users, Now: env.Now(),
 		CurrentUserName: op.Info.CurrentUserName, CurrentUserSID: op.Info.CurrentUserSID,
 		Strict: op.Strict, InputName: op.InputName,
 	}
 	if op.Info.Kind == "registry" {
-		opts.Environment = &model.Environment{}
-		for _, v := range []struct {
-			names []string
-			dst   **string
-		}{{[]string{"HTTP_PROXY", "http_proxy"}, &opts.Environment.HTTPProxy}, {[]string{"HTTPS_PROXY", "https_proxy"}, &opts.Environment.HTTPSProxy}, {[]string{"NO_PROXY", "no_proxy"}, &opts.Environment.NoProxy}} {
-			for _, n := range v.names {
-				if s := env.Getenv(n); s != "" {
-					*v.dst = model.Ptr(model.RedactCredentials(s))
-					break
-				}
+		opts.Environment = env.proxyEnvironment()
+	}
+	st, err := model.ReadState(op.Store, opts)
+	if err != nil {
+		return nil, err
+	}
+	name := op.InputName
+	if from == "" || strings.EqualFold(from, "system") {
+		name = "system"
+	}
+	return &stateSource{name: name, state: st, store: op.Store, opts: opts}, nil
+}
+
+// proxyEnvironment is the process's proxy variables, which some tools use instead of either stack.
+func (env *Env) proxyEnvironment() *model.Environment {
+	e := &model.Environment{}
+	for _, v := range []struct {
+		names []string
+		dst   **string
+	}{{[]string{"HTTP_PROXY", "http_proxy"}, &e.HTTPProxy}, {[]string{"HTTPS_PROXY", "https_proxy"}, &e.HTTPSProxy}, {[]string{"NO_PROXY", "no_proxy"}, &e.NoProxy}} {
+		for _, n := range v.names {
+			if s := env.Getenv(n); s != "" {
+				*v.dst = model.Ptr(model.RedactCredentials(s))
+				break
 			}
 		}
 	}
-	return model.ReadState(op.Store, opts)
+	return e
 }

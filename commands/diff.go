@@ -1,0 +1,156 @@
+package commands
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	"ccproxy/model"
+	"ccproxy/model/jsonin"
+)
+
+// DiffCmd compares two state or desired documents.
+type DiffCmd struct {
+	A string `arg:"" help:"A state source (.reg export, ccproxy state document, netsh text, system) or a desired-state document; - for stdin." placeholder:"A"`
+	B string `arg:"" optional:"" help:"The same kinds as A; default: the state from --from (the live registry unless told otherwise)." placeholder:"B"`
+	SourceFlags
+}
+
+// differ is diff's "found differences" result: exit 1, already told on stdout.
+type differ struct{}
+
+func (differ) Error() string { return "the documents differ" }
+func (differ) ExitCode() int { return 1 }
+func (differ) Quiet() bool   { return true }
+
+// diffSide is one compared document: a desired state, or a state with its source.
+type diffSide struct {
+	name      string
+	desired   *model.Desired
+	src       *stateSource
+	stdinData []byte // what was read from stdin to recognise the document
+}
+
+func (c *DiffCmd) Run(env *Env) error {
+	b := c.B
+	if b == "" {
+		b = c.From
+	}
+	if c.A == "-" && b == "-" {
+		return &model.InputError{Input: "stdin", Msg: "A and B both read stdin; hint: give one of them as a file"}
+	}
+	// Desired documents first: a desired wininet.user decides whose settings a state holds.
+	a, err := loadDesiredSide(env, c.A)
+	if err != nil {
+		return err
+	}
+	bs, err := loadDesiredSide(env, b)
+	if err != nil {
+		return err
+	}
+	user := c.User
+	for _, s := range []*diffSide{a, bs} {
+		if s.desired != nil {
+			if user, err = sourceUser(user, s.desired); err != nil {
+				return err
+			}
+		}
+	}
+	for i, s := range []*diffSide{a, bs} {
+		if s.desired != nil {
+			continue
+		}
+		arg := c.A
+		if i == 1 {
+			arg = b
+		}
+		if s.src, err = env.openStateSource(arg, s.stdin(), user); err != nil {
+			return err
+		}
+		s.name = s.src.name
+	}
+	d, err := diffSides(a, bs)
+	if err != nil {
+		return err
+	}
+	if err := env.Emit(d); err != nil {
+		return err
+	}
+	if !d.Same {
+		return differ{}
+	}
+	return nil
+}
+
+// stdin gives back what was read from stdin to recognise the document, for the state reader.
+func (s *diffSide) stdin() *bytes.Reader {
+	return bytes.NewReader(s.stdinData)
+}
+
+// loadDesiredSide reads arg when it is a desired-state document; any other source is left
+// for the state reader, which recognises the rest by their content.
+func loadDesiredSide(env *Env, arg string) (*diffSide, error) {
+	if arg == "" || strings.EqualFold(arg, "system") {
+		return &diffSide{}, nil
+	}
+	name, data, err := jsonin.ReadInput(arg, env.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	s := &diffSide{name: name}
+	if arg == "-" {
+		s.stdinData = data
+	}
+	if !isDesiredDocument(name, data) {
+		return s, nil
+	}
+	d, _, err := model.ParseDesired(name, data)
+	if err != nil {
+		return nil, err
+	}
+	s.desired = d
+	return s, nil
+}
+
+// isDesiredDocument looks for a "schema" key (in any case) naming a desired state.
+func isDesiredDocument(name string, data []byte) bool {
+	text, _, err := jsonin.Decode(name, data)
+	if err != nil {
+		return false
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(text, &top) != nil {
+		return false
+	}
+	for k, v := range top {
+		var s string
+		if strings.EqualFold(k, "schema") && json.Unmarshal(v, &s) == nil {
+			return strings.HasPrefix(strings.ToLower(s), "ccproxy/desired@")
+		}
+	}
+	return false
+}
+
+func diffSides(a, b *diffSide) (*model.Diff, error) {
+	switch {
+	case a.desired != nil && b.desired != nil:
+		return model.DiffDesired(a.name, a.desired, b.name, b.desired), nil
+	case a.desired != nil:
+		proj, _, err := model.ProjectDesired(b.src.store, b.src.opts, b.src.state, a.desired, a.name)
+		if err != nil {
+			return nil, err
+		}
+		d := model.DiffStates(a.name, proj, b.name, b.src.state)
+		d.A.Kind = "desired"
+		return d, nil
+	case b.desired != nil:
+		proj, _, err := model.ProjectDesired(a.src.store, a.src.opts, a.src.state, b.desired, b.name)
+		if err != nil {
+			return nil, err
+		}
+		d := model.DiffStates(a.name, a.src.state, b.name, proj)
+		d.B.Kind = "desired"
+		return d, nil
+	}
+	return model.DiffStates(a.name, a.src.state, b.name, b.src.state), nil
+}

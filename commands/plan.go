@@ -1,0 +1,164 @@
+package commands
+
+import (
+	"fmt"
+	"strings"
+
+	"ccproxy/model"
+	"ccproxy/model/jsonin"
+)
+
+// PlanCmd computes the changes that reach a desired state.
+type PlanCmd struct {
+	Desired string `arg:"" optional:"" help:"Desired-state document (ccproxy/desired@1): a file, or - for stdin. Or use the shorthand flags." placeholder:"DESIRED"`
+	SourceFlags
+
+	ImportIE         bool     `name:"import-ie" help:"WinHTTP: copy the WinINet manual proxy and bypass list, exactly as 'netsh winhttp import proxy source=ie' does."`
+	Direct           bool     `help:"WinHTTP: direct access, no proxy."`
+	Proxy            string   `help:"WinHTTP: use this proxy: host:port, or per scheme (http=p:3128;https=p:3128)." placeholder:"PROXY"`
+	Bypass           []string `help:"WinHTTP: the whole bypass list, entries separated by ; (or the flag repeated); \"\" empties it." placeholder:"LIST" sep:"none"`
+	AddBypass        []string `name:"add-bypass" help:"WinHTTP: make sure this bypass entry is present, keeping the others (repeatable)." placeholder:"ENTRY" sep:"none"`
+	Views            []string `help:"WinHTTP registry views to write: native, wow64 (default both)." placeholder:"VIEW"`
+	DetailedExitcode bool     `name:"detailed-exitcode" help:"Exit 1 when the plan is not empty (0 when there is nothing to do)."`
+}
+
+// commandLine names the shorthand flags in messages.
+const commandLine = "command line"
+
+// planNotEmpty is the --detailed-exitcode result: the plan on stdout says what to do.
+type planNotEmpty struct{}
+
+func (planNotEmpty) Error() string { return "the plan is not empty" }
+func (planNotEmpty) ExitCode() int { return 1 }
+func (planNotEmpty) Quiet() bool   { return true }
+
+func (c *PlanCmd) Run(env *Env) error {
+	if c.Desired == "-" && c.From == "-" {
+		return &model.InputError{Input: "stdin", Msg: "both the desired state and --from read stdin; hint: give one of them as a file"}
+	}
+	d, name, warnings, err := c.desired(env)
+	if err != nil {
+		return err
+	}
+	user, err := sourceUser(c.User, d)
+	if err != nil {
+		return err
+	}
+	src, err := env.openStateSource(c.From, env.Stdin, user)
+	if err != nil {
+		return err
+	}
+	p, err := model.MakePlan(model.PlanInput{Reader: src.store, State: src.state, Desired: d, DesiredName: name, Now: env.Now()})
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		p.Warnings = append(p.Warnings, model.Warning{Code: "inputEncoding", Path: name, Message: w})
+	}
+	if err := env.Emit(p); err != nil {
+		return err
+	}
+	if c.DetailedExitcode && !p.Empty {
+		return planNotEmpty{}
+	}
+	return nil
+}
+
+// desired reads the desired-state document, or builds it from the shorthand flags.
+func (c *PlanCmd) desired(env *Env) (*model.Desired, string, []string, error) {
+	flags := c.ImportIE || c.Direct || c.Proxy != "" || c.Bypass != nil || c.AddBypass != nil || c.Views != nil
+	switch {
+	case c.Desired != "" && flags:
+		return nil, "", nil, &model.InputError{Input: commandLine, Msg: "give a desired-state document or shorthand flags (--import-ie, --direct, --proxy, --bypass, --add-bypass, --views), not both"}
+	case c.Desired != "":
+		name, data, err := jsonin.ReadInput(c.Desired, env.Stdin)
+		if err != nil {
+			return nil, name, nil, err
+		}
+		d, warnings, err := model.ParseDesired(name, data)
+		return d, name, warnings, err
+	case !flags:
+		return nil, "", nil, &model.InputError{Input: commandLine, Msg: "nothing to plan; hint: give a desired-state document (see examples/desired-*.json) or a flag such as --import-ie, --proxy host:port or --add-bypass host"}
+	}
+	d, err := c.fromFlags()
+	return d, commandLine, nil, err
+}
+
+// fromFlags builds the WinHTTP part of a desired state from the shorthand flags.
+func (c *PlanCmd) fromFlags() (*model.Desired, error) {
+	w := &model.DesiredWinHTTP{}
+	modes := []string{}
+	if c.ImportIE {
+		w.Mode = model.ModeImportFromIE
+		modes = append(modes, "--import-ie")
+	}
+	if c.Direct {
+		w.Mode = model.ModeDirect
+		modes = append(modes, "--direct")
+	}
+	if c.Proxy != "" {
+		w.Mode = model.ModeProxy
+		w.Proxy = &model.DesiredProxy{Raw: strings.TrimSpace(c.Proxy)}
+		modes = append(modes, "--proxy")
+	}
+	if len(modes) > 1 {
+		return nil, &model.InputError{Input: commandLine, Msg: strings.Join(modes, " and ") + " exclude each other; hint: give one"}
+	}
+	if c.Bypass != nil {
+		if c.ImportIE || c.Direct {
+			return nil, &model.InputError{Input: commandLine, Msg: "--bypass goes with --proxy (--import-ie copies the bypass list; --direct has none); hint: use --add-bypass with --import-ie"}
+		}
+		w.Bypass = splitEntries(c.Bypass)
+	}
+	if c.AddBypass != nil {
+		if c.Direct {
+			return nil, &model.InputError{Input: commandLine, Msg: "--add-bypass does nothing with --direct: nothing goes through a proxy"}
+		}
+		w.EnsureBypass = splitEntries(c.AddBypass)
+		if len(w.EnsureBypass) == 0 {
+			return nil, &model.InputError{Input: commandLine, Msg: "--add-bypass needs an entry such as dc01.corp.example or 10.*"}
+		}
+	}
+	if c.Views != nil {
+		w.Views = []string{}
+		for _, v := range splitEntries(c.Views) {
+			for _, part := range strings.Split(v, ",") {
+				if part = strings.ToLower(strings.TrimSpace(part)); part != "" {
+					if part != model.ViewNative && part != model.ViewWOW64 {
+						return nil, &model.InputError{Input: commandLine, Msg: fmt.Sprintf("--views: unknown view %q; expected native, wow64 or both", part)}
+					}
+					w.Views = append(w.Views, part)
+				}
+			}
+		}
+	}
+	d := &model.Desired{Schema: model.SchemaDesired, WinHTTP: w}
+	if err := d.Check(commandLine); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// splitEntries splits flag values on ; and white space, as a bypass list is written.
+func splitEntries(vals []string) []string {
+	out := []string{}
+	for _, v := range vals {
+		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ' ' || r == '\t' })...)
+	}
+	return out
+}
+
+// sourceUser decides whose WinINet settings to read: --user, or the desired state's user.
+func sourceUser(flag string, d *model.Desired) (string, error) {
+	u := d.WinINetUser()
+	if !model.ValidSID(u) {
+		return flag, nil
+	}
+	if flag == "" || strings.EqualFold(flag, "current") {
+		return u, nil
+	}
+	if !strings.EqualFold(flag, u) {
+		return "", &model.InputError{Input: "--user", Msg: fmt.Sprintf("%s differs from the desired state's wininet.user %s; hint: give one of them", flag, u)}
+	}
+	return flag, nil
+}

@@ -1,0 +1,28 @@
+package commands
+
+import (
+	"ccproxy/model"
+	"ccproxy/model/jsonin"
+)
+
+// RestoreCmd puts the exact bytes of a backup back, through the same plan-and-apply path
+// as apply, so that a restore makes its own backup and rolls back on failure.
+type RestoreCmd struct {
+	Backup string `arg:"" help:"Backup written by 'ccproxy apply' (ccproxy/backup@1): a file, or - for stdin." placeholder:"BACKUP"`
+	ChangeFlags
+}
+
+func (c *RestoreCmd) Run(env *Env) error {
+	name, data, err := jsonin.ReadInput(c.Backup, env.Stdin)
+	if err != nil {
+		return err
+	}
+	b, err := model.ParseBackup(name, data)
+	if err != nil {
+		return err
+	}
+	return env.applyLocked(c.ChangeFlags, "restore", func(r model.RegistryReader) (*model.Plan, string, error) {
+		p, err := model.RestorePlan(b, name, r, env.Now())
+		return p, "run 'ccproxy restore' again", err
+	})
+}

@@ -1,0 +1,91 @@
+package system
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// StateDir is ccproxy's machine-wide folder for the apply lock and backups:
+// %ProgramData%\ccproxy on Windows; $XDG_STATE_HOME/ccproxy or ~/.local/state/ccproxy elsewhere.
+func StateDir(getenv func(string) string) (string, error) {
+	if runtime.GOOS == "windows" {
+		pd := getenv("ProgramData")
+		if pd == "" {
+			pd = `C:\ProgramData`
+		}
+		return filepath.Join(pd, "ccproxy"), nil
+	}
+	if x := getenv("XDG_STATE_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "ccproxy"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		return "", &EnvError{Msg: "cannot find a folder for backups: neither XDG_STATE_HOME nor HOME is set; hint: pass --backup-dir"}
+	}
+	return filepath.Join(home, ".local", "state", "ccproxy"), nil
+}
+
+// PrivateDir creates dir and makes it readable only by Administrators and SYSTEM on
+// Windows (see privateACL), and by its owner (0700) elsewhere. An existing folder is
+// tightened too, since backups may hold a proxy password.
+func PrivateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return privateErr(dir, err)
+	}
+	if err := privateRestrict(dir, true); err != nil {
+		return privateErr(dir, err)
+	}
+	return nil
+}
+
+// WritePrivateFile writes data to dir/name through a temporary file that is synced and
+// renamed, so that a crash leaves either no file or the whole one; the file is private as
+// PrivateDir says. It returns the file's path.
+func WritePrivateFile(dir, name string, data []byte) (string, error) {
+	if err := PrivateDir(dir); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
+	if err != nil {
+		return "", privateErr(dir, err)
+	}
+	tmpName := tmp.Name()
+	defer os.Remove(tmpName)
+	if err := privateRestrict(tmpName, false); err != nil {
+		tmp.Close()
+		return "", privateErr(tmpName, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return "", privateErr(tmpName, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", privateErr(tmpName, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", privateErr(tmpName, err)
+	}
+	final := filepath.Join(dir, name)
+	if _, err := os.Lstat(final); err == nil {
+		return "", &EnvError{Msg: fmt.Sprintf("%s already exists; not overwriting a backup", final)}
+	}
+	if err := os.Rename(tmpName, final); err != nil {
+		return "", privateErr(final, err)
+	}
+	return final, nil
+}
+
+func privateErr(path string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, os.ErrPermission) {
+		return &EnvError{Msg: fmt.Sprintf("cannot write %s: access denied; hint: run from an elevated prompt, or pass --backup-dir", path)}
+	}
+	return &EnvError{Msg: fmt.Sprintf("cannot write %s: %v", path, err)}
+}
