@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -327,7 +326,7 @@ func (a *attempt) connect(conn net.Conn, addr string) net.Conn {
 		if _, err := io.WriteString(conn, req); err != nil {
 			return "", err
 		}
-		resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+		resp, err := readResponse(br)
 		if err != nil {
 			return "", err
 		}
@@ -336,7 +335,7 @@ func (a *attempt) connect(conn net.Conn, addr string) net.Conn {
 		switch {
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
 			return details, nil
-		case resp.StatusCode == http.StatusProxyAuthRequired:
+		case resp.StatusCode == 407:
 			return details, &failure{FailProxyAuth, proxyAuthMessage(a.via, resp)}
 		default:
 			return details, &failure{FailProxyDenied, fmt.Sprintf("the proxy %s refused CONNECT %s with %s; allow this host on the proxy for the connector (R1)", a.via, addr, resp.Status)}
@@ -351,7 +350,7 @@ func (a *attempt) connect(conn net.Conn, addr string) net.Conn {
 	return conn
 }
 
-func proxyAuthMessage(proxy string, resp *http.Response) string {
+func proxyAuthMessage(proxy string, resp *response) string {
 	var schemes []string
 	for _, v := range resp.Header.Values("Proxy-Authenticate") {
 		s, _, _ := strings.Cut(strings.TrimSpace(v), " ")
@@ -431,19 +430,18 @@ func (a *attempt) httpStage(conn net.Conn, absolute bool) {
 		if _, err := io.WriteString(conn, req); err != nil {
 			return "", err
 		}
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		resp, err := readResponse(bufio.NewReader(conn))
 		if err != nil {
 			return "", err
 		}
-		resp.Body.Close()
 		a.ep.HTTP.StatusCode = ptr(resp.StatusCode)
 		a.ep.HTTP.Status = resp.Status
 		details := "GET " + url + ": " + resp.Proto + " " + resp.Status
 		code := resp.StatusCode
 		switch {
-		case absolute && code == http.StatusProxyAuthRequired:
+		case absolute && code == 407:
 			return details, &failure{FailProxyAuth, proxyAuthMessage(a.via, resp)}
-		case absolute && (code == http.StatusForbidden || code == http.StatusBadGateway || code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout):
+		case absolute && (code == 403 || code == 502 || code == 503 || code == 504):
 			return details, &failure{FailProxyDenied, fmt.Sprintf("the proxy %s did not forward GET %s: %s; allow this host on port %d on the proxy (certificate revocation checks need it)", a.via, url, resp.Status, a.t.Port)}
 		case code >= 400 && a.t.HealthPath != "":
 			return details, &failure{FailHTTP, fmt.Sprintf("GET %s answered %s", url, resp.Status)}
