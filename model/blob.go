@@ -79,29 +79,35 @@ func (r *blobReader) str(field string) (string, error) {
 	return s, nil
 }
 
+// common reads what both layouts share: version, counter, flags, proxy and bypass list.
+func (r *blobReader) common(c *ConnBlob, known func(uint32) bool, unknown string) error {
+	var err error
+	if c.Version, err = r.u32("version"); err != nil {
+		return err
+	}
+	if !known(c.Version) {
+		return &BlobError{0, fmt.Sprintf(unknown, c.Version)}
+	}
+	if c.Counter, err = r.u32("counter"); err != nil {
+		return err
+	}
+	if c.Flags, err = r.u32("flags"); err != nil {
+		return err
+	}
+	if c.Proxy, err = r.str("proxy"); err != nil {
+		return err
+	}
+	c.Bypass, err = r.str("bypass list")
+	return err
+}
+
 // DecodeWinHTTP decodes a WinHttpSettings value. Any version is read with the same layout
 // (only 0x18 and 0x28 are known); trailing bytes are an error because the known layouts
 // have none and an encode could not reproduce them.
 func DecodeWinHTTP(b []byte) (*ConnBlob, error) {
 	r := &blobReader{b: b}
 	c := &ConnBlob{}
-	var err error
-	if c.Version, err = r.u32("version"); err != nil {
-		return nil, err
-	}
-	if c.Version != WinHTTPVersionOld && c.Version != WinHTTPVersionNew {
-		return nil, &BlobError{0, fmt.Sprintf("unknown WinHttpSettings version 0x%x (known: 0x18, 0x28)", c.Version)}
-	}
-	if c.Counter, err = r.u32("counter"); err != nil {
-		return nil, err
-	}
-	if c.Flags, err = r.u32("flags"); err != nil {
-		return nil, err
-	}
-	if c.Proxy, err = r.str("proxy"); err != nil {
-		return nil, err
-	}
-	if c.Bypass, err = r.str("bypass list"); err != nil {
+	if err := r.common(c, func(v uint32) bool { return v == WinHTTPVersionOld || v == WinHTTPVersionNew }, "unknown WinHttpSettings version 0x%x (known: 0x18, 0x28)"); err != nil {
 		return nil, err
 	}
 	if r.off != len(b) {
@@ -114,25 +120,11 @@ func DecodeWinHTTP(b []byte) (*ConnBlob, error) {
 func DecodeWinINet(b []byte) (*ConnBlob, error) {
 	r := &blobReader{b: b}
 	c := &ConnBlob{WinINet: true}
+	known := func(v uint32) bool { _, ok := trailingLen[v]; return ok }
+	if err := r.common(c, known, "unknown connection-settings version 0x%x (known: 0x3c, 0x46)"); err != nil {
+		return nil, err
+	}
 	var err error
-	if c.Version, err = r.u32("version"); err != nil {
-		return nil, err
-	}
-	if _, ok := trailingLen[c.Version]; !ok {
-		return nil, &BlobError{0, fmt.Sprintf("unknown connection-settings version 0x%x (known: 0x3c, 0x46)", c.Version)}
-	}
-	if c.Counter, err = r.u32("counter"); err != nil {
-		return nil, err
-	}
-	if c.Flags, err = r.u32("flags"); err != nil {
-		return nil, err
-	}
-	if c.Proxy, err = r.str("proxy"); err != nil {
-		return nil, err
-	}
-	if c.Bypass, err = r.str("bypass list"); err != nil {
-		return nil, err
-	}
 	if c.AutoConfigURL, err = r.str("auto-config URL"); err != nil {
 		return nil, err
 	}

@@ -124,28 +124,10 @@ type PlanInput struct {
 type valueRef struct{ path, name string }
 
 func (r valueRef) key() string {
-	return strings.ToLower(canonicalRegPath(r.path)) + "\x00" + strings.ToLower(r.name)
+	return strings.ToLower(CanonicalPath(r.path)) + "\x00" + strings.ToLower(r.name)
 }
 
 func (r valueRef) String() string { return r.path + `\` + r.name }
-
-// canonicalRegPath spells roots the long way, as reg.exe exports do.
-func canonicalRegPath(p string) string {
-	p = strings.Trim(strings.TrimSpace(p), `\`)
-	root, rest, _ := strings.Cut(p, `\`)
-	switch strings.ToUpper(root) {
-	case "HKLM", "HKEY_LOCAL_MACHINE":
-		root = "HKEY_LOCAL_MACHINE"
-	case "HKCU", "HKEY_CURRENT_USER":
-		root = "HKEY_CURRENT_USER"
-	case "HKU", "HKEY_USERS":
-		root = "HKEY_USERS"
-	}
-	if rest == "" {
-		return root
-	}
-	return root + `\` + rest
-}
 
 // plain WinINet values kept in step with DefaultConnectionSettings, in writing order.
 const (
@@ -228,7 +210,7 @@ func (b *planBuilder) owner() (string, error) {
 	case ValidSID(u) && (o.SID == nil || !strings.EqualFold(*o.SID, u)):
 		return "", &InputError{Input: b.name, Place: "$.wininet.user", Msg: fmt.Sprintf("asks for %s but the state was read for %s; hint: pass --user %s", u, ownerText(o), u)}
 	}
-	return canonicalRegPath(*o.Hive), nil
+	return CanonicalPath(*o.Hive), nil
 }
 
 // collectReads lists the values the plan depends on, in the fingerprint's fixed order.
@@ -294,7 +276,7 @@ func fingerprintValue(vals []FingerprintValue) string {
 	h := sha256.New()
 	h.Write([]byte("ccproxy-fingerprint@1\x00"))
 	for _, v := range vals {
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", strings.ToLower(canonicalRegPath(v.RegistryPath)), strings.ToLower(v.ValueName), v.SHA256)
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", strings.ToLower(CanonicalPath(v.RegistryPath)), strings.ToLower(v.ValueName), v.SHA256)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -694,7 +676,7 @@ func (p *Plan) finish() {
 	p.RequiresElevation = false
 	p.RestartRequired = Restart{Services: []string{}}
 	for _, c := range p.Changes {
-		root, _, _ := strings.Cut(canonicalRegPath(c.Target.RegistryPath), `\`)
+		root, _, _ := strings.Cut(CanonicalPath(c.Target.RegistryPath), `\`)
 		if root == "HKEY_LOCAL_MACHINE" || root == "HKEY_USERS" {
 			p.RequiresElevation = true
 		}
@@ -817,7 +799,7 @@ func regTypeCode(name string) (uint32, bool) {
 // value that is not one of the proxy settings: a plan or backup is input, and apply runs
 // elevated, so it must not be a way to write arbitrary registry values.
 func allowedTarget(path, name string) (stack, view string, ok bool) {
-	p := canonicalRegPath(path)
+	p := CanonicalPath(path)
 	if strings.EqualFold(name, WinHTTPValue) {
 		switch {
 		case strings.EqualFold(p, WinHTTPNativeKey):

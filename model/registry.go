@@ -129,6 +129,29 @@ func EncodeDWORD(n uint32) RegValue {
 	return RegValue{Type: RegDWORD, Data: []byte{byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)}}
 }
 
+// CanonicalPath turns the short and long root spellings and any case of the root into the
+// long upper-case root reg.exe exports, and trims stray backslashes, so paths compare one way.
+func CanonicalPath(p string) string {
+	p = strings.Trim(strings.TrimSpace(p), `\`)
+	root, rest, _ := strings.Cut(p, `\`)
+	switch strings.ToUpper(root) {
+	case "HKLM", "HKEY_LOCAL_MACHINE":
+		root = "HKEY_LOCAL_MACHINE"
+	case "HKCU", "HKEY_CURRENT_USER":
+		root = "HKEY_CURRENT_USER"
+	case "HKU", "HKEY_USERS":
+		root = "HKEY_USERS"
+	case "HKCR", "HKEY_CLASSES_ROOT":
+		root = "HKEY_CLASSES_ROOT"
+	case "HKCC", "HKEY_CURRENT_CONFIG":
+		root = "HKEY_CURRENT_CONFIG"
+	}
+	if rest == "" {
+		return root
+	}
+	return root + `\` + rest
+}
+
 // SameKeyPath compares registry paths the way the registry does: case-insensitively.
 func SameKeyPath(a, b string) bool { return strings.EqualFold(a, b) }
 

@@ -71,28 +71,8 @@ const (
 	HKU  = "HKEY_USERS"
 )
 
-// CanonicalPath turns the short and long root spellings and any case of the root into the
-// long upper-case root, and trims stray backslashes, so stores compare paths one way.
-func CanonicalPath(p string) string {
-	p = strings.Trim(strings.TrimSpace(p), `\`)
-	root, rest, _ := strings.Cut(p, `\`)
-	switch strings.ToUpper(root) {
-	case "HKLM", HKLM:
-		root = HKLM
-	case "HKCU", HKCU:
-		root = HKCU
-	case "HKU", HKU:
-		root = HKU
-	case "HKCR", "HKEY_CLASSES_ROOT":
-		root = "HKEY_CLASSES_ROOT"
-	case "HKCC", "HKEY_CURRENT_CONFIG":
-		root = "HKEY_CURRENT_CONFIG"
-	}
-	if rest == "" {
-		return root
-	}
-	return root + `\` + rest
-}
+// CanonicalPath spells a registry path's root the long way; see model.CanonicalPath.
+func CanonicalPath(p string) string { return model.CanonicalPath(p) }
 
 // pathKey is the case-insensitive identity of a registry path, as the registry compares them.
 func pathKey(p string) string { return strings.ToLower(CanonicalPath(p)) }
