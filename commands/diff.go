@@ -112,7 +112,8 @@ func loadDesiredSide(env *Env, arg string) (*diffSide, error) {
 	return s, nil
 }
 
-// isDesiredDocument looks for a "schema" key (in any case) naming a desired state.
+// isDesiredDocument looks for a "schema" key (in any case) naming a desired state; an object
+// without one is a desired state written by hand, since ccproxy always writes the key.
 func isDesiredDocument(name string, data []byte) bool {
 	text, _, err := jsonin.Decode(name, data)
 	if err != nil {
@@ -128,7 +129,7 @@ func isDesiredDocument(name string, data []byte) bool {
 			return strings.HasPrefix(strings.ToLower(s), "ccproxy/desired@")
 		}
 	}
-	return false
+	return true
 }
 
 func diffSides(a, b *diffSide) (*model.Diff, error) {

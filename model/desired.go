@@ -135,7 +135,9 @@ func ParseDesired(name string, data []byte) (*Desired, []string, error) {
 	if err := json.Unmarshal(canonical, &dj); err != nil {
 		return nil, warnings, &InputError{Input: name, Msg: "cannot read the document: " + err.Error()}
 	}
-	if err := checkSchema(name, dj.Schema, SchemaDesired, "a desired state"); err != nil {
+	// A desired state is often written by hand or by ConvertTo-Json: "schema" is optional,
+	// but when present it must be this one.
+	if err := checkSchema(name, dj.Schema, SchemaDesired, "a desired state"); err != nil && dj.Schema != nil {
 		return nil, warnings, err
 	}
 	d := &Desired{Schema: SchemaDesired}

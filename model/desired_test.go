@@ -116,7 +116,6 @@ func TestParseDesiredErrors(t *testing.T) {
 		{"did you mean", `{"schema":"ccproxy/desired@1","winhttp":{"proxyServer":"p:1"}}`, []string{"$.winhttp", `did you mean "proxy"`}},
 		{"did you mean inside a proxy object", `{"schema":"ccproxy/desired@1","winhttp":{"proxy":{"htps":"p:1"}}}`, []string{"$.winhttp.proxy", `did you mean "https"`}},
 		{"unknown mode", `{"schema":"ccproxy/desired@1","winhttp":{"mode":"importFromIe2"}}`, []string{"$.winhttp.mode"}},
-		{"no schema", `{"winhttp":{"mode":"direct"}}`, []string{"missing key \"schema\"", "ccproxy/desired@1"}},
 		{"other document", `{"schema":"ccproxy/state@1"}`, []string{"$.schema", "expected \"ccproxy/desired@1\""}},
 		{"newer major", `{"schema":"ccproxy/desired@2","winhttp":{"mode":"direct"}}`, []string{"upgrade ccproxy"}},
 		{"nothing asked", `{"schema":"ccproxy/desired@1"}`, []string{"asks for nothing"}},
@@ -215,4 +214,15 @@ func wininetProxy(d *Desired) *DesiredProxy {
 		return nil
 	}
 	return d.WinINet.Proxy
+}
+
+// ConvertTo-Json of a hashtable written on the spot has no "schema": it is still a desired state.
+func TestParseDesiredWithoutSchema(t *testing.T) {
+	d, _, err := ParseDesired("desired.json", []byte(`{"WinHttp":{"Mode":"proxy","Proxy":"p:8080","Bypass":"<local>;*.corp"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.WinHTTP == nil || d.WinHTTP.Mode != "proxy" {
+		t.Fatalf("got %+v", d.WinHTTP)
+	}
 }
