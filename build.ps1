@@ -42,7 +42,7 @@ $targets = @(
 
 # The manifest does not depend on the platform: make it once with the host's toolchain.
 $manifest = $null
-$manifestLines = & go run . dsc manifest 2>$null
+$manifestLines = & go run -ldflags $ldflags . dsc manifest 2>$null
 if ($LASTEXITCODE -eq 0 -and $manifestLines) { $manifest = ($manifestLines -join "`n") + "`n" }
 
 $savedGOOS = $env:GOOS

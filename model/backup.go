@@ -155,7 +155,7 @@ func RestorePlan(b *Backup, name string, r RegistryReader, now time.Time) (*Plan
 		}
 		p.Changes = append(p.Changes, newChange(t, v, want, "restore from "+name))
 		if stack == "wininet" && p.Source.WinINetOwner == nil {
-			if hive, ok := wininetHive(canonicalRegPath(ref.path)); ok {
+			if hive, ok := wininetHive(CanonicalPath(ref.path)); ok {
 				p.Source.WinINetOwner = ownerOfHive(hive)
 			}
 		}

@@ -271,7 +271,7 @@ func ProjectDesired(r RegistryReader, opts ReadOptions, st *State, d *Desired, d
 	for _, c := range p.Changes {
 		ref := valueRef{c.Target.RegistryPath, c.Target.ValueName}
 		ov.vals[ref.key()] = c.after
-		ov.keys[strings.ToLower(canonicalRegPath(ref.path))] = true
+		ov.keys[strings.ToLower(CanonicalPath(ref.path))] = true
 	}
 	// A projection is not read from a file: nothing in it is worth refusing.
 	opts.Strict = false
@@ -298,7 +298,7 @@ func (o *overlayReader) ReadValue(path, name string) (*RegValue, error) {
 
 func (o *overlayReader) Key(path string) (KeyInfo, error) {
 	ki, err := o.base.Key(path)
-	if err == nil && !ki.Exists && o.keys[strings.ToLower(canonicalRegPath(path))] {
+	if err == nil && !ki.Exists && o.keys[strings.ToLower(CanonicalPath(path))] {
 		ki.Exists = true
 	}
 	return ki, err
