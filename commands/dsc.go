@@ -310,25 +310,10 @@ func (c *DscExportCmd) Run(env *Env) error {
 	return env.dscEmit(lines...)
 }
 
-// dscStateSource reads the state for the instance's WinINet owner. On the live registry
-// a user's settings are there only while the user's hive is loaded (the user is logged
-// on); without it the settings would read as "nothing configured", and importFromIE would
-// quietly switch WinHTTP to direct access.
+// dscStateSource reads the state for the instance's WinINet owner. A user hive that is not
+// loaded is refused by the reader, so importFromIE never reads it as "nothing configured".
 func (env *Env) dscStateSource(from string, req *dscres.Request) (*stateSource, error) {
-	src, err := env.openStateSource(from, env.Stdin, req.SourceUser())
-	if err != nil {
-		return nil, err
-	}
-	if sid := req.SourceUser(); sid != "" && src.state.Source.Kind == "registry" && src.state.Source.WinINetOwner.Scope == "user" {
-		k, err := src.store.Key(`HKEY_USERS\` + sid)
-		if err != nil {
-			return nil, err
-		}
-		if !k.Exists {
-			return nil, &model.EnvError{Msg: fmt.Sprintf("the registry hive of %s is not loaded, so its Internet Options cannot be read (the user is not logged on); hint: run while that user is logged on, or give the proxy itself: \"winhttp\": {\"mode\": \"proxy\", \"proxy\": \"host:port\"}", sid)}
-		}
-	}
-	return src, nil
+	return env.openStateSource(from, env.Stdin, req.SourceUser())
 }
 
 // needsDesired refuses an instance that asks for nothing where test and set need a goal.

@@ -290,6 +290,15 @@ func (b *stateBuilder) owner() (Owner, string, error) {
 			return Owner{}, "", &InputError{Input: "--user", Msg: fmt.Sprintf("%q is not a SID; hint: pass 'current' or a SID such as S-1-5-18 (SYSTEM) or S-1-5-21-...-1001", u)}
 		}
 		hive := `HKEY_USERS\` + u
+		if b.o.Source.Kind == "registry" {
+			// A user who is not logged on has no hive loaded: reading it would report "no
+			// proxy", and an import would then switch WinHTTP to direct access.
+			if ki, err := b.r.Key(hive); err != nil {
+				return Owner{}, "", err
+			} else if !ki.Exists {
+				return Owner{}, "", &EnvError{Msg: fmt.Sprintf("--user: the registry hive of %s is not loaded (the user is not logged on, or the SID is wrong), so its Internet Options cannot be read; hint: run while that user is logged on, or give the proxy itself rather than importing it", u)}
+			}
+		}
 		o := Owner{Scope: "user", SID: Ptr(u), Hive: Ptr(hive)}
 		if strings.EqualFold(u, b.o.CurrentUserSID) && b.o.CurrentUserName != "" {
 			o.User = Ptr(b.o.CurrentUserName)

@@ -1,0 +1,49 @@
+package model
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// missingHives is a live registry where no user hive but the listed ones is loaded.
+type missingHives struct {
+	*fakeReg
+	loaded []string
+}
+
+func (m missingHives) Key(path string) (KeyInfo, error) {
+	if strings.HasPrefix(strings.ToUpper(path), `HKEY_USERS\`) {
+		for _, sid := range m.loaded {
+			if strings.HasPrefix(strings.ToUpper(path), strings.ToUpper(`HKEY_USERS\`+sid)) {
+				return KeyInfo{Exists: true}, nil
+			}
+		}
+		return KeyInfo{}, nil
+	}
+	return KeyInfo{Exists: true}, nil
+}
+
+// A SID whose hive is not loaded must not read as "no proxy": an import would then switch
+// WinHTTP to direct access.
+func TestReadStateUserHiveNotLoaded(t *testing.T) {
+	reg := missingHives{newFakeReg(), []string{"S-1-5-18"}}
+	opts := ReadOptions{Source: Source{Kind: "registry"}, Now: time.Unix(0, 0), InputName: "registry"}
+
+	opts.User = "S-1-5-21-1-2-3-1001"
+	_, err := ReadState(reg, opts)
+	var ee *EnvError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(err.Error(), "not logged on") {
+		t.Fatalf("got %v, want an environment error saying the user is not logged on", err)
+	}
+
+	opts.User = "S-1-5-18"
+	st, err := ReadState(reg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Source.WinINetOwner.SID == nil || *st.Source.WinINetOwner.SID != "S-1-5-18" || *st.Source.WinINetOwner.User != `NT AUTHORITY\SYSTEM` {
+		t.Errorf("owner %+v", st.Source.WinINetOwner)
+	}
+}
