@@ -53,6 +53,12 @@ func (c *CheckCmd) Run(env *Env) error {
 	}
 	doc := probe.Check{Schema: probe.SchemaCheck, Region: c.Region,
 		Limits: probe.Limits{Concurrency: c.Concurrency, StageTimeoutMs: c.StageTimeout.Milliseconds(), DeadlineMs: c.Deadline.Milliseconds()}}
+	// The probes run from this machine whatever --from reads, so this is the host they speak for.
+	if env.Hostname != nil {
+		if h, err := env.Hostname(); err == nil && h != "" {
+			doc.Source.Host = model.Ptr(h)
+		}
+	}
 	targets, info, err := c.catalogTargets(env)
 	if err != nil {
 		return err

@@ -32,6 +32,7 @@ type Env struct {
 	Log            zerolog.Logger
 	Now            func() time.Time
 	Getenv         func(string) string
+	Hostname       func() (string, error)
 	// OpenLive opens the live registry; on other systems it returns an environment error.
 	OpenLive func() (system.Writer, error)
 	// StderrIsTerminal enables progress output.
@@ -46,6 +47,7 @@ func NewEnv(stdin io.Reader, stdout, stderr io.Writer) *Env {
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		Now:      time.Now,
 		Getenv:   os.Getenv,
+		Hostname: os.Hostname,
 		OpenLive: func() (system.Writer, error) { return system.OpenLive(system.LiveOptions{}) },
 	}
 	if f, ok := stderr.(*os.File); ok {
@@ -78,6 +80,8 @@ type CLI struct {
 	Route       RouteCmd       `cmd:"" help:"Say whether WinHTTP would send each URL through the proxy, and why (ccproxy/route@1)."`
 	Endpoints   EndpointsCmd   `cmd:"" help:"List the addresses a Cloud Connector must reach, per region (ccproxy/endpoints@1)."`
 	IntuneRules IntuneRulesCmd `cmd:"" name:"intune-rules" help:"Print the Intune custom compliance rules that match 'test --format intune'."`
+	Dsc         DscCmd         `cmd:"" name:"dsc" help:"Microsoft DSC v3 resource CCProxy/ProxySettings: manifest, get, test, set, export (DSC's JSON Lines; exit 0 whenever the operation ran)."`
+	Report      ReportCmd      `cmd:"" help:"Summarise the state, test and check documents collected from a fleet (ccproxy/report@1; --jsonl or --format csv for one row per machine)."`
 }
 
 // exitCoder is implemented by errors that decide the process exit code.

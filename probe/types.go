@@ -66,12 +66,18 @@ const (
 // Check is the ccproxy/check@1 document.
 type Check struct {
 	Schema     string      `json:"schema"`
+	Source     CheckSource `json:"source"`
 	Region     string      `json:"region" enum:"commercial,japan,government"`
 	CustomerID *string     `json:"customerId"`
 	Catalog    CatalogInfo `json:"catalog"`
 	Routing    Routing     `json:"routing"`
 	Limits     Limits      `json:"limits"`
 	Result
+}
+
+// CheckSource names the machine the check ran on, so that fleet reports can tell machines apart.
+type CheckSource struct {
+	Host *string `json:"host" doc:"computer name of the machine that ran the check; null when unknown"`
 }
 
 // CatalogInfo says where the catalog endpoints came from.

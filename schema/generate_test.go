@@ -10,6 +10,7 @@ import (
 	"ccproxy/model"
 	"ccproxy/model/catalog"
 	"ccproxy/model/compliance"
+	"ccproxy/model/report"
 	"ccproxy/probe"
 )
 
@@ -31,6 +32,8 @@ var generated = []struct {
 	{"intune", "ccproxy intune: flat settings for an Intune custom compliance discovery script (test --format intune)", compliance.SchemaIntune, compliance.Intune{}},
 	{"endpoints", "ccproxy endpoints: the addresses a Cloud Connector must reach in one region", catalog.SchemaEndpoints, catalog.Endpoints{}},
 	{"check", "ccproxy check: the Citrix Cloud endpoints probed through the route WinHTTP would take", probe.SchemaCheck, probe.Check{}},
+	{"report", "ccproxy report: what is wrong across a fleet, summarised from its collected state, test and check documents", report.SchemaReport, report.Report{}},
+	{"machine", "ccproxy machine: one machine of a fleet report (report --jsonl)", report.SchemaMachine, report.Machine{}},
 }
 
 func render(name, title, kind string, v any) []byte {

@@ -1,0 +1,147 @@
+package commands
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"ccproxy/model"
+	"ccproxy/model/report"
+	"ccproxy/system"
+)
+
+// ReportCmd summarises the documents collected from a fleet.
+type ReportCmd struct {
+	Paths  []string `arg:"" optional:"" help:"Files and folders of ccproxy state, test and check documents: one per file or JSON Lines, UTF-8 or UTF-16, plain or gzip; folders are read recursively, skipping names that start with a dot; - for stdin (the default)." placeholder:"PATH|-"`
+	JSONL  bool     `name:"jsonl" help:"Write one line per machine (ccproxy/machine@1) instead of the summary."`
+	Format string   `help:"json: the ccproxy/report@1 summary, or the lines of --jsonl; csv: one row per machine, for a spreadsheet." enum:"json,csv" default:"json"`
+	Hosts  int      `help:"Host names each group of the summary lists; machines counts them all, and --jsonl or --format csv list every machine." default:"20"`
+}
+
+// reportGCPercent keeps the heap near what the report holds: every document is garbage
+// once scanned, and at Go's default of 100 the heap grows to twice the live data (the
+// machines' summaries) between collections. Collections are cheap here: little is live.
+const reportGCPercent = 50
+
+func (c *ReportCmd) Run(env *Env) error {
+	if c.JSONL && c.Format == "csv" {
+		return &model.InputError{Input: "--jsonl", Msg: "does not go with --format csv; hint: pick one: JSON Lines or CSV"}
+	}
+	if c.Hosts < 0 || c.Hosts > 100000 {
+		return &model.InputError{Input: "--hosts", Msg: fmt.Sprintf("%d is out of range (0-100000)", c.Hosts)}
+	}
+	paths := c.Paths
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	if env.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(reportGCPercent))
+	}
+
+	agg := report.NewAggregator()
+	progress := func() {}
+	if env.StderrIsTerminal {
+		last := time.Now()
+		progress = func() {
+			if n := agg.Documents() + agg.Rejected(); n%256 == 0 && time.Since(last) > 200*time.Millisecond {
+				last = time.Now()
+				fmt.Fprintf(env.Stderr, "\rccproxy: read %d documents, %d rejected\x1b[K", agg.Documents(), agg.Rejected())
+			}
+		}
+	}
+	files, err := system.ReadReport(paths, system.ReportOptions{Stdin: env.Stdin}, func(it report.Item) {
+		if it.Warning != "" {
+			env.Log.Info().Msg(model.RedactCredentials(it.Warning))
+		}
+		if it.Reject != nil {
+			place := it.Reject.File
+			if it.Reject.Line != nil {
+				place = fmt.Sprintf("%s: line %d", place, *it.Reject.Line)
+			}
+			env.Log.Info().Msg(place + ": rejected: " + it.Reject.Reason)
+		}
+		agg.Add(it)
+		progress()
+	})
+	if env.StderrIsTerminal {
+		fmt.Fprint(env.Stderr, "\r\x1b[K")
+	}
+	if err != nil {
+		return err
+	}
+	agg.AddFiles(files)
+	if agg.Documents() == 0 && agg.Rejected() == 0 {
+		return &model.InputError{Input: strings.Join(paths, " "), Msg: "no documents found; hint: pass the files or folders that hold the collected ccproxy documents"}
+	}
+	if agg.Rejected() > 0 {
+		env.Log.Info().Msgf("%d documents rejected; the report lists them under rejected", agg.Rejected())
+	}
+	switch {
+	case c.Format == "csv":
+		return env.emitStream(func(w io.Writer) error {
+			cw, err := report.NewCSVWriter(w)
+			if err != nil {
+				return err
+			}
+			if err := agg.Machines(cw.Write); err != nil {
+				return err
+			}
+			return cw.Flush()
+		})
+	case c.JSONL:
+		return env.emitStream(func(w io.Writer) error {
+			return agg.Machines(func(m report.Machine) error {
+				b, err := model.MarshalDocument(m, true)
+				if err != nil {
+					return err
+				}
+				_, err = w.Write(b)
+				return err
+			})
+		})
+	}
+	return env.Emit(agg.Report(report.Options{Paths: paths, HostsPerGroup: c.Hosts, Now: env.Now()}))
+}
+
+// emitStream writes output too large to hold in memory (one line per machine) to stdout, or
+// to --output through a temporary file renamed at the end, as WriteFileAtomic does.
+func (e *Env) emitStream(write func(io.Writer) error) error {
+	if e.Globals.Output == "" {
+		bw := bufio.NewWriterSize(e.Stdout, 64<<10)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	path := e.Globals.Output
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return &model.EnvError{Msg: fmt.Sprintf("--output %s: cannot create a file in %s: %v", path, dir, unwrapPathError(err))}
+	}
+	name := tmp.Name()
+	defer os.Remove(name)
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(name, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(name, path)
+	}
+	if err != nil {
+		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, unwrapPathError(err))}
+	}
+	return nil
+}

@@ -1,0 +1,106 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"ccproxy/model"
+)
+
+// CSVHeader names the columns of 'report --format csv', one row per machine.
+var CSVHeader = []string{
+	"host", "hostFrom", "compliant", "failed", "warned",
+	"servicesMode", "servicesProxy", "servicesBypass",
+	"installerMode", "installerProxy", "installerBypass", "installerAutoConfigUrl", "installerAutoDetect",
+	"mismatch", "checkOk", "interception", "issuers", "unreachable",
+	"stateFile", "stateAt", "testFile", "testAt", "checkFile", "checkAt", "superseded",
+}
+
+// CSVWriter writes machine rows for a spreadsheet: CRLF line ends, as Excel expects; lists
+// joined with "; "; empty cells for null; and a cell that a spreadsheet would run as a
+// formula (it starts with =, +, -, @, a tab or a carriage return) gets a leading ' so that
+// it stays text.
+type CSVWriter struct{ w *csv.Writer }
+
+// NewCSVWriter writes the header row.
+func NewCSVWriter(w io.Writer) (*CSVWriter, error) {
+	c := &CSVWriter{w: csv.NewWriter(w)}
+	c.w.UseCRLF = true
+	return c, c.w.Write(CSVHeader)
+}
+
+// Write writes one machine.
+func (c *CSVWriter) Write(m Machine) error {
+	return c.w.Write(CSVRecord(m))
+}
+
+// Flush writes what is buffered and returns the first error met.
+func (c *CSVWriter) Flush() error {
+	c.w.Flush()
+	return c.w.Error()
+}
+
+// CSVRecord is the row of one machine, in the order of CSVHeader.
+func CSVRecord(m Machine) []string {
+	var svc, ie Settings
+	if m.Services != nil {
+		svc = *m.Services
+	}
+	if m.Installer != nil {
+		ie = *m.Installer
+	}
+	unreachable := make([]string, len(m.Unreachable))
+	for i, u := range m.Unreachable {
+		unreachable[i] = u.Endpoint
+		if u.Failure != nil {
+			unreachable[i] += " " + *u.Failure
+		}
+	}
+	rec := []string{
+		m.Host, m.HostFrom, boolCell(m.Compliant), strings.Join(m.Failed, "; "), strings.Join(m.Warned, "; "),
+		str(svc.Mode), str(svc.Proxy), str(svc.Bypass),
+		str(ie.Mode), str(ie.Proxy), str(ie.Bypass), str(ie.AutoConfigURL), boolCell(ie.AutoDetect),
+		boolCell(m.Mismatch), boolCell(m.CheckOK), str(m.Interception), strings.Join(m.Issuers, "; "), strings.Join(unreachable, "; "),
+	}
+	for _, d := range []*DocumentRef{m.Documents.State, m.Documents.Test, m.Documents.Check} {
+		if d == nil {
+			rec = append(rec, "", "")
+			continue
+		}
+		file := d.File
+		if d.Line != nil {
+			file += ":" + strconv.Itoa(*d.Line)
+		}
+		rec = append(rec, file, d.At.Format(time.RFC3339Nano))
+	}
+	rec = append(rec, strconv.Itoa(m.Superseded))
+	for i, v := range rec {
+		rec[i] = cell(v)
+	}
+	return rec
+}
+
+func cell(v string) string {
+	v = model.RedactCredentials(v)
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+func str(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func boolCell(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b)
+}

@@ -1,0 +1,452 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+
+	"ccproxy/model/jsonin"
+)
+
+// StdinName is how stdin is named in the report.
+const StdinName = jsonin.StdinName
+
+// MaxDocument is the largest single document read. Inputs have no limit: a JSON Lines file
+// or stream may hold any number of documents.
+const MaxDocument = jsonin.MaxInput
+
+// Item is one document read, or one rejected.
+type Item struct {
+	Doc    Doc
+	Reject *RejectedDoc // nil when Doc was accepted
+	// Warning, when not empty, is worth a log line (a document read as Windows-1252).
+	Warning string
+}
+
+// Reader reads the documents of inputs. It keeps its buffers from one input to the next;
+// use one Reader per goroutine.
+type Reader struct {
+	gz  *gzip.Reader
+	raw *bufio.Reader // over the input
+	unz *bufio.Reader // over what gzip gives
+	dec *bufio.Reader // over decoded UTF-16, or a multi-document file read whole
+	doc []byte
+}
+
+// ReadBytes reads an input held in memory (a file of at most MaxDocument bytes): one
+// document, JSON Lines, or several documents one after the other, in any encoding that
+// jsonin.Decode accepts, or gzip-compressed. emit is called once per document; it must not
+// keep data, which the caller may reuse.
+func (r *Reader) ReadBytes(name string, data []byte, emit func(Item)) {
+	if isGzip(data) {
+		r.ReadStream(name, bytes.NewReader(data), emit)
+		return
+	}
+	text, warnings, err := jsonin.Decode(name, data)
+	if err != nil {
+		emit(Item{Reject: reject(name, 0, jsoninReason(err))})
+		return
+	}
+	warning := ""
+	if len(warnings) > 0 {
+		warning = warnings[0]
+	}
+	// Most files hold one document: one validation pass tells, without splitting.
+	if gjson.ValidBytes(text) {
+		scanEmit(name, 0, true, text, warning, true, emit)
+		return
+	}
+	r.splitBuffered(name, r.reset(&r.dec, bytes.NewReader(text)), emit)
+}
+
+// ReadStream reads an input of any size as a stream: stdin, a large file, a compressed one.
+func (r *Reader) ReadStream(name string, in io.Reader, emit func(Item)) {
+	br := r.reset(&r.raw, in)
+	if head, _ := br.Peek(2); isGzip(head) {
+		if r.gz == nil {
+			r.gz = new(gzip.Reader)
+		}
+		if err := r.gz.Reset(br); err != nil {
+			emit(Item{Reject: reject(name, 0, "cannot decompress: "+err.Error()+"; hint: the file is cut short or not gzip")})
+			return
+		}
+		br = r.reset(&r.unz, r.gz)
+	}
+	var src io.Reader = br
+	head, _ := br.Peek(3)
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		br.Discard(3)
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		br.Discard(2)
+		src = &utf16Reader{r: br, name: "UTF-16LE", offset: 2}
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		br.Discard(2)
+		src = &utf16Reader{r: br, big: true, name: "UTF-16BE", offset: 2}
+	case len(head) >= 2 && head[0] != 0 && head[1] == 0:
+		src = &utf16Reader{r: br, name: "UTF-16LE"}
+	case len(head) >= 2 && head[0] == 0 && head[1] != 0:
+		src = &utf16Reader{r: br, big: true, name: "UTF-16BE"}
+	}
+	if src != io.Reader(br) {
+		// Line splitting needs its own buffer over the decoded text.
+		br = r.reset(&r.dec, src)
+	}
+	r.splitBuffered(name, br, emit)
+}
+
+func (r *Reader) reset(slot **bufio.Reader, in io.Reader) *bufio.Reader {
+	if *slot == nil {
+		// Wrapped, so that a caller's own large bufio.Reader is never taken over and reset.
+		*slot = bufio.NewReaderSize(struct{ io.Reader }{in}, 64<<10)
+	} else {
+		(*slot).Reset(in)
+	}
+	return *slot
+}
+
+func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
+
+// jsoninReason drops the input name from jsonin's message: the report names the file apart.
+func jsoninReason(err error) string {
+	var je *jsonin.Error
+	if errors.As(err, &je) {
+		if je.Path == "" {
+			return je.Msg
+		}
+		return je.Path + ": " + je.Msg
+	}
+	return err.Error()
+}
+
+// scanEmit scans one document, or each element of a list of documents (what ConvertTo-Json
+// makes of several).
+func scanEmit(name string, line int, single bool, text []byte, warning string, valid bool, emit func(Item)) {
+	if t := bytes.TrimLeft(text, " \t\r\n"); len(t) == 0 || t[0] != '[' {
+		d, rej := scanChecked(name, line, single, text, valid)
+		emit(Item{Doc: d, Reject: rej, Warning: warning})
+		return
+	}
+	list := gjson.ParseBytes(text)
+	if !list.IsArray() || !valid && !gjson.ValidBytes(text) {
+		d, rej := Scan(name, line, single, text)
+		emit(Item{Doc: d, Reject: rej, Warning: warning})
+		return
+	}
+	n := 0
+	list.ForEach(func(_, v gjson.Result) bool {
+		d, rej := scanChecked(name, line, false, []byte(v.Raw), true)
+		if rej != nil {
+			rej.Reason = fmt.Sprintf("element %d of the list: %s", n, rej.Reason)
+		}
+		emit(Item{Doc: d, Reject: rej, Warning: warning})
+		warning = ""
+		n++
+		return true
+	})
+	if n == 0 {
+		emit(Item{Reject: reject(name, line, "an empty list; hint: give ccproxy documents, one per file or one per line")})
+	}
+}
+
+// piece is one document's text found in a stream, or why the text there is not one.
+type piece struct {
+	line int
+	text []byte
+	err  string
+}
+
+// splitBuffered cuts a stream into documents. A document ends where its outermost object
+// closes, so JSON Lines, indented documents one after the other, and both mixed all work.
+// A line that starts with "{" in its first column while a document is still open starts a
+// new one (indented documents never do that), so a document cut short costs only itself.
+// The first document waits until a second one shows whether the input holds only one: only
+// then may its host come from the file name.
+func (r *Reader) splitBuffered(name string, br *bufio.Reader, emit func(Item)) {
+	var first *piece
+	count := 0
+	deliver := func(p piece) {
+		count++
+		if count == 1 {
+			// Keep a copy: the buffer is reused for the next document.
+			first = &piece{line: p.line, text: append([]byte(nil), p.text...), err: p.err}
+			return
+		}
+		if first != nil {
+			r.emitPiece(name, *first, false, emit)
+			first = nil
+		}
+		r.emitPiece(name, p, false, emit)
+	}
+	sp := splitter{doc: r.doc[:0]}
+	lineNo := 0
+	var readErr error
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A line longer than the buffer: gather it whole.
+			long := append([]byte(nil), line...)
+			for err == bufio.ErrBufferFull {
+				line, err = br.ReadSlice('\n')
+				long = append(long, line...)
+				if len(long) > MaxDocument+1 {
+					for err == bufio.ErrBufferFull {
+						_, err = br.ReadSlice('\n')
+					}
+					break
+				}
+			}
+			line = long
+		}
+		if len(line) > 0 {
+			lineNo++
+			sp.line(line, lineNo, deliver)
+		}
+		if err != nil {
+			if err != io.EOF {
+				readErr = err
+			}
+			break
+		}
+	}
+	sp.end(lineNo, readErr, deliver)
+	r.doc = sp.doc[:0]
+	if first != nil {
+		// The only piece: a lone document gets no line number.
+		p := *first
+		p.line = 0
+		r.emitPiece(name, p, true, emit)
+	}
+	if count == 0 && readErr == nil {
+		emit(Item{Reject: reject(name, 0, "empty input; hint: give ccproxy documents, one per file or one per line")})
+	}
+}
+
+func (r *Reader) emitPiece(name string, p piece, single bool, emit func(Item)) {
+	if p.err != "" {
+		emit(Item{Reject: reject(name, p.line, p.err)})
+		return
+	}
+	text, warnings, err := jsonin.Decode(name, p.text)
+	if err != nil {
+		emit(Item{Reject: reject(name, p.line, jsoninReason(err))})
+		return
+	}
+	warning := ""
+	if len(warnings) > 0 {
+		warning = warnings[0]
+		if p.line > 0 {
+			warning = fmt.Sprintf("%s (document at line %d)", warning, p.line)
+		}
+	}
+	scanEmit(name, p.line, single, text, warning, false, emit)
+}
+
+// splitter follows JSON's nesting across lines, outside and inside strings.
+type splitter struct {
+	doc       []byte
+	depth     int
+	inString  bool
+	escaped   bool
+	start     int  // line where the open document starts
+	skipping  bool // after an oversize document, until the next one starts
+	truncated bool
+}
+
+func (s *splitter) reset() {
+	s.doc, s.depth, s.inString, s.escaped, s.skipping = s.doc[:0], 0, false, false, false
+}
+
+func (s *splitter) line(line []byte, lineNo int, deliver func(piece)) {
+	if line[0] == '{' && (s.depth > 0 || s.skipping) {
+		if !s.skipping {
+			deliver(piece{line: s.start, err: fmt.Sprintf("the document is cut short: line %d starts another one; hint: the file was not written completely", lineNo)})
+		}
+		s.reset()
+	}
+	if s.skipping {
+		return
+	}
+	i := 0
+	for i < len(line) {
+		if s.depth == 0 {
+			// Between documents: blank space, a byte order mark (files joined with cat), or
+			// the start of the next one.
+			for i < len(line) {
+				if isSpace(line[i]) {
+					i++
+				} else if bytes.HasPrefix(line[i:], []byte("\uFEFF")) {
+					i += 3
+				} else {
+					break
+				}
+			}
+			if i == len(line) {
+				return
+			}
+			if line[i] != '{' && line[i] != '[' {
+				deliver(piece{line: lineNo, err: "not a JSON document: " + quote(string(bytes.TrimRight(line[i:], " \t\r\n"))) + "; hint: give ccproxy documents, one per file or one per line"})
+				return
+			}
+			s.start = lineNo
+			s.doc = s.doc[:0]
+		}
+		j := s.scan(line, i)
+		s.doc = append(s.doc, line[i:j]...)
+		i = j
+		if len(s.doc) > MaxDocument {
+			deliver(piece{line: s.start, err: "document larger than 16 MiB; hint: this is not a ccproxy document"})
+			s.reset()
+			s.skipping = true
+			return
+		}
+		if s.depth == 0 {
+			deliver(piece{line: s.start, text: s.doc})
+			s.doc = s.doc[:0]
+		}
+	}
+}
+
+// scan follows line from i and returns where the open document closes, or len(line).
+func (s *splitter) scan(line []byte, i int) int {
+	for ; i < len(line); i++ {
+		c := line[i]
+		if s.inString {
+			switch {
+			case s.escaped:
+				s.escaped = false
+			case c == '\\':
+				s.escaped = true
+			case c == '"':
+				s.inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			s.inString = true
+		case '{', '[':
+			s.depth++
+		case '}', ']':
+			s.depth--
+			if s.depth <= 0 {
+				s.depth = 0
+				return i + 1
+			}
+		}
+	}
+	return i
+}
+
+func (s *splitter) end(lineNo int, readErr error, deliver func(piece)) {
+	switch {
+	case readErr != nil:
+		line := s.start
+		if s.depth == 0 {
+			line = lineNo
+		}
+		deliver(piece{line: line, err: readReason(readErr)})
+	case s.depth > 0 && !s.skipping:
+		deliver(piece{line: s.start, err: "not valid JSON: the document is cut short; hint: the file was not written completely"})
+	}
+	s.reset()
+}
+
+func readReason(err error) string {
+	var ue *utf16Error
+	switch {
+	case errors.As(err, &ue):
+		return ue.Error()
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader):
+		return "cannot decompress: " + err.Error() + "; hint: the file is cut short or damaged"
+	}
+	return "cannot read: " + err.Error()
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// utf16Reader turns UTF-16 into UTF-8 as it streams, for what Windows PowerShell 5.1's
+// Out-File and > write.
+type utf16Reader struct {
+	r       io.Reader
+	big     bool
+	name    string
+	offset  int64 // bytes consumed, for messages
+	in      [4096]byte
+	n       int // bytes pending in in
+	out     []byte
+	pos     int  // what Read has handed out of out
+	pending rune // a high surrogate waiting for its pair
+	err     error
+}
+
+type utf16Error struct{ msg string }
+
+func (e *utf16Error) Error() string { return e.msg }
+
+func (u *utf16Reader) Read(p []byte) (int, error) {
+	for u.pos == len(u.out) {
+		if u.err != nil {
+			return 0, u.err
+		}
+		m, err := u.r.Read(u.in[u.n:])
+		u.n += m
+		k := u.n &^ 1
+		u.out, u.pos = u.out[:0], 0
+		for i := 0; i < k; i += 2 {
+			var c rune
+			if u.big {
+				c = rune(u.in[i])<<8 | rune(u.in[i+1])
+			} else {
+				c = rune(u.in[i+1])<<8 | rune(u.in[i])
+			}
+			switch {
+			case u.pending != 0:
+				if c < 0xDC00 || c > 0xDFFF {
+					u.err = &utf16Error{fmt.Sprintf("invalid %s: unpaired surrogate at byte %d", u.name, u.offset+int64(i)-2)}
+					k = i
+					break
+				}
+				u.out = utf8.AppendRune(u.out, 0x10000+(u.pending-0xD800)<<10+(c-0xDC00))
+				u.pending = 0
+			case c >= 0xD800 && c <= 0xDBFF:
+				u.pending = c
+			case c >= 0xDC00 && c <= 0xDFFF:
+				u.err = &utf16Error{fmt.Sprintf("invalid %s: unpaired surrogate at byte %d", u.name, u.offset+int64(i))}
+				k = i
+			default:
+				u.out = utf8.AppendRune(u.out, c)
+			}
+			if u.err != nil {
+				break
+			}
+		}
+		u.offset += int64(k)
+		copy(u.in[:], u.in[k:u.n])
+		u.n -= k
+		if u.err != nil {
+			continue
+		}
+		if err != nil {
+			switch {
+			case err != io.EOF:
+				u.err = err
+			case u.n != 0:
+				u.err = &utf16Error{fmt.Sprintf("odd number of bytes (%d) for %s; hint: the file is cut short or not %s", u.offset+int64(u.n), u.name, u.name)}
+			case u.pending != 0:
+				u.err = &utf16Error{fmt.Sprintf("invalid %s: unpaired surrogate at byte %d", u.name, u.offset-2)}
+			default:
+				u.err = io.EOF
+			}
+		}
+	}
+	n := copy(p, u.out[u.pos:])
+	u.pos += n
+	return n, nil
+}

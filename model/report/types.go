@@ -1,0 +1,182 @@
+package report
+
+import "time"
+
+// Document kinds this package writes.
+const (
+	SchemaReport  = "ccproxy/report@1"
+	SchemaMachine = "ccproxy/machine@1"
+)
+
+// Report is the ccproxy/report@1 document: the fleet summary.
+type Report struct {
+	Schema        string         `json:"schema"`
+	GeneratedAt   time.Time      `json:"generatedAt"`
+	HostsPerGroup int            `json:"hostsPerGroup" doc:"the most host names a group lists (--hosts); machines counts them all, and --jsonl or --format csv list every machine"`
+	Inputs        Inputs         `json:"inputs"`
+	Machines      Machines       `json:"machines"`
+	Findings      []FindingCount `json:"findings" doc:"per finding id of the newest test document of each machine, most failures first"`
+	Settings      Configurations `json:"settings" doc:"the proxy settings in use, grouped, credentials shown as ***"`
+	Mismatches    []Mismatch     `json:"mismatches" doc:"machines whose services (WinHTTP) and installer (WinINet) reach the Internet differently, grouped by the two settings"`
+	Interception  Interception   `json:"interception" doc:"from the newest check document of each machine"`
+	Unreachable   []Unreachable  `json:"unreachable" doc:"endpoints that failed in the newest check document of each machine, by endpoint and failure class"`
+	Rejected      Rejected       `json:"rejected"`
+}
+
+// Inputs counts what was read.
+type Inputs struct {
+	Paths      []string   `json:"paths" doc:"the paths given; - is stdin"`
+	Files      int        `json:"files" doc:"files read, stdin counting as one"`
+	Documents  int        `json:"documents" doc:"documents accepted, superseded ones included"`
+	Superseded int        `json:"superseded" doc:"accepted documents left out because the same host has a newer one of the same kind"`
+	ByKind     KindCounts `json:"byKind" doc:"documents accepted, by kind"`
+}
+
+// KindCounts counts documents by kind.
+type KindCounts struct {
+	State int `json:"state"`
+	Test  int `json:"test"`
+	Check int `json:"check"`
+}
+
+// Machines counts machines (distinct hosts) by what their newest documents say.
+type Machines struct {
+	Seen             int `json:"seen"`
+	HostFromFileName int `json:"hostFromFileName" doc:"machines whose documents name no host, so that the host comes from the file name"`
+	Tested           int `json:"tested" doc:"machines with a test document"`
+	Compliant        int `json:"compliant"`
+	NonCompliant     int `json:"nonCompliant"`
+	NotTested        int `json:"notTested"`
+	WithSettings     int `json:"withSettings" doc:"machines with a state or test document, which give the proxy settings"`
+	Mismatched       int `json:"mismatched" doc:"machines whose services and installer reach the Internet differently"`
+	Checked          int `json:"checked" doc:"machines with a check document"`
+	CheckPassed      int `json:"checkPassed"`
+	CheckFailed      int `json:"checkFailed"`
+	NotChecked       int `json:"notChecked"`
+}
+
+// FindingCount counts the machines per status of one finding.
+type FindingCount struct {
+	ID            string   `json:"id" doc:"the finding id, as in ccproxy/test@1"`
+	Machines      int      `json:"machines" doc:"machines whose newest test document has this finding"`
+	Pass          int      `json:"pass"`
+	Fail          int      `json:"fail"`
+	Warn          int      `json:"warn"`
+	NotApplicable int      `json:"notApplicable"`
+	NotChecked    int      `json:"notChecked"`
+	FailedHosts   []string `json:"failedHosts" doc:"machines where it failed, first by name"`
+	WarnedHosts   []string `json:"warnedHosts" doc:"machines where it warned, first by name"`
+}
+
+// Settings is how one stack reaches the Internet, as ccproxy/state@1 puts it under
+// "effective".
+type Settings struct {
+	Mode          *string `json:"mode" enum:"direct,proxy,autoConfig,autoDetect" doc:"null when the document does not hold these settings"`
+	Proxy         *string `json:"proxy"`
+	Bypass        *string `json:"bypass"`
+	AutoConfigURL *string `json:"autoConfigUrl"`
+	AutoDetect    *bool   `json:"autoDetect"`
+}
+
+// Configurations groups machines by their settings.
+type Configurations struct {
+	Services  []SettingsGroup `json:"services" doc:"WinHTTP, which the connector services use; most machines first"`
+	Installer []SettingsGroup `json:"installer" doc:"WinINet, which the connector installer uses; most machines first"`
+}
+
+// SettingsGroup is one distinct setting and the machines that have it.
+type SettingsGroup struct {
+	Settings
+	Machines int      `json:"machines"`
+	Hosts    []string `json:"hosts"`
+}
+
+// Mismatch is one pair of differing services and installer settings.
+type Mismatch struct {
+	Services  Settings `json:"services"`
+	Installer Settings `json:"installer"`
+	Machines  int      `json:"machines"`
+	Hosts     []string `json:"hosts"`
+}
+
+// Interception summarises TLS interception over the fleet.
+type Interception struct {
+	Verdicts VerdictCounts `json:"verdicts" doc:"machines by the overall verdict of their newest check document"`
+	Issuers  []IssuerCount `json:"issuers" doc:"issuers presented instead of the expected ones; most machines first"`
+}
+
+// VerdictCounts counts machines per interception verdict.
+type VerdictCounts struct {
+	None      int `json:"none"`
+	Suspected int `json:"suspected"`
+	Detected  int `json:"detected"`
+	Unknown   int `json:"unknown"`
+}
+
+// IssuerCount is one intercepting issuer and the machines that saw it.
+type IssuerCount struct {
+	Issuer   string   `json:"issuer"`
+	Machines int      `json:"machines"`
+	Hosts    []string `json:"hosts"`
+}
+
+// Unreachable is one endpoint failing one way, and the machines where it did.
+type Unreachable struct {
+	Endpoint string   `json:"endpoint" doc:"host:port"`
+	Failure  *string  `json:"failure" doc:"the failure class, as in ccproxy/check@1 (dnsFailure, tcpRefused, timeout, proxyAuthRequired, proxyDenied, tlsHandshakeFailed, tlsInterception, certificateInvalid, httpError); null when the document gives none"`
+	Machines int      `json:"machines"`
+	Hosts    []string `json:"hosts"`
+}
+
+// Rejected lists the documents and files that could not be used.
+type Rejected struct {
+	Count     int           `json:"count"`
+	Documents []RejectedDoc `json:"documents" doc:"the first 1000 by file and line"`
+}
+
+// RejectedDoc is one document, or one whole file, that was left out, and why.
+type RejectedDoc struct {
+	File   string `json:"file" doc:"the file, or stdin"`
+	Line   *int   `json:"line" doc:"where the document starts, in a file or stream holding several; null otherwise"`
+	Reason string `json:"reason"`
+}
+
+// Machine is one line of 'report --jsonl' (ccproxy/machine@1): what the newest documents of
+// one host say.
+type Machine struct {
+	Schema       string            `json:"schema"`
+	Host         string            `json:"host"`
+	HostFrom     string            `json:"hostFrom" enum:"document,fileName" doc:"fileName: the documents name no host, so it was taken from the file name"`
+	Compliant    *bool             `json:"compliant" doc:"from the newest test document; null when there is none"`
+	Failed       []string          `json:"failed" doc:"ids of the findings that failed"`
+	Warned       []string          `json:"warned" doc:"ids of the findings that warned"`
+	Services     *Settings         `json:"services" doc:"WinHTTP, from the newer of the state and test documents; null when there is neither"`
+	Installer    *Settings         `json:"installer" doc:"WinINet, from the same document"`
+	Mismatch     *bool             `json:"mismatch" doc:"services and installer reach the Internet differently; null when unknown"`
+	CheckOK      *bool             `json:"checkOk" doc:"the ok of the newest check document; null when there is none"`
+	Interception *string           `json:"interception" enum:"none,suspected,detected,unknown"`
+	Issuers      []string          `json:"issuers"`
+	Unreachable  []EndpointFailure `json:"unreachable"`
+	Documents    MachineDocuments  `json:"documents"`
+	Superseded   int               `json:"superseded" doc:"older documents of this host that were left out"`
+}
+
+// EndpointFailure is one endpoint that failed on one machine.
+type EndpointFailure struct {
+	Endpoint string  `json:"endpoint"`
+	Failure  *string `json:"failure"`
+}
+
+// MachineDocuments names the documents a machine's row comes from.
+type MachineDocuments struct {
+	State *DocumentRef `json:"state"`
+	Test  *DocumentRef `json:"test"`
+	Check *DocumentRef `json:"check"`
+}
+
+// DocumentRef is where a document was read and when it was made.
+type DocumentRef struct {
+	File string    `json:"file"`
+	Line *int      `json:"line"`
+	At   time.Time `json:"at" doc:"source.readAt, or startedAt for a check document"`
+}
