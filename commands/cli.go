@@ -155,12 +155,11 @@ func Main(env *Env, args []string) int {
 	var cli CLI
 	var root rootCLI
 	env.Globals = &root.Globals
-	var exitFromKong *int
 	options := append([]kong.Option{
 		kong.Name("ccproxy"),
 		kong.Description("Make the proxy settings of Citrix Cloud Connector machines correct, visible and provable."),
 		kong.Writers(env.Stdout, env.Stderr),
-		kong.Exit(func(code int) { c := code; exitFromKong = &c; panic(kongExit{}) }),
+		kong.Exit(func(code int) { panic(kongExit{code}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Bind(env),
 	}, commandOptions(&cli, args)...)
@@ -169,36 +168,39 @@ func Main(env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "ccproxy: %v\n", err)
 		return 3
 	}
-	code, handled := func() (code int, handled bool) {
-		defer func() {
-			if r := recover(); r != nil {
-				if _, ok := r.(kongExit); ok && exitFromKong != nil {
-					code, handled = *exitFromKong, true
-					return
-				}
-				panic(r)
-			}
-		}()
-		ctx, err := parser.Parse(args)
-		if err != nil {
-			// Usage errors: unknown flag, missing argument, bad enum value.
-			env.setupLog()
-			env.Log.Error().Msg(oneLine(err.Error()) + "; see 'ccproxy --help'")
-			return 2, true
+	return env.run(parser, args)
+}
+
+// kongExit carries the code kong exits with (after --help) out of its parse.
+type kongExit struct{ code int }
+
+func (env *Env) run(parser *kong.Kong, args []string) (code int) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
 		}
+		if e, ok := r.(kongExit); ok {
+			code = e.code
+			return
+		}
+		// A bug must still end in one line and an exit code a script can handle.
 		env.setupLog()
-		if err := ctx.Run(env); err != nil {
-			return env.fail(err), true
-		}
-		return 0, true
+		env.Log.Error().Msg(oneLine(model.RedactCredentials(fmt.Sprintf("internal error: %v; hint: rerun with --log-level debug and report it", r))))
+		code = 3
 	}()
-	if handled {
-		return code
+	ctx, err := parser.Parse(args)
+	env.setupLog()
+	if err != nil {
+		// Usage errors: unknown flag, missing argument, bad enum value.
+		env.Log.Error().Msg(oneLine(err.Error()) + "; see 'ccproxy --help'")
+		return 2
+	}
+	if err := ctx.Run(env); err != nil {
+		return env.fail(err)
 	}
 	return 0
 }
-
-type kongExit struct{}
 
 func (e *Env) fail(err error) int {
 	code := 3
