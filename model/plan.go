@@ -1227,7 +1227,7 @@ func ApplyPlan(w RegistryWriter, p *Plan, o ApplyOptions) (*ApplyResult, error) 
 			wininet = true
 		}
 		if err != nil {
-			return fail(fmt.Errorf("writing %s: %w", valueRef{c.Target.RegistryPath, c.Target.ValueName}, err))
+			return fail(withValue("writing", valueRef{c.Target.RegistryPath, c.Target.ValueName}, err))
 		}
 		res.Changes[i].Status = "applied"
 	}
@@ -1235,7 +1235,7 @@ func ApplyPlan(w RegistryWriter, p *Plan, o ApplyOptions) (*ApplyResult, error) 
 		ref := valueRef{c.Target.RegistryPath, c.Target.ValueName}
 		got, err := w.ReadValue(ref.path, ref.name)
 		if err != nil {
-			return fail(fmt.Errorf("reading back %s: %w", ref, err))
+			return fail(withValue("reading back", ref, err))
 		}
 		if !sameValue(got, c.after) {
 			return fail(fmt.Errorf("reading back %s: the registry holds other bytes than were written", ref))
@@ -1259,4 +1259,14 @@ func sameValue(a, b *RegValue) bool {
 		return a == nil && b == nil
 	}
 	return a.Type == b.Type && bytes.Equal(a.Data, b.Data)
+}
+
+// withValue names the value in a store's error. An error that carries its own exit code comes
+// from the registry itself, which already names the key and value in its message.
+func withValue(verb string, ref valueRef, err error) error {
+	var ec interface{ ExitCode() int }
+	if errors.As(err, &ec) {
+		return err
+	}
+	return fmt.Errorf("%s %s: %w", verb, ref, err)
 }

@@ -434,6 +434,9 @@ func TestApplyAccessDenied(t *testing.T) {
 					t.Errorf("message %q does not mention %q", msg, want)
 				}
 			}
+			if n := strings.Count(msg, "WinHttpSettings"); n != 1 {
+				t.Errorf("message %q names the value %d times", msg, n)
+			}
 		}
 		unlock()
 		sameSnapshot(t, "after the refused apply", before, snapshot(t, b, winhttpKeys...))
