@@ -131,7 +131,30 @@ func repoRoot() (string, error) {
 	if err != nil || !bytes.HasPrefix(bytes.TrimSpace(mod), []byte("module ccproxy")) {
 		return "", fmt.Errorf("%s is not the ccproxy repository (run the tests from tests/wine)", root)
 	}
+	statSources(root)
 	return root, nil
+}
+
+// statSources looks at every source file the Windows binaries are built from. go test caches
+// a passing result keyed by the files the test looked at; the binaries are built by a child
+// process it cannot see, so without this a change to ccproxy would replay a stale pass.
+func statSources(root string) {
+	_ = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch filepath.Ext(path) {
+		case ".go", ".c", ".json", ".mod", ".sum":
+			_, _ = os.Stat(path)
+		}
+		return nil
+	})
 }
 
 func goTool() string {
