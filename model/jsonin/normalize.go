@@ -141,14 +141,16 @@ func (w *walker) mismatch(v *node, s *Spec, path *jpath) error {
 	return w.fail(path, "%s", msg)
 }
 
-// cutByConvertTo reports whether a string found where an object or a list belongs is what
+// CutMessage is the problem reported for a value that LooksCut, in place of an object or
+// a list.
+const CutMessage = "looks cut by ConvertTo-Json at its default depth 2: rerun it with -Depth 10"
+
+// LooksCut reports whether a string found where an object or a list belongs is what
 // ConvertTo-Json writes in place of whatever lies deeper than its -Depth (2 by default):
-// a .NET type name such as "System.Collections.Hashtable" or "System.Object[]", a custom
-// object's "@{A=1; B=2}", or "" for an array of custom objects.
-func cutByConvertTo(s string, emptyToo bool) bool {
-	if s == "" {
-		return emptyToo
-	}
+// a .NET type name such as "System.Collections.Hashtable" or "System.Object[]", or a
+// custom object's "@{A=1; B=2}". ConvertTo-Json also writes "" for an array of custom
+// objects; only the caller knows whether "" can be a real value, so LooksCut("") is false.
+func LooksCut(s string) bool {
 	if strings.HasPrefix(s, "@{") && strings.HasSuffix(s, "}") {
 		return true
 	}
@@ -164,11 +166,11 @@ func cutByConvertTo(s string, emptyToo bool) bool {
 }
 
 func (w *walker) cut(path *jpath) error {
-	return w.fail(path, "looks cut by ConvertTo-Json at its default depth 2: rerun it with -Depth 10")
+	return w.fail(path, "%s", CutMessage)
 }
 
 func (w *walker) object(v *node, s *Spec, path *jpath) error {
-	if v.kind == nString && cutByConvertTo(v.str, true) {
+	if v.kind == nString && (v.str == "" || LooksCut(v.str)) {
 		return w.cut(path)
 	}
 	if v.kind != nObject {
@@ -327,7 +329,7 @@ func (w *walker) elements(v *node, path *jpath) ([]*node, error) {
 	switch {
 	case v.kind == nArray:
 		return v.vals, nil
-	case v.kind == nString && cutByConvertTo(v.str, false):
+	case v.kind == nString && LooksCut(v.str):
 		return nil, w.cut(path)
 	}
 	return []*node{v}, nil
@@ -389,7 +391,7 @@ func (w *walker) bypass(v *node, s *Spec, path *jpath) error {
 			return w.fail(epath, "expected a bypass entry (a string such as \"*.example.com\" or \"<local>\"), got %s", describe(e))
 		}
 		for _, entry := range strings.FieldsFunc(e.str, isBypassSep) {
-			if cutByConvertTo(entry, false) {
+			if LooksCut(entry) {
 				return w.cut(epath)
 			}
 			if n > 0 {
@@ -404,7 +406,7 @@ func (w *walker) bypass(v *node, s *Spec, path *jpath) error {
 }
 
 func (w *walker) mapping(v *node, s *Spec, path *jpath) error {
-	if v.kind == nString && cutByConvertTo(v.str, true) {
+	if v.kind == nString && (v.str == "" || LooksCut(v.str)) {
 		return w.cut(path)
 	}
 	if v.kind != nObject {

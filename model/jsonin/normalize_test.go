@@ -312,6 +312,27 @@ func TestClosest(t *testing.T) {
 	}
 }
 
+func TestLooksCut(t *testing.T) {
+	tests := map[string]bool{
+		"System.Collections.Hashtable":                true,
+		"System.Object[]":                             true,
+		"System.Management.Automation.PSCustomObject": true,
+		"@{server=p; port=8080}":                      true,
+		"@{}":                                         true,
+		"":                                            false, // the caller decides
+		"System.":                                     false,
+		"System. is down":                             false,
+		"proxy.corp.example:8080":                     false,
+		"@{unclosed":                                  false,
+		"system.collections.hashtable (written by me)": false,
+	}
+	for in, want := range tests {
+		if got := LooksCut(in); got != want {
+			t.Errorf("LooksCut(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
 func TestRedact(t *testing.T) {
 	tests := map[string]string{
 		"http://alice:s3cret@proxy:8080":      "http://***@proxy:8080",

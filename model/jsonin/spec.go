@@ -107,9 +107,6 @@ func Int(min, max int64) *Spec {
 	return &Spec{kind: kindInt, min: min, max: max}
 }
 
-// SafeInt is the Int range a JSON reader in any language holds exactly: ±(2^53-1).
-func SafeInt() *Spec { return Int(-(1<<53 - 1), 1<<53-1) }
-
 // Number expects any finite JSON number, written out as given.
 func Number() *Spec { return &Spec{kind: kindNumber} }
 
