@@ -8,6 +8,7 @@ import (
 
 // RouteResult says how a stack would send one URL.
 type RouteResult struct {
+	Input  string // the URL as given, trimmed, its credentials replaced by ***
 	URL    string // normalised, without credentials
 	Scheme string
 	Host   string // as written in the URL, IPv6 without brackets
@@ -43,6 +44,7 @@ func Route(p Proxy, l List, stack Stack, rawURL string) (RouteResult, error) {
 		return RouteResult{}, err
 	}
 	var r RouteResult
+	r.Input = u.input
 	r.Scheme = u.scheme
 	r.Host = u.host
 	r.Port = u.port
@@ -100,6 +102,7 @@ func bypassWhy(m Match) string {
 }
 
 type routeURL struct {
+	input          string
 	scheme, host   string
 	port           int
 	normalised     string
@@ -136,7 +139,10 @@ func parseRouteURL(raw string) (routeURL, error) {
 	if u.Host == "" {
 		return routeURL{}, urlErr(raw, "no host; "+urlHint)
 	}
-	r := routeURL{scheme: strings.ToLower(u.Scheme), hadCredentials: u.User != nil}
+	r := routeURL{input: strings.TrimSpace(raw), scheme: strings.ToLower(u.Scheme), hadCredentials: u.User != nil}
+	if r.hadCredentials {
+		r.input = redactUserinfo(r.input)
+	}
 	host := u.Hostname()
 	if strings.HasPrefix(u.Host, "[") {
 		a, err := netip.ParseAddr(host)
@@ -166,6 +172,25 @@ func parseRouteURL(raw string) (routeURL, error) {
 	u.Scheme = r.scheme
 	r.normalised = u.String()
 	return r, nil
+}
+
+// redactUserinfo replaces by *** the userinfo of a URL that url.Parse found to have one:
+// everything before the last '@' of the authority, which ends at the first '/', '?' or '#'.
+// A password holding '@' or ':' is hidden whole, and an '@' in the path is left alone.
+func redactUserinfo(s string) string {
+	auth := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		auth = i + 3
+	}
+	end := len(s)
+	if i := strings.IndexAny(s[auth:], "/?#"); i >= 0 {
+		end = auth + i
+	}
+	at := strings.LastIndexByte(s[auth:end], '@')
+	if at < 0 {
+		return s
+	}
+	return s[:auth] + "***" + s[auth+at:]
 }
 
 // trimURLErr keeps net/url's reason without its repetition of the (possibly secret) input.

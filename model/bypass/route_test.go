@@ -111,6 +111,27 @@ func TestRouteDotnetVectorsThroughProxy(t *testing.T) {
 	}
 }
 
+func TestRouteInputRedacted(t *testing.T) {
+	for in, want := range map[string]string{
+		"  cloud.com ":                        "cloud.com",
+		"https://bob:hunter2@cloud.com/x":     "https://***@cloud.com/x",
+		"bob:hunter2@cloud.com":               "***@cloud.com",
+		"https://bob:hun@ter2@cloud.com":      "https://***@cloud.com",
+		"https://bob@cloud.com:8443?a=b":      "https://***@cloud.com:8443?a=b",
+		"https://cloud.com/@team/x":           "https://cloud.com/@team/x",
+		"https://cloud.com/?u=bob:hunter2@x":  "https://cloud.com/?u=bob:hunter2@x",
+		"https://b:p@cloud.com/a@b?c=d@e#f@g": "https://***@cloud.com/a@b?c=d@e#f@g",
+	} {
+		r, err := Route(Proxy{}, List{}, StackWinHTTP, in)
+		if err != nil {
+			t.Fatalf("Route(%q): %v", in, err)
+		}
+		if r.Input != want {
+			t.Errorf("Route(%q).Input = %q, want %q", in, r.Input, want)
+		}
+	}
+}
+
 func TestRouteErrors(t *testing.T) {
 	tests := []struct{ in, has string }{
 		{"", "empty"},

@@ -127,8 +127,10 @@ func bypassEntryFor(e RouteEntry) string {
 	return e.Host
 }
 
+// quoted shows a value given as a host or URL in a message; its userinfo, which
+// checkInternal refuses, is hidden whole, a password holding '@' included.
 func quoted(s string) string {
-	s = model.RedactCredentials(s)
+	s = bypass.RedactCredentials(s)
 	if len(s) > 80 {
 		s = s[:80] + "..."
 	}

@@ -148,7 +148,7 @@ func (s routeSettings) route(raw string) (RouteEntry, error) {
 		return RouteEntry{}, err
 	}
 	e := RouteEntry{
-		Input: model.RedactCredentials(strings.TrimSpace(raw)), URL: r.URL, Scheme: r.Scheme, Host: r.Host, Port: r.Port,
+		Input: r.Input, URL: r.URL, Scheme: r.Scheme, Host: r.Host, Port: r.Port,
 		Decision: "direct", Notes: append(append([]string{}, r.Notes...), r.Match.Notes...),
 		Bypass: RouteBypass{Bypassed: r.Match.Bypassed, Reason: r.Match.Reason},
 	}
