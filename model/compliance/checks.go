@@ -546,7 +546,7 @@ func (c *context) noProxyCredentials() []Finding {
 		if len(winhttpViews) < len(where) {
 			summary += "; remove them from Internet Options for " + c.owner + " as well"
 		}
-		return []Finding{f.fix(summary, planCommand(setArgs(proxyString(rawString(raw)), byp, winhttpViews...)...))}
+		return []Finding{f.fix(summary, planCommand(setArgs(proxyString(proxyRaw(raw)), byp, winhttpViews...)...))}
 	}
 	return []Finding{f.fix("remove the credentials from the proxy in Internet Options for "+c.owner+"; the connector needs a proxy that lets it through unauthenticated", nil)}
 }
@@ -561,13 +561,6 @@ func joinAnd(items []string) string {
 func rawOf(d *model.ProxyDoc) any {
 	if d == nil {
 		return nil
-	}
-	return d.Raw
-}
-
-func rawString(d *model.ProxyDoc) string {
-	if d == nil {
-		return ""
 	}
 	return d.Raw
 }
