@@ -24,6 +24,7 @@ import (
 	"sync"
 
 	"ccproxy/model"
+	"ccproxy/model/jsonin"
 )
 
 // Document kinds.
@@ -56,9 +57,6 @@ const (
 
 //go:embed catalog.json
 var embedded []byte
-
-// Embedded returns the catalog data compiled into the binary.
-func Embedded() []byte { return append([]byte(nil), embedded...) }
 
 // Entry is one required address.
 type Entry struct {
@@ -167,22 +165,23 @@ func LoadNamed(name, region, customerID string, file []byte) (Catalog, error) {
 		}
 		return f.catalog(region, id, Info{Source: "embedded", Format: FormatCcproxy})
 	}
-	shape, err := sniffShape(name, file)
+	text, warnings, err := jsonin.Decode(name, file)
 	if err != nil {
 		return Catalog{}, err
 	}
-	if shape == FormatCcproxy {
-		f, err := parseCcproxy(name, file)
+	if sniffShape(text) == FormatCcproxy {
+		f, err := parseCcproxy(name, text)
 		if err != nil {
 			return Catalog{}, err
 		}
+		f.warnings = warnings
 		return f.catalog(region, id, Info{Source: name, Format: FormatCcproxy})
 	}
-	sections, err := parseCitrix(name, file)
+	sections, err := parseCitrix(name, text)
 	if err != nil {
 		return Catalog{}, err
 	}
-	return citrixCatalog(name, region, id, sections)
+	return citrixCatalog(name, region, id, sections, warnings)
 }
 
 func validRegion(r string) bool {

@@ -31,10 +31,10 @@ func find(c Catalog, pattern string) []Entry {
 }
 
 func TestEmbeddedCatalogMatchesItsSchema(t *testing.T) {
-	if err := schematest.ValidateAs("catalog", Embedded()); err != nil {
+	if err := schematest.ValidateAs("catalog", embedded); err != nil {
 		t.Fatal(err)
 	}
-	if err := schematest.CheckContract(Embedded()); err != nil {
+	if err := schematest.CheckContract(embedded); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -304,6 +304,23 @@ func TestCatalogFileInUTF16(t *testing.T) {
 	}
 }
 
+// A file saved by Windows PowerShell 5.1's Set-Content is Windows-1252; the guess is a
+// note in either format, as the ccproxy reader's other warnings are.
+func TestCatalogFileInWindows1252(t *testing.T) {
+	for name, text := range map[string]string{
+		"citrix":  "{\"Caf\xe9\": {\"AllowList\": [\"*.cloud.com\"]}}",
+		"ccproxy": "{\"schema\": \"ccproxy/catalog@1\", \"regions\": {\"commercial\": [{\"pattern\": \"*.cloud.com\", \"purpose\": \"caf\xe9\", \"source\": \"test\"}]}}",
+	} {
+		c, err := LoadNamed("list.json", Commercial, "", []byte(text))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !strings.Contains(strings.Join(c.Info.Notes, "\n"), "Windows-1252") {
+			t.Errorf("%s: no note about the Windows-1252 guess: %q", name, c.Info.Notes)
+		}
+	}
+}
+
 func TestDocument(t *testing.T) {
 	c := mustLoad(t, Japan, "", nil)
 	d := c.Document()
@@ -339,7 +356,7 @@ func TestCovers(t *testing.T) {
 
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(citrixList), "acme")
-	f.Add(Embedded(), "")
+	f.Add(embedded, "")
 	f.Add([]byte(`{"schema":"ccproxy/catalog@1","regions":{"commercial":[{"pattern":"<customer>.x.com","purpose":"p","source":"s"}]}}`), "")
 	f.Add([]byte(`{"A":{"AllowList":"a.com;b.com"}}`), "x")
 	f.Fuzz(func(t *testing.T, data []byte, id string) {

@@ -22,13 +22,9 @@ var citrixSpec = jsonin.Map(jsonin.Object(
 	jsonin.Key("LatestChangeLog", jsonin.Any()),
 ))
 
-// parseCitrix reads Citrix's allow list, keeping the order of its sections, which a Go
-// map would lose.
-func parseCitrix(name string, data []byte) ([]citrixSection, error) {
-	text, _, err := jsonin.Decode(name, data)
-	if err != nil {
-		return nil, err
-	}
+// parseCitrix reads Citrix's allow list from text that jsonin.Decode returned, keeping the
+// order of its sections, which a Go map would lose.
+func parseCitrix(name string, text []byte) ([]citrixSection, error) {
 	canonical, err := jsonin.Normalize(name, text, citrixSpec)
 	if err != nil {
 		return nil, err
@@ -58,8 +54,8 @@ func parseCitrix(name string, data []byte) ([]citrixSection, error) {
 // citrixCatalog turns the allow list into entries. The list gives only host patterns, so
 // ports, kinds, issuers and probe hosts come from the embedded entry with the same pattern
 // (or the first embedded pattern covering a concrete host); anything else is HTTPS on 443
-// with no known issuer.
-func citrixCatalog(name, region, id string, sections []citrixSection) (Catalog, error) {
+// with no known issuer. warnings, from reading the bytes, become notes.
+func citrixCatalog(name, region, id string, sections []citrixSection, warnings []string) (Catalog, error) {
 	ref, err := embeddedEntries(region, id)
 	if err != nil {
 		return Catalog{}, err
@@ -96,7 +92,7 @@ func citrixCatalog(name, region, id string, sections []citrixSection) (Catalog, 
 	}
 	c := Catalog{Region: region, CustomerID: id, Info: Info{
 		Source: name, Format: FormatCitrix,
-		Notes: []string{fmt.Sprintf("Citrix's allow list does not name its region: its %d sections are used for region %s", len(sections), region)},
+		Notes: append([]string{fmt.Sprintf("Citrix's allow list does not name its region: its %d sections are used for region %s", len(sections), region)}, warnings...),
 	}, Entries: []Entry{}}
 	for _, m := range order {
 		purpose := "Citrix allow list: " + strings.Join(m.sections, ", ")

@@ -75,30 +75,29 @@ var fileSpec = jsonin.Object(
 
 // sniffShape tells a ccproxy catalog (it has "schema" or "regions") from Citrix's list.
 // Text that is not a JSON object is left to the ccproxy reader, whose errors say why.
-func sniffShape(name string, data []byte) (string, error) {
-	text, _, err := jsonin.Decode(name, data)
-	if err != nil {
-		return "", err
-	}
+func sniffShape(text []byte) string {
 	var top map[string]json.RawMessage
 	if json.Unmarshal(text, &top) != nil {
-		return FormatCcproxy, nil
+		return FormatCcproxy
 	}
 	for k := range top {
 		if strings.EqualFold(k, "schema") || strings.EqualFold(k, "regions") {
-			return FormatCcproxy, nil
+			return FormatCcproxy
 		}
 	}
-	return FormatCitrix, nil
+	return FormatCitrix
 }
 
-func parseCcproxy(name string, data []byte) (*file, error) {
-	f := &file{name: name}
-	warnings, err := jsonin.Unmarshal(name, data, fileSpec, f)
+// parseCcproxy reads a ccproxy/catalog@1 file from text that jsonin.Decode returned.
+func parseCcproxy(name string, text []byte) (*file, error) {
+	canonical, err := jsonin.Normalize(name, text, fileSpec)
 	if err != nil {
 		return nil, err
 	}
-	f.warnings = warnings
+	f := &file{name: name}
+	if err := json.Unmarshal(canonical, f); err != nil {
+		return nil, inputErr(name, "", "%v", err) // fileSpec and file disagree: a program mistake
+	}
 	return f, nil
 }
 
