@@ -45,6 +45,12 @@ func (e Entry) Host() string {
 	return e.host
 }
 
+// innerWildcard reports a host pattern with a '*' that is not left-most, which WinINet
+// honours but WinHTTP's documentation does not allow.
+func (e *Entry) innerWildcard() bool {
+	return (e.Kind == KindWildcard || e.Kind == KindIPPattern) && strings.Contains(e.Host()[1:], "*")
+}
+
 // List is a parsed bypass list.
 type List struct {
 	Raw     string  `json:"raw"`
@@ -193,7 +199,7 @@ func parseEntry(v string) Entry {
 			return invalid(v, "not a host name or IP address (allowed: letters, digits, '-', '.', '_' and '*')")
 		}
 		e.Kind, e.Note = classifyHost(host)
-		if (e.Kind == KindWildcard || e.Kind == KindIPPattern) && strings.Contains(host[1:], "*") {
+		if e.innerWildcard() {
 			e.WindowsMayIgnore = true
 			e.Note = "WinINet matches '*' anywhere, but WinHTTP's documentation allows only a left-most wildcard (*.example.com); not confirmed for WinHTTP"
 		}

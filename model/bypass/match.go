@@ -131,7 +131,7 @@ func (l List) Match(stack Stack, host string, port int, scheme string) Match {
 				continue
 			}
 			m.Bypassed, m.Entry, m.Reason = true, e, ReasonEntry
-			if stack == StackWinHTTP && (e.Kind == KindWildcard || e.Kind == KindIPPattern) && strings.Contains(e.Host()[1:], "*") {
+			if stack == StackWinHTTP && e.innerWildcard() {
 				m.Notes = append(m.Notes, "entry "+quote(e.Value)+" has a '*' that is not left-most; WinHTTP's documentation allows only a left-most wildcard, so the services may not honour it")
 			}
 			return m
