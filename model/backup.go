@@ -76,19 +76,8 @@ var backupSpec = jsonin.Object(
 // ParseBackup reads a backup written by apply and checks that every value is a proxy
 // setting with its bytes complete.
 func ParseBackup(name string, data []byte) (*Backup, error) {
-	text, _, err := jsonin.Decode(name, data)
+	canonical, _, err := readDocument(name, data, backupSpec, SchemaBackup, "a backup written by 'ccproxy apply'", false)
 	if err != nil {
-		return nil, err
-	}
-	canonical, err := jsonin.Normalize(name, text, backupSpec)
-	if err != nil {
-		return nil, err
-	}
-	var head struct {
-		Schema *string `json:"schema"`
-	}
-	_ = json.Unmarshal(canonical, &head)
-	if err := checkSchema(name, head.Schema, SchemaBackup, "a backup written by 'ccproxy apply'"); err != nil {
 		return nil, err
 	}
 	var b Backup
@@ -210,13 +199,4 @@ func rollback(w RegistryWriter, b *Backup) error {
 		}
 	}
 	return nil
-}
-
-// Summary describes a backup without its bytes, for messages and logs.
-func (b *Backup) Summary() string {
-	var names []string
-	for _, v := range b.Values {
-		names = append(names, v.RegistryPath+`\`+v.ValueName)
-	}
-	return fmt.Sprintf("%d values from %s: %s", len(b.Values), b.CreatedAt.UTC().Format(time.RFC3339), strings.Join(names, ", "))
 }

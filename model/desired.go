@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"unicode"
 
 	"ccproxy/model/bypass"
 	"ccproxy/model/jsonin"
@@ -101,7 +100,6 @@ var (
 
 // desiredJSON is the canonical form jsonin produces; raw messages keep null apart from absent.
 type desiredJSON struct {
-	Schema  *string `json:"schema"`
 	WinHTTP *struct {
 		Mode         string          `json:"mode"`
 		Proxy        json.RawMessage `json:"proxy"`
@@ -123,22 +121,15 @@ type desiredJSON struct {
 // ParseDesired reads a desired-state document in any encoding and shape that PowerShell
 // writes (see jsonin) and checks it. name is the file name or "stdin", for messages.
 func ParseDesired(name string, data []byte) (*Desired, []string, error) {
-	text, warnings, err := jsonin.Decode(name, data)
-	if err != nil {
-		return nil, warnings, err
-	}
-	canonical, err := jsonin.Normalize(name, text, desiredSpec)
+	// A desired state is often written by hand or by ConvertTo-Json: "schema" is optional,
+	// but when present it must be this one.
+	canonical, warnings, err := readDocument(name, data, desiredSpec, SchemaDesired, "a desired state", true)
 	if err != nil {
 		return nil, warnings, err
 	}
 	var dj desiredJSON
 	if err := json.Unmarshal(canonical, &dj); err != nil {
 		return nil, warnings, &InputError{Input: name, Msg: "cannot read the document: " + err.Error()}
-	}
-	// A desired state is often written by hand or by ConvertTo-Json: "schema" is optional,
-	// but when present it must be this one.
-	if err := checkSchema(name, dj.Schema, SchemaDesired, "a desired state"); err != nil && dj.Schema != nil {
-		return nil, warnings, err
 	}
 	d := &Desired{Schema: SchemaDesired}
 	if w := dj.WinHTTP; w != nil {
@@ -177,6 +168,41 @@ func ParseDesired(name string, data []byte) (*Desired, []string, error) {
 	return d, warnings, nil
 }
 
+// readDocument decodes a ccproxy document whose "schema" must be want (what names that
+// kind in messages) and checks it against spec; schemaOptional accepts a document without
+// "schema". It returns the canonical JSON. A document of another kind or major version is
+// refused for its schema rather than for the first key the spec does not know.
+func readDocument(name string, data []byte, spec *jsonin.Spec, want, what string, schemaOptional bool) ([]byte, []string, error) {
+	text, warnings, err := jsonin.Decode(name, data)
+	if err != nil {
+		return nil, warnings, err
+	}
+	canonical, err := jsonin.Normalize(name, text, spec)
+	if err != nil {
+		if got := schemaOf(text); got != nil {
+			if serr := checkSchema(name, got, want, what); serr != nil {
+				return nil, warnings, serr
+			}
+		}
+		return nil, warnings, err
+	}
+	if got := schemaOf(canonical); got != nil || !schemaOptional {
+		if err := checkSchema(name, got, want, what); err != nil {
+			return nil, warnings, err
+		}
+	}
+	return canonical, warnings, nil
+}
+
+// schemaOf is the "schema" string of a JSON object (its key in any case), nil when there is none.
+func schemaOf(doc []byte) *string {
+	var head struct {
+		Schema *string `json:"schema"`
+	}
+	_ = json.Unmarshal(doc, &head)
+	return head.Schema
+}
+
 // checkSchema accepts the expected kind and explains the others.
 func checkSchema(name string, got *string, want, what string) error {
 	if got == nil {
@@ -205,14 +231,6 @@ func rawBypass(raw json.RawMessage) []string {
 	return out
 }
 
-// looksCut is what ConvertTo-Json writes in place of an object it cut at its depth.
-func looksCut(s string) bool {
-	if strings.HasPrefix(s, "@{") && strings.HasSuffix(s, "}") {
-		return true
-	}
-	return strings.HasPrefix(s, "System.") && len(s) > len("System.") && !strings.ContainsFunc(s, unicode.IsSpace)
-}
-
 // parseDesiredProxy reads a proxy given as a string or an object per scheme. The object
 // goes through jsonin again, so keys match ignoring case and mistakes get a "did you mean".
 func parseDesiredProxy(name, path string, raw json.RawMessage) (*DesiredProxy, error) {
@@ -239,8 +257,8 @@ func parseDesiredProxy(name, path string, raw json.RawMessage) (*DesiredProxy, e
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, &InputError{Input: name, Place: path, Msg: "expected a proxy string"}
 		}
-		if looksCut(s) {
-			return nil, &InputError{Input: name, Place: path, Msg: "looks cut by ConvertTo-Json at its default depth 2: rerun it with -Depth 10"}
+		if jsonin.LooksCut(s) {
+			return nil, &InputError{Input: name, Place: path, Msg: jsonin.CutMessage}
 		}
 		return &DesiredProxy{Raw: strings.TrimSpace(s)}, nil
 	case raw[0] == '{':

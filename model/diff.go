@@ -61,7 +61,7 @@ func stateFields(st *State) ([]diffField, map[string]string) {
 			unknown[base] = "the " + sourceText(st) + " does not hold this WinHTTP view"
 			continue
 		}
-		mode := derefOr(v.view.Mode, "")
+		mode := deref(v.view.Mode)
 		add(base+".mode", nilIfEmpty(mode))
 		if mode == ModeProxy {
 			add(base+".proxy", proxyValue(v.view.Proxy))
@@ -77,11 +77,11 @@ func stateFields(st *State) ([]diffField, map[string]string) {
 		return out, unknown
 	}
 	add("$.wininet.scope", w.Scope)
-	add("$.wininet.manualProxy", boolValue(w.ManualProxy))
+	add("$.wininet.manualProxy", valueOrNil(w.ManualProxy))
 	add("$.wininet.proxy", proxyValue(w.Proxy))
 	add("$.wininet.bypass", bypassValue(w.Bypass))
-	add("$.wininet.autoConfigUrl", strValue(w.AutoConfigURL))
-	add("$.wininet.autoDetect", boolValue(w.AutoDetect))
+	add("$.wininet.autoConfigUrl", valueOrNil(w.AutoConfigURL))
+	add("$.wininet.autoDetect", valueOrNil(w.AutoDetect))
 	return out, unknown
 }
 
@@ -90,13 +90,6 @@ func sourceText(st *State) string {
 		return st.Source.Kind + " " + *st.Source.Path
 	}
 	return st.Source.Kind + " source"
-}
-
-func derefOr(s *string, def string) string {
-	if s == nil {
-		return def
-	}
-	return *s
 }
 
 func nilIfEmpty(s string) any {
@@ -124,18 +117,12 @@ func bypassValue(b *BypassDoc) []string {
 	return out
 }
 
-func boolValue(b *bool) any {
-	if b == nil {
+// valueOrNil is *p, or nil when p is nil.
+func valueOrNil[T any](p *T) any {
+	if p == nil {
 		return nil
 	}
-	return *b
-}
-
-func strValue(s *string) any {
-	if s == nil {
-		return nil
-	}
-	return *s
+	return *p
 }
 
 // DiffStates compares the settings of two states.
@@ -167,12 +154,12 @@ func desiredFields(d *Desired) []diffField {
 		i = &DesiredWinINet{}
 	}
 	add("$.wininet.user", i.User != "", nilIfEmpty(i.User))
-	add("$.wininet.manualProxy", i.ManualProxy != nil, boolValue(i.ManualProxy))
+	add("$.wininet.manualProxy", i.ManualProxy != nil, valueOrNil(i.ManualProxy))
 	add("$.wininet.proxy", i.Proxy != nil, desiredProxyValue(i.Proxy))
 	add("$.wininet.bypass", i.Bypass != nil, listValue(i.Bypass))
 	add("$.wininet.ensureBypass", i.EnsureBypass != nil, listValue(i.EnsureBypass))
-	add("$.wininet.autoConfigUrl", i.AutoConfigURL != nil || i.RemoveAutoConfigURL, strValue(i.AutoConfigURL))
-	add("$.wininet.autoDetect", i.AutoDetect != nil, boolValue(i.AutoDetect))
+	add("$.wininet.autoConfigUrl", i.AutoConfigURL != nil || i.RemoveAutoConfigURL, valueOrNil(i.AutoConfigURL))
+	add("$.wininet.autoDetect", i.AutoDetect != nil, valueOrNil(i.AutoDetect))
 	return out
 }
 

@@ -306,14 +306,29 @@ func decodeWinHTTPValue(v *RegValue) winhttpNow {
 	if v == nil {
 		return winhttpNow{}
 	}
+	c, corrupt := decodeBlobValue(WinHTTPValue, v)
+	return winhttpNow{blob: c, present: true, corrupt: corrupt}
+}
+
+// decodeBlobValue decodes the connection-settings value v, of the kind its name says;
+// corrupt says why it cannot be used.
+func decodeBlobValue(name string, v *RegValue) (c *ConnBlob, corrupt string) {
 	if v.Type != RegBinary {
-		return winhttpNow{present: true, corrupt: "it has type " + RegTypeName(v.Type) + ", not REG_BINARY"}
+		return nil, "it has type " + RegTypeName(v.Type) + ", not REG_BINARY"
 	}
-	c, err := DecodeWinHTTP(v.Data)
+	c, err := blobDecoder(name)(v.Data)
 	if err != nil {
-		return winhttpNow{present: true, corrupt: "it cannot be decoded (" + err.Error() + ")"}
+		return nil, "it cannot be decoded (" + err.Error() + ")"
 	}
-	return winhttpNow{blob: c, present: true}
+	return c, ""
+}
+
+// blobDecoder decodes a connection-settings value: WinHttpSettings has a layout of its own.
+func blobDecoder(name string) func([]byte) (*ConnBlob, error) {
+	if strings.EqualFold(name, WinHTTPValue) {
+		return DecodeWinHTTP
+	}
+	return DecodeWinINet
 }
 
 func (b *planBuilder) winhttp() error {
@@ -468,14 +483,8 @@ func (b *planBuilder) wininet(hive string) error {
 	settings, conns := WinINetKeys(hive)
 	raw := b.cur(conns, DefaultConnValue)
 	now := wininetNow{}
-	if raw != nil && raw.Type == RegBinary {
-		if c, err := DecodeWinINet(raw.Data); err == nil {
-			now.blob = c
-		} else {
-			now.corrupt = "it cannot be decoded (" + err.Error() + ")"
-		}
-	} else if raw != nil {
-		now.corrupt = "it has type " + RegTypeName(raw.Type) + ", not REG_BINARY"
+	if raw != nil {
+		now.blob, now.corrupt = decodeBlobValue(DefaultConnValue, raw)
 	}
 	if now.blob == nil {
 		// Start from what the plain values say, so that settings held only there are kept.
@@ -724,11 +733,7 @@ func NewValueDoc(name string, v *RegValue) ValueDoc {
 	isBlob := strings.EqualFold(name, WinHTTPValue) || strings.EqualFold(name, DefaultConnValue) || strings.EqualFold(name, SavedLegacyValue)
 	switch {
 	case isBlob && v.Type == RegBinary:
-		decode := DecodeWinINet
-		if strings.EqualFold(name, WinHTTPValue) {
-			decode = DecodeWinHTTP
-		}
-		c, err := decode(v.Data)
+		c, err := blobDecoder(name)(v.Data)
 		if err != nil {
 			d.Text = Ptr("cannot be decoded: " + err.Error())
 			if bytes.Contains(v.Data, []byte("@")) {
@@ -882,19 +887,8 @@ var planSpec = jsonin.Object(
 // ParsePlan reads a plan written by 'ccproxy plan' (also after a round trip through
 // PowerShell) and checks that it can be applied as it is.
 func ParsePlan(name string, data []byte) (*Plan, error) {
-	text, _, err := jsonin.Decode(name, data)
+	canonical, _, err := readDocument(name, data, planSpec, SchemaPlan, "a plan written by 'ccproxy plan'", false)
 	if err != nil {
-		return nil, err
-	}
-	canonical, err := jsonin.Normalize(name, text, planSpec)
-	if err != nil {
-		return nil, err
-	}
-	var head struct {
-		Schema *string `json:"schema"`
-	}
-	_ = json.Unmarshal(canonical, &head)
-	if err := checkSchema(name, head.Schema, SchemaPlan, "a plan written by 'ccproxy plan'"); err != nil {
 		return nil, err
 	}
 	var p Plan
@@ -986,14 +980,10 @@ func (p *Plan) check(name string) error {
 func plannedValueProblem(name string, v *RegValue) string {
 	switch {
 	case strings.EqualFold(name, WinHTTPValue), strings.EqualFold(name, DefaultConnValue):
-		decode := DecodeWinINet
-		if strings.EqualFold(name, WinHTTPValue) {
-			decode = DecodeWinHTTP
-		}
 		if v.Type != RegBinary {
 			return name + " must be REG_BINARY, not " + RegTypeName(v.Type)
 		}
-		if _, err := decode(v.Data); err != nil {
+		if _, err := blobDecoder(name)(v.Data); err != nil {
 			return "a " + name + " value that does not decode (" + err.Error() + ")"
 		}
 	case strings.EqualFold(name, valProxyEnable):

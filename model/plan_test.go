@@ -438,8 +438,8 @@ func TestFingerprintCoversEveryReadValue(t *testing.T) {
 	}
 }
 
-// faultPlan touches both stacks: two WinHTTP views, three plain values and the blob.
-func faultSetup(t *testing.T) (*fakeReg, *Plan) {
+// faultSetup plans changes to both stacks: two WinHTTP views, three plain values and the blob.
+func faultSetup(t testing.TB) (*fakeReg, *Plan) {
 	f := ieUser(t, newFakeReg(), FlagDirect|FlagProxy, "p:8080", "<local>", "")
 	f.set(WinHTTPNativeKey, WinHTTPValue, winhttpBlob(t, 0x28, 1, "", ""))
 	p := mustPlan(t, f, `{"schema":"ccproxy/desired@1","winhttp":{"mode":"importFromIE"},"wininet":{"proxy":"q:3128","bypass":"<local>;*.corp","autoConfigUrl":"http://wpad/p.pac"}}`)
@@ -711,9 +711,6 @@ func TestRestoreKeepsCredentialsOutOfOutput(t *testing.T) {
 	if _, err := ApplyPlan(f, p, applyOpts(&bk)); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(bk.Summary(), "values") || strings.Contains(bk.Summary(), "s3cret") {
-		t.Errorf("summary: %s", bk.Summary())
-	}
 	rp, err := RestorePlan(bk, "backup.json", f, testNow)
 	if err != nil {
 		t.Fatal(err)
@@ -749,6 +746,33 @@ func TestParseBackupRefuses(t *testing.T) {
 		_, err := ParseBackup("b.json", []byte(strings.Replace(ok, tt.from, tt.to, 1)))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s -> %s: got %v, want %q", tt.from, tt.to, err, tt.want)
+		}
+	}
+}
+
+// A document of another kind is named by its schema, not by the first key a plan lacks.
+func TestParsePlanNamesAnotherKind(t *testing.T) {
+	f, p := faultSetup(t)
+	plan, _ := MarshalDocument(p, false)
+	state, _ := MarshalDocument(readFake(t, f), false)
+	var bk *Backup
+	if _, err := ApplyPlan(f, p, applyOpts(&bk)); err != nil {
+		t.Fatal(err)
+	}
+	backup, _ := MarshalDocument(bk, false)
+	for _, tt := range []struct {
+		name  string
+		parse func([]byte) error
+		doc   []byte
+		want  string
+	}{
+		{"state to ParsePlan", func(b []byte) error { _, err := ParsePlan("x.json", b); return err }, state, `x.json: $.schema: expected "ccproxy/plan@1", found "ccproxy/state@1"`},
+		{"backup to ParsePlan", func(b []byte) error { _, err := ParsePlan("x.json", b); return err }, backup, `x.json: $.schema: expected "ccproxy/plan@1", found "ccproxy/backup@1"`},
+		{"plan to ParseBackup", func(b []byte) error { _, err := ParseBackup("x.json", b); return err }, plan, `x.json: $.schema: expected "ccproxy/backup@1", found "ccproxy/plan@1"`},
+		{"plan to ParseDesired", func(b []byte) error { _, _, err := ParseDesired("x.json", b); return err }, plan, `x.json: $.schema: expected "ccproxy/desired@1", found "ccproxy/plan@1"`},
+	} {
+		if err := tt.parse(tt.doc); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want %q", tt.name, err, tt.want)
 		}
 	}
 }
@@ -808,7 +832,7 @@ func FuzzParsePlan(f *testing.F) {
 }
 
 func FuzzParseBackup(f *testing.F) {
-	reg, p := faultSetupF(f)
+	reg, p := faultSetup(f)
 	var bk *Backup
 	if _, err := ApplyPlan(reg, p, applyOpts(&bk)); err != nil {
 		f.Fatal(err)
@@ -830,12 +854,6 @@ func FuzzParseBackup(f *testing.F) {
 			t.Fatalf("a parsed backup cannot be planned: %v", err)
 		}
 	})
-}
-
-func faultSetupF(tb testing.TB) (*fakeReg, *Plan) {
-	f := ieUser(tb, newFakeReg(), FlagDirect|FlagProxy, "p:8080", "<local>", "")
-	f.set(WinHTTPNativeKey, WinHTTPValue, winhttpBlob(tb, 0x28, 1, "", ""))
-	return f, mustPlan(tb, f, `{"schema":"ccproxy/desired@1","winhttp":{"mode":"importFromIE"},"wininet":{"proxy":"q:3128"}}`)
 }
 
 func TestValueDigestSeparatesTypeAndAbsence(t *testing.T) {

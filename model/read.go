@@ -1,9 +1,11 @@
 package model
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -67,14 +69,6 @@ func (b *stateBuilder) bad(place, msg string) error {
 	}
 	b.warn("unreadableValue", place, "%s", msg)
 	return nil
-}
-
-func (b *stateBuilder) read(key, name string) (*RegValue, error) {
-	v, err := b.r.ReadValue(key, name)
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
 }
 
 // known says whether the source holds a key at all. A file that lacks a key's section says
@@ -151,7 +145,7 @@ func (b *stateBuilder) winhttpView(key string, dst *WinHTTPView) error {
 		return err
 	}
 	dst.KeyLastWrite = t
-	v, err := b.read(key, WinHTTPValue)
+	v, err := b.r.ReadValue(key, WinHTTPValue)
 	if err != nil {
 		return err
 	}
@@ -163,12 +157,12 @@ func (b *stateBuilder) winhttpView(key string, dst *WinHTTPView) error {
 	}
 	dst.Present = true
 	if v.Type != RegBinary {
-		dst.Blob = &BlobDoc{ValueName: WinHTTPValue, Hex: hex.EncodeToString(v.Data), Error: Ptr(fmt.Sprintf("value has type %s, expected REG_BINARY", RegTypeName(v.Type)))}
+		dst.Blob = undecodableBlob(WinHTTPValue, v.Data, fmt.Sprintf("value has type %s, expected REG_BINARY", RegTypeName(v.Type)))
 		return b.bad(place, fmt.Sprintf("value has type %s, expected REG_BINARY; re-export the key or reset it with 'netsh winhttp reset proxy'", RegTypeName(v.Type)))
 	}
 	c, err := DecodeWinHTTP(v.Data)
 	if err != nil {
-		dst.Blob = &BlobDoc{ValueName: WinHTTPValue, Hex: hex.EncodeToString(v.Data), Error: Ptr(err.Error())}
+		dst.Blob = undecodableBlob(WinHTTPValue, v.Data, err.Error())
 		return b.bad(place, "cannot decode the WinHttpSettings blob "+err.Error()+"; the value is corrupt or truncated")
 	}
 	dst.Blob = blobDoc(WinHTTPValue, c, v.Data)
@@ -204,6 +198,17 @@ func blobDoc(name string, c *ConnBlob, raw []byte) *BlobDoc {
 			d.Hex = hex.EncodeToString(enc)
 		}
 		d.Redacted = true
+	}
+	return d
+}
+
+// undecodableBlob describes a blob value that cannot be decoded. Without a decoded proxy
+// string there is nothing to redact, so bytes that may hold credentials are not shown, as
+// NewValueDoc does for plans.
+func undecodableBlob(name string, data []byte, why string) *BlobDoc {
+	d := &BlobDoc{ValueName: name, Hex: hex.EncodeToString(data), Error: Ptr(why)}
+	if bytes.IndexByte(data, '@') >= 0 {
+		d.Hex, d.Redacted = "", true
 	}
 	return d
 }
@@ -253,7 +258,7 @@ func hostPort(e *bypass.ProxyEntry) string {
 		h = "[" + h + "]"
 	}
 	if e.Port != 0 {
-		h += ":" + itoa(e.Port)
+		h += ":" + strconv.Itoa(e.Port)
 	}
 	return h
 }
@@ -277,7 +282,7 @@ func NewBypassDoc(raw string) *BypassDoc {
 
 // owner decides whose WinINet settings to read and where they live.
 func (b *stateBuilder) owner() (Owner, string, error) {
-	pol, err := b.read(PolicyKey, PolicyPerUserValue)
+	pol, err := b.r.ReadValue(PolicyKey, PolicyPerUserValue)
 	if err != nil {
 		return Owner{}, "", err
 	}
@@ -435,7 +440,7 @@ func (b *stateBuilder) plainValues(key string) error {
 		dst  **string
 	}{{"ProxyServer", &p.ProxyServer}, {"ProxyOverride", &p.ProxyOverride}, {"AutoConfigURL", &p.AutoConfigURL}}
 	for _, s := range strs {
-		v, err := b.read(key, s.name)
+		v, err := b.r.ReadValue(key, s.name)
 		if err != nil {
 			return err
 		}
@@ -456,7 +461,7 @@ func (b *stateBuilder) plainValues(key string) error {
 		dst  **uint32
 	}{{"ProxyEnable", &p.ProxyEnable}, {"AutoDetect", &p.AutoDetect}}
 	for _, d := range dws {
-		v, err := b.read(key, d.name)
+		v, err := b.r.ReadValue(key, d.name)
 		if err != nil {
 			return err
 		}
@@ -477,7 +482,7 @@ func (b *stateBuilder) plainValues(key string) error {
 
 func (b *stateBuilder) wininetBlob(key, name string) (*ConnBlob, error) {
 	place := key + `\` + name
-	v, err := b.read(key, name)
+	v, err := b.r.ReadValue(key, name)
 	if err != nil || v == nil {
 		return nil, err
 	}
@@ -486,12 +491,12 @@ func (b *stateBuilder) wininetBlob(key, name string) (*ConnBlob, error) {
 		dst = &b.st.WinINet.SavedLegacy
 	}
 	if v.Type != RegBinary {
-		*dst = &BlobDoc{ValueName: name, Hex: hex.EncodeToString(v.Data), Error: Ptr("value has type " + RegTypeName(v.Type) + ", expected REG_BINARY")}
+		*dst = undecodableBlob(name, v.Data, "value has type "+RegTypeName(v.Type)+", expected REG_BINARY")
 		return nil, b.bad(place, fmt.Sprintf("value has type %s, expected REG_BINARY", RegTypeName(v.Type)))
 	}
 	c, err := DecodeWinINet(v.Data)
 	if err != nil {
-		*dst = &BlobDoc{ValueName: name, Hex: hex.EncodeToString(v.Data), Error: Ptr(err.Error())}
+		*dst = undecodableBlob(name, v.Data, err.Error())
 		return nil, b.bad(place, "cannot decode the connection-settings blob "+err.Error()+"; the value is corrupt or truncated")
 	}
 	*dst = blobDoc(name, c, v.Data)

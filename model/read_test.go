@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -45,5 +46,24 @@ func TestReadStateUserHiveNotLoaded(t *testing.T) {
 	}
 	if st.Source.WinINetOwner.SID == nil || *st.Source.WinINetOwner.SID != "S-1-5-18" || *st.Source.WinINetOwner.User != `NT AUTHORITY\SYSTEM` {
 		t.Errorf("owner %+v", st.Source.WinINetOwner)
+	}
+}
+
+// A blob that cannot be decoded has no proxy string to redact: its bytes are not shown when
+// they may hold credentials.
+func TestReadStateHidesUndecodableCredentials(t *testing.T) {
+	good := winhttpBlob(t, WinHTTPVersionNew, FlagDirect|FlagProxy, "bob:s3cret@proxy:8080", "<local>")
+	cut := binVal(good.Data[:len(good.Data)-1])
+	st := readFake(t, newFakeReg().set(WinHTTPNativeKey, WinHTTPValue, cut))
+	b := st.WinHTTP.Native.Blob
+	if b == nil || b.Error == nil || !b.Redacted || b.Hex != "" {
+		t.Fatalf("blob %+v", b)
+	}
+	doc, err := MarshalDocument(st, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(doc), "s3cret") || strings.Contains(string(doc), hex.EncodeToString([]byte("s3cret"))) {
+		t.Errorf("state shows the credentials:\n%s", doc)
 	}
 }

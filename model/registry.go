@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -34,7 +35,7 @@ func RegTypeName(t uint32) string {
 	case RegQWORD:
 		return "REG_QWORD"
 	}
-	return "type " + itoa(int(t))
+	return "type " + strconv.FormatUint(uint64(t), 10)
 }
 
 // RegValue is one registry value exactly as stored. Strings (REG_SZ) are UTF-16LE with a
@@ -150,29 +151,4 @@ func CanonicalPath(p string) string {
 		return root
 	}
 	return root + `\` + rest
-}
-
-// SameKeyPath compares registry paths the way the registry does: case-insensitively.
-func SameKeyPath(a, b string) bool { return strings.EqualFold(a, b) }
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

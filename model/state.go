@@ -139,7 +139,8 @@ type BlobDoc struct {
 	Proxy         *string `json:"proxy"`
 	Bypass        *string `json:"bypass"`
 	AutoConfigURL *string `json:"autoConfigUrl"` // WinINet blobs only
-	// Hex is the exact value; when it holds credentials they are replaced by *** and Redacted is true.
+	// Hex is the exact value; when it holds credentials they are replaced by *** and Redacted
+	// is true (a value that cannot be decoded and may hold them is not shown: "").
 	Hex      string  `json:"hex"`
 	Redacted bool    `json:"redacted"`
 	Error    *string `json:"error"` // why the blob could not be decoded
