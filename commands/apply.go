@@ -3,7 +3,6 @@ package commands
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -39,13 +38,25 @@ func (c *ApplyCmd) Run(env *Env) error {
 	})
 }
 
-// applyLocked opens the live registry, takes the apply lock, gets the plan (restore builds
-// it only once the lock is held) and applies it, emitting the ccproxy/apply@1 document
-// also when the apply failed and was rolled back.
+// applyLocked applies under the lock (see lockedApply) and emits the ccproxy/apply@1
+// document, also when the apply failed and was rolled back.
 func (env *Env) applyLocked(f ChangeFlags, reason string, plan func(model.RegistryReader) (*model.Plan, string, error)) error {
+	res, applyErr := env.lockedApply(f, reason, plan)
+	if res != nil {
+		if err := env.Emit(res); err != nil && applyErr == nil {
+			return err
+		}
+	}
+	return applyErr
+}
+
+// lockedApply opens the live registry, takes the apply lock, gets the plan (restore builds
+// it only once the lock is held) and applies it. The result is there also when the apply
+// failed and was rolled back, with the error.
+func (env *Env) lockedApply(f ChangeFlags, reason string, plan func(model.RegistryReader) (*model.Plan, string, error)) (*model.ApplyResult, error) {
 	state, err := system.StateDir(env.Getenv)
 	if err != nil && f.BackupDir == "" {
-		return err
+		return nil, err
 	}
 	backupDir := f.BackupDir
 	if backupDir == "" {
@@ -57,19 +68,22 @@ func (env *Env) applyLocked(f ChangeFlags, reason string, plan func(model.Regist
 	}
 	store, err := env.OpenLive()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	lock, err := system.AcquireApplyLock(lockPath, f.LockTimeout)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer lock.Release()
 	p, staleHint, err := plan(store)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	host, _ := os.Hostname()
-	res, applyErr := model.ApplyPlan(store, p, model.ApplyOptions{
+	host := ""
+	if env.Hostname != nil {
+		host, _ = env.Hostname()
+	}
+	return model.ApplyPlan(store, p, model.ApplyOptions{
 		WhatIf:    f.WhatIf,
 		Now:       env.Now(),
 		Host:      host,
@@ -84,12 +98,6 @@ func (env *Env) applyLocked(f ChangeFlags, reason string, plan func(model.Regist
 			return system.WritePrivateFile(backupDir, backupFileName(b.CreatedAt), doc)
 		},
 	})
-	if res != nil {
-		if err := env.Emit(res); err != nil && applyErr == nil {
-			return err
-		}
-	}
-	return applyErr
 }
 
 // backupFileName sorts by time and cannot collide between two applies in one second.
