@@ -248,8 +248,14 @@ func (e *Env) Emit(doc any) error {
 	if err != nil {
 		return err
 	}
+	return e.emitFormatted(b)
+}
+
+// emitFormatted writes output already formatted (a document, one Intune line, a text list,
+// JSON Lines) to stdout, or to --output atomically.
+func (e *Env) emitFormatted(b []byte) error {
 	if e.Globals.Output == "" {
-		_, err = e.Stdout.Write(b)
+		_, err := e.Stdout.Write(b)
 		return err
 	}
 	return WriteFileAtomic(e.Globals.Output, b, 0o644)

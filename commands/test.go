@@ -68,13 +68,3 @@ func (c *TestCmd) Run(env *Env) error {
 	}
 	return nil
 }
-
-// emitFormatted writes output that is not an indented document (one Intune line, a text
-// list) to stdout, or to --output atomically.
-func (e *Env) emitFormatted(b []byte) error {
-	if e.Globals.Output == "" {
-		_, err := e.Stdout.Write(b)
-		return err
-	}
-	return WriteFileAtomic(e.Globals.Output, b, 0o644)
-}
