@@ -1,12 +1,12 @@
 package commands
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 
 	"ccproxy/model"
 	"ccproxy/model/jsonin"
+	"ccproxy/system"
 )
 
 // DiffCmd compares two state or desired documents.
@@ -25,10 +25,12 @@ func (differ) Quiet() bool   { return true }
 
 // diffSide is one compared document: a desired state, or a state with its source.
 type diffSide struct {
-	name      string
-	desired   *model.Desired
-	src       *stateSource
-	stdinData []byte // what was read from stdin to recognise the document
+	name    string
+	from    string // the argument
+	live    bool   // the live registry; else data holds the bytes read
+	data    []byte
+	desired *model.Desired
+	src     *stateSource
 }
 
 func (c *DiffCmd) Run(env *Env) error {
@@ -56,18 +58,13 @@ func (c *DiffCmd) Run(env *Env) error {
 			}
 		}
 	}
-	for i, s := range []*diffSide{a, bs} {
+	for _, s := range []*diffSide{a, bs} {
 		if s.desired != nil {
 			continue
 		}
-		arg := c.A
-		if i == 1 {
-			arg = b
-		}
-		if s.src, err = env.openStateSource(arg, s.stdin(), user); err != nil {
+		if s.src, err = s.readState(env, user); err != nil {
 			return err
 		}
-		s.name = s.src.name
 	}
 	d, err := diffSides(a, bs)
 	if err != nil {
@@ -82,25 +79,29 @@ func (c *DiffCmd) Run(env *Env) error {
 	return nil
 }
 
-// stdin gives back what was read from stdin to recognise the document, for the state reader.
-func (s *diffSide) stdin() *bytes.Reader {
-	return bytes.NewReader(s.stdinData)
+// readState reads a side that is not a desired state: the live registry, or the bytes
+// read already, which the state reader recognises by their content.
+func (s *diffSide) readState(env *Env, user string) (*stateSource, error) {
+	if s.live {
+		return env.openStateSource(s.from, nil, user)
+	}
+	op, err := system.OpenRead(s.from, s.name, s.data)
+	if err != nil {
+		return nil, err
+	}
+	return env.readStateSource(op, user)
 }
 
-// loadDesiredSide reads arg when it is a desired-state document; any other source is left
-// for the state reader, which recognises the rest by their content.
+// loadDesiredSide reads arg, and parses it when it is a desired-state document.
 func loadDesiredSide(env *Env, arg string) (*diffSide, error) {
 	if arg == "" || strings.EqualFold(arg, "system") {
-		return &diffSide{}, nil
+		return &diffSide{name: "system", from: arg, live: true}, nil
 	}
 	name, data, err := jsonin.ReadInput(arg, env.Stdin)
 	if err != nil {
 		return nil, err
 	}
-	s := &diffSide{name: name}
-	if arg == "-" {
-		s.stdinData = data
-	}
+	s := &diffSide{name: name, from: arg, data: data}
 	if !isDesiredDocument(name, data) {
 		return s, nil
 	}

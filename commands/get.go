@@ -2,7 +2,6 @@ package commands
 
 import (
 	"io"
-	"strings"
 
 	"ccproxy/model"
 	"ccproxy/system"
@@ -39,7 +38,6 @@ func (env *Env) ReadState(f SourceFlags) (*model.State, error) {
 // stateSource is a state together with the registry it was read from: plans and
 // projections need the exact bytes, which a state document only summarises.
 type stateSource struct {
-	name  string
 	state *model.State
 	store system.Store
 	opts  model.ReadOptions
@@ -52,6 +50,11 @@ func (env *Env) openStateSource(from string, stdin io.Reader, user string) (*sta
 	if err != nil {
 		return nil, err
 	}
+	return env.readStateSource(op, user)
+}
+
+// readStateSource reads the state of an opened source, with user's WinINet settings.
+func (env *Env) readStateSource(op *system.Opened, user string) (*stateSource, error) {
 	src := model.Source{Kind: op.Info.Kind, Boot: op.Info.BootTime}
 	if op.Info.Path != "" {
 		src.Path = model.Ptr(op.Info.Path)
@@ -71,11 +74,7 @@ func (env *Env) openStateSource(from string, stdin io.Reader, user string) (*sta
 	if err != nil {
 		return nil, err
 	}
-	name := op.InputName
-	if from == "" || strings.EqualFold(from, "system") {
-		name = "system"
-	}
-	return &stateSource{name: name, state: st, store: op.Store, opts: opts}, nil
+	return &stateSource{state: st, store: op.Store, opts: opts}, nil
 }
 
 // proxyEnvironment is the process's proxy variables, which some tools use instead of either stack.

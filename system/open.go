@@ -1,11 +1,9 @@
 package system
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf16"
 
 	"ccproxy/model"
 	"ccproxy/model/jsonin"
@@ -39,6 +37,12 @@ func Open(from string, stdin io.Reader, live func() (Writer, error)) (*Opened, e
 	if err != nil {
 		return nil, err
 	}
+	return OpenRead(from, name, data)
+}
+
+// OpenRead opens a --from file, or stdin for "-", whose bytes were already read; name is
+// how errors refer to it, as jsonin.ReadInput gives it.
+func OpenRead(from, name string, data []byte) (*Opened, error) {
 	st, err := OpenBytes(name, data)
 	if err != nil {
 		return nil, err
@@ -69,24 +73,11 @@ func OpenBytes(name string, data []byte) (*MemStore, error) {
 	return netshStore(name, np)
 }
 
-// sniff recognises a source by its first characters, whatever its encoding.
+// sniff recognises a source by its first characters, decoded as the .reg reader decodes
+// them, whatever the encoding.
 func sniff(data []byte) string {
-	head := data
-	if len(head) > 512 {
-		head = head[:512]
-	}
-	var text string
-	switch {
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
-		text = utf16String(head[2:], false)
-	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		text = utf16String(head[2:], true)
-	case len(head) >= 2 && head[1] == 0 && head[0] != 0:
-		text = utf16String(head, false)
-	default:
-		text = string(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF}))
-	}
-	text = strings.TrimLeft(text, " \t\r\n\x00")
+	head, _ := decodeText("", data[:min(len(data), 512)])
+	text := strings.TrimLeft(string(head), " \t\r\n\x00")
 	switch {
 	case text == "":
 		return "empty"
@@ -96,18 +87,6 @@ func sniff(data []byte) string {
 		return "json"
 	}
 	return "text"
-}
-
-func utf16String(b []byte, bigEndian bool) string {
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		if bigEndian {
-			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
-		} else {
-			u = append(u, uint16(b[i])|uint16(b[i+1])<<8)
-		}
-	}
-	return string(utf16.Decode(u))
 }
 
 // netshStore holds what 'netsh winhttp show proxy' tells: the native WinHTTP view only.

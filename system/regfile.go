@@ -253,7 +253,7 @@ func (p *regParser) dword(n int, name string, data []rune) error {
 	if err := p.rest(n, data[end:]); err != nil {
 		return err
 	}
-	return p.store.SetValue(p.key, name, EncodeDWORD(v))
+	return p.store.SetValue(p.key, name, model.EncodeDWORD(v))
 }
 
 // hex reads comma-separated bytes that may continue over lines ending in '\'.
@@ -385,18 +385,6 @@ func valueLabel(name string) string {
 	return "value " + quoteForError(name)
 }
 
-// DecodeRegString returns the text of a REG_SZ or REG_EXPAND_SZ value, up to its first NUL.
-func DecodeRegString(v Value) (string, bool) { return model.DecodeRegString(&v) }
-
-// EncodeRegString returns s as the registry stores a REG_SZ: UTF-16LE with a terminating NUL.
-func EncodeRegString(s string) Value { return model.EncodeRegString(s) }
-
-// DecodeDWORD returns the number in a REG_DWORD value.
-func DecodeDWORD(v Value) (uint32, bool) { return model.DecodeDWORD(&v) }
-
-// EncodeDWORD returns n as a REG_DWORD value.
-func EncodeDWORD(n uint32) Value { return model.EncodeDWORD(n) }
-
 // encodeUnits writes runes as UTF-16LE. Lone surrogates that decodeText kept as runes go out
 // as the single code units they came from, so registry strings survive byte for byte.
 func encodeUnits(r []rune) []byte {
@@ -438,7 +426,8 @@ func ansiToUTF16(b []byte) []byte {
 // decodeText turns a text file into runes, guided by its byte order mark. Without one it
 // takes UTF-16LE when the second byte is NUL (ASCII text in UTF-16 always has that), UTF-8
 // when the bytes are valid UTF-8, and Windows-1252 otherwise. UTF-16 lone surrogates are kept
-// as rune values so that encodeUnits can give back the same code units.
+// as rune values so that encodeUnits can give back the same code units. With an error it
+// still returns what it could decode, which is enough to recognise what the file is.
 func decodeText(name string, data []byte) ([]rune, error) {
 	switch {
 	case len(data) >= 2 && data[0] == 0xFF && data[1] == 0xFE:
@@ -448,7 +437,7 @@ func decodeText(name string, data []byte) ([]rune, error) {
 	case len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF:
 		data = data[3:]
 		if !utf8.Valid(data) {
-			return nil, invalidUTF8(name, data)
+			return []rune(string(data)), invalidUTF8(name, data)
 		}
 		return []rune(string(data)), nil
 	case len(data) >= 2 && data[0] != 0 && data[1] == 0:
@@ -483,7 +472,7 @@ func decodeUTF16(name string, data []byte, order binary.ByteOrder) ([]rune, erro
 		out = append(out, u)
 	}
 	if len(data)%2 == 1 {
-		return nil, &InputError{Input: name, Place: fmt.Sprintf("line %d", line),
+		return out, &InputError{Input: name, Place: fmt.Sprintf("line %d", line),
 			Msg: "file ends in the middle of a UTF-16 character: it looks truncated; export it again"}
 	}
 	return out, nil

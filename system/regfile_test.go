@@ -14,6 +14,8 @@ import (
 	"testing"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"ccproxy/model"
 )
 
 const (
@@ -40,7 +42,7 @@ func mustHex(s string) []byte {
 }
 
 // utf16z is a string as the registry stores REG_SZ data, terminating NUL included.
-func utf16z(s string) []byte { return EncodeRegString(s).Data }
+func utf16z(s string) []byte { return model.EncodeRegString(s).Data }
 
 // Encodings a .reg file turns up in.
 func encUTF16LE(s string) []byte {
@@ -197,8 +199,8 @@ type regCheck struct {
 const h5 = "Windows Registry Editor Version 5.00\r\n\r\n"
 
 func TestLoadRegFileGood(t *testing.T) {
-	dw := func(n uint32) *Value { v := EncodeDWORD(n); return &v }
-	sz := func(s string) *Value { v := EncodeRegString(s); return &v }
+	dw := func(n uint32) *Value { v := model.EncodeDWORD(n); return &v }
+	sz := func(s string) *Value { v := model.EncodeRegString(s); return &v }
 	bin := func(typ uint32, h string) *Value { return &Value{Type: typ, Data: mustHex(h)} }
 	const k = `HKEY_LOCAL_MACHINE\SOFTWARE\T`
 	cases := []struct {
@@ -414,11 +416,11 @@ func TestLoadRegFileErrorsHideCredentials(t *testing.T) {
 
 func TestRegHelpers(t *testing.T) {
 	for _, s := range []string{"", "proxy:8080", "grüße 😀", "<local>;*.corp"} {
-		v := EncodeRegString(s)
+		v := model.EncodeRegString(s)
 		if v.Type != RegSZ || len(v.Data)%2 != 0 || !bytes.HasSuffix(v.Data, []byte{0, 0}) {
 			t.Errorf("EncodeRegString(%q) = %+v", s, v)
 		}
-		if got, ok := DecodeRegString(v); !ok || got != s {
+		if got, ok := model.DecodeRegString(&v); !ok || got != s {
 			t.Errorf("round trip of %q gives %q, %v", s, got, ok)
 		}
 	}
@@ -434,21 +436,22 @@ func TestRegHelpers(t *testing.T) {
 		{Value{Type: RegBinary, Data: mustHex("61000000")}, "", false},
 		{Value{Type: RegMultiSZ, Data: mustHex("610000000000")}, "", false},
 	} {
-		got, ok := DecodeRegString(c.v)
+		got, ok := model.DecodeRegString(&c.v)
 		if got != c.want || ok != c.ok {
 			t.Errorf("DecodeRegString(%+v) = %q, %v; want %q, %v", c.v, got, ok, c.want, c.ok)
 		}
 	}
 	for _, n := range []uint32{0, 1, 0xdeadbeef, 0xffffffff} {
-		if got, ok := DecodeDWORD(EncodeDWORD(n)); !ok || got != n {
+		v := model.EncodeDWORD(n)
+		if got, ok := model.DecodeDWORD(&v); !ok || got != n {
 			t.Errorf("DWORD round trip of %#x gives %#x, %v", n, got, ok)
 		}
 	}
-	if got := EncodeDWORD(0x01020304); !bytes.Equal(got.Data, []byte{4, 3, 2, 1}) || got.Type != RegDWORD {
+	if got := model.EncodeDWORD(0x01020304); !bytes.Equal(got.Data, []byte{4, 3, 2, 1}) || got.Type != RegDWORD {
 		t.Errorf("EncodeDWORD = %+v", got)
 	}
 	for _, v := range []Value{{Type: RegDWORD, Data: []byte{1, 0, 0}}, {Type: RegBinary, Data: []byte{1, 0, 0, 0}}, {Type: RegQWORD, Data: make([]byte, 8)}} {
-		if _, ok := DecodeDWORD(v); ok {
+		if _, ok := model.DecodeDWORD(&v); ok {
 			t.Errorf("DecodeDWORD(%+v) accepted", v)
 		}
 	}
@@ -589,9 +592,9 @@ func TestRegFileRoundTrip(t *testing.T) {
 			var data []byte
 			switch {
 			case typ == RegSZ && rng.Intn(2) == 0:
-				data = EncodeRegString(fmt.Sprintf(`p\"%d;<local>`, rng.Int())).Data
+				data = model.EncodeRegString(fmt.Sprintf(`p\"%d;<local>`, rng.Int())).Data
 			case typ == RegDWORD && rng.Intn(4) > 0:
-				data = EncodeDWORD(rng.Uint32()).Data
+				data = model.EncodeDWORD(rng.Uint32()).Data
 			default:
 				data = make([]byte, rng.Intn(200))
 				rng.Read(data)
