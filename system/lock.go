@@ -15,8 +15,7 @@ import (
 // leave a stale lock behind; and since the file is never removed, two processes can never
 // lock two different files of the same name.
 type ApplyLock struct {
-	f    *os.File
-	path string
+	f *os.File
 }
 
 // lockPoll bounds how often a waiting apply retries.
@@ -60,7 +59,6 @@ func AcquireApplyLock(path string, wait time.Duration) (*ApplyLock, error) {
 			poll = lockPollMax
 		}
 	}
-	l := &ApplyLock{f: f, path: path}
 	// Who holds the lock, for the message another apply shows while it waits; the lock
 	// itself does not depend on this text.
 	host, _ := os.Hostname()
@@ -68,7 +66,7 @@ func AcquireApplyLock(path string, wait time.Duration) (*ApplyLock, error) {
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt([]byte(info), 0)
 	}
-	return l, nil
+	return &ApplyLock{f: f}, nil
 }
 
 // Release lets the next apply in. The file stays, on purpose (see ApplyLock).
@@ -84,9 +82,6 @@ func (l *ApplyLock) Release() error {
 	l.f = nil
 	return err
 }
-
-// Path is the lock file.
-func (l *ApplyLock) Path() string { return l.path }
 
 func lockHolder(path string) string {
 	b, err := os.ReadFile(path)

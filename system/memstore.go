@@ -14,8 +14,6 @@ type MemStore struct {
 	mu   sync.Mutex
 	keys map[string]*memKey // by pathKey
 	Info SourceInfo
-	// Now stamps key last-write times on writes; nil leaves them unchanged.
-	Now func() time.Time
 	// FailWrite, when set, is called before each write; a non-nil error fails that write.
 	FailWrite func(op, path, name string) error
 	// FailRead, when set, is called before each read; a non-nil error fails that read.
@@ -119,7 +117,6 @@ func (m *MemStore) SetValue(path, name string, v Value) error {
 	}
 	k := m.key(path, true)
 	k.values[strings.ToLower(name)] = memValue{name: name, v: Value{Type: v.Type, Data: append([]byte(nil), v.Data...)}}
-	m.touch(k)
 	return nil
 }
 
@@ -135,18 +132,8 @@ func (m *MemStore) DeleteValue(path, name string) error {
 	if k == nil {
 		return nil
 	}
-	if _, ok := k.values[strings.ToLower(name)]; ok {
-		delete(k.values, strings.ToLower(name))
-		m.touch(k)
-	}
+	delete(k.values, strings.ToLower(name))
 	return nil
-}
-
-func (m *MemStore) touch(k *memKey) {
-	if m.Now != nil {
-		t := m.Now().UTC()
-		k.lastWrite = &t
-	}
 }
 
 func (m *MemStore) SubKeys(path string) ([]string, error) {
