@@ -3,7 +3,6 @@ package system
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -217,7 +216,7 @@ func readReportFile(rd *report.Reader, path string, buf []byte, emit func(report
 		}
 	}
 	if len(buf) == 0 {
-		emit(report.Item{Reject: &report.RejectedDoc{File: path, Reason: fmt.Sprintf("empty file; hint: %s", "ConvertTo-Json writes nothing at all for an empty array")}})
+		emit(report.Item{Reject: &report.RejectedDoc{File: path, Reason: "empty file; hint: ConvertTo-Json writes nothing at all for an empty array"}})
 		return buf
 	}
 	rd.ReadBytes(path, buf, emit)

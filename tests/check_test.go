@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -97,13 +96,6 @@ func (l *checkLab) netsh(t *testing.T, proxy, bypassList string) string {
 
 func checkProxy(t *testing.T, o probetest.ProxyOptions) *probetest.Proxy {
 	t.Helper()
-	if o.Upstream == nil {
-		// Every host, IP literals included, lands on loopback at the requested port.
-		o.Upstream = func(hostport string) string {
-			_, port, _ := net.SplitHostPort(hostport)
-			return net.JoinHostPort("127.0.0.1", port)
-		}
-	}
 	p, err := probetest.NewProxy(o)
 	if err != nil {
 		t.Fatal(err)

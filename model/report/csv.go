@@ -61,9 +61,9 @@ func CSVRecord(m Machine) []string {
 	}
 	rec := []string{
 		m.Host, m.HostFrom, boolCell(m.Compliant), strings.Join(m.Failed, "; "), strings.Join(m.Warned, "; "),
-		str(svc.Mode), str(svc.Proxy), str(svc.Bypass),
-		str(ie.Mode), str(ie.Proxy), str(ie.Bypass), str(ie.AutoConfigURL), boolCell(ie.AutoDetect),
-		boolCell(m.Mismatch), boolCell(m.CheckOK), str(m.Interception), strings.Join(m.Issuers, "; "), strings.Join(unreachable, "; "),
+		deref(svc.Mode), deref(svc.Proxy), deref(svc.Bypass),
+		deref(ie.Mode), deref(ie.Proxy), deref(ie.Bypass), deref(ie.AutoConfigURL), boolCell(ie.AutoDetect),
+		boolCell(m.Mismatch), boolCell(m.CheckOK), deref(m.Interception), strings.Join(m.Issuers, "; "), strings.Join(unreachable, "; "),
 	}
 	for _, d := range []*DocumentRef{m.Documents.State, m.Documents.Test, m.Documents.Check} {
 		if d == nil {
@@ -89,13 +89,6 @@ func cell(v string) string {
 		return "'" + v
 	}
 	return v
-}
-
-func str(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 func boolCell(b *bool) string {

@@ -256,7 +256,7 @@ func schemaKind(v gjson.Result) (Kind, *docError) {
 func (d *Doc) readSource(source gjson.Result, required bool) *docError {
 	if !source.Exists() || source.Type == gjson.Null {
 		if required {
-			return fail("$.source", "missing; hint: the document is not what ccproxy writes")
+			return missing("$.source")
 		}
 		return nil
 	}
@@ -310,7 +310,7 @@ func (d *Doc) hostOrFallback(file string, single bool) *docError {
 // timeValue reads an RFC 3339 time or Windows PowerShell 5.1's "\/Date(ms)\/".
 func timeValue(v gjson.Result, path string) (int64, *docError) {
 	if !v.Exists() || v.Type == gjson.Null {
-		return 0, fail(path, "missing; hint: the document is not what ccproxy writes")
+		return 0, missing(path)
 	}
 	if v.Type != gjson.String {
 		return 0, wrongType(v, path, "an RFC 3339 time")
@@ -451,28 +451,16 @@ const (
 
 func (d *Doc) readTest(compliant, findings gjson.Result) *docError {
 	t := &docTest{}
-	switch compliant.Type {
-	case gjson.True, gjson.False:
-		t.compliant = compliant.Bool()
-	default:
-		if !compliant.Exists() {
-			return fail("$.compliant", "missing; hint: the document is not what ccproxy writes")
-		}
-		return wrongType(compliant, "$.compliant", "true or false")
-	}
-	list, err := listOf(findings, "$.findings")
-	if err != nil {
+	var err *docError
+	if t.compliant, err = reqBool(compliant, "$.compliant"); err != nil {
 		return err
 	}
 	var ev [numEvidence]gjson.Result
 	found := 0
 	ieKnown := -1 // unknown until installerNoAutoProxy is seen
-	i := -1
-	list.ForEach(func(_, f gjson.Result) bool {
-		i++
+	err = each(findings, "$.findings", func(i int, f gjson.Result) *docError {
 		if !f.IsObject() {
-			err = wrongType(f, findingPath(i, ""), "an object")
-			return false
+			return wrongType(f, elemPath("$.findings", i, ""), "an object")
 		}
 		var id, status gjson.Result
 		evidenceSeen := found == numEvidence
@@ -493,13 +481,11 @@ func (d *Doc) readTest(compliant, findings gjson.Result) *docError {
 			return !(id.Exists() && status.Exists() && evidenceSeen)
 		})
 		if id.Type != gjson.String || id.Str == "" {
-			err = wrongType(id, findingPath(i, ".id"), "a finding id")
-			return false
+			return wrongType(id, elemPath("$.findings", i, ".id"), "a finding id")
 		}
 		st := statusIndex(status)
 		if st < 0 {
-			err = wrongType(status, findingPath(i, ".status"), "one of "+strings.Join(statusNames, ", "))
-			return false
+			return wrongType(status, elemPath("$.findings", i, ".status"), "one of "+strings.Join(statusNames, ", "))
 		}
 		t.findings = append(t.findings, findingStatus{id: strings.Clone(id.Str), status: uint8(st)})
 		if id.Str == "installerNoAutoProxy" {
@@ -509,7 +495,7 @@ func (d *Doc) readTest(compliant, findings gjson.Result) *docError {
 				ieKnown = 1
 			}
 		}
-		return true
+		return nil
 	})
 	if err != nil {
 		return err
@@ -522,8 +508,9 @@ func (d *Doc) readTest(compliant, findings gjson.Result) *docError {
 	return nil
 }
 
-func findingPath(i int, rest string) string {
-	return "$.findings[" + strconv.Itoa(i) + "]" + rest
+// elemPath is the path of element i of the list at path, and of rest within it.
+func elemPath(path string, i int, rest string) string {
+	return path + "[" + strconv.Itoa(i) + "]" + rest
 }
 
 func statusIndex(v gjson.Result) int {
@@ -627,16 +614,11 @@ func eq(a, b *string) bool {
 
 func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 	c := &docCheck{}
-	switch ok.Type {
-	case gjson.True, gjson.False:
-		c.ok = ok.Bool()
-	default:
-		if !ok.Exists() {
-			return fail("$.ok", "missing; hint: the document is not what ccproxy writes")
-		}
-		return wrongType(ok, "$.ok", "true or false")
+	var err *docError
+	if c.ok, err = reqBool(ok, "$.ok"); err != nil {
+		return err
 	}
-	if err := object(interception, "$.interception"); err != nil {
+	if err = object(interception, "$.interception"); err != nil {
 		return err
 	}
 	verdict := interception.Get("verdict")
@@ -649,34 +631,20 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 	if c.verdict == 255 {
 		return wrongType(verdict, "$.interception.verdict", "one of "+strings.Join(verdictNames, ", "))
 	}
-	issuers, err := listOf(interception.Get("issuers"), "$.interception.issuers")
-	if err != nil {
-		return err
-	}
-	i := 0
-	issuers.ForEach(func(_, v gjson.Result) bool {
+	err = each(interception.Get("issuers"), "$.interception.issuers", func(i int, v gjson.Result) *docError {
 		if v.Type != gjson.String {
-			err = wrongType(v, "$.interception.issuers["+strconv.Itoa(i)+"]", "a string")
-			return false
+			return wrongType(v, elemPath("$.interception.issuers", i, ""), "a string")
 		}
-		i++
 		c.issuers = append(c.issuers, strings.Clone(v.Str))
-		return true
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	list, err := listOf(endpoints, "$.endpoints")
-	if err != nil {
-		return err
-	}
-	i = 0
-	list.ForEach(func(_, e gjson.Result) bool {
-		path := "$.endpoints[" + strconv.Itoa(i) + "]"
-		i++
+	err = each(endpoints, "$.endpoints", func(i int, e gjson.Result) *docError {
+		path := elemPath("$.endpoints", i, "")
 		if !e.IsObject() {
-			err = wrongType(e, path, "an object")
-			return false
+			return wrongType(e, path, "an object")
 		}
 		var host, port, status, failure gjson.Result
 		e.ForEach(func(k, v gjson.Result) bool {
@@ -693,27 +661,23 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 			return true
 		})
 		if status.Type != gjson.String {
-			err = wrongType(status, path+".status", "pass, fail or notChecked")
-			return false
+			return wrongType(status, path+".status", "pass, fail or notChecked")
 		}
 		if status.Str != "fail" {
-			return true
+			return nil
 		}
 		if host.Type != gjson.String || host.Str == "" {
-			err = wrongType(host, path+".host", "a host name")
-			return false
+			return wrongType(host, path+".host", "a host name")
 		}
 		if port.Type != gjson.Number || port.Int() < 0 || port.Int() > 65535 {
-			err = wrongType(port, path+".port", "a port number")
-			return false
+			return wrongType(port, path+".port", "a port number")
 		}
-		f, ferr := optString(failure, path+".failure")
-		if ferr != nil {
-			err = ferr
-			return false
+		f, err := optString(failure, path+".failure")
+		if err != nil {
+			return err
 		}
 		c.unreachable = append(c.unreachable, EndpointFailure{Endpoint: net.JoinHostPort(host.Str, strconv.FormatInt(port.Int(), 10)), Failure: f})
-		return true
+		return nil
 	})
 	if err != nil {
 		return err
@@ -722,9 +686,39 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 	return nil
 }
 
+func missing(path string) *docError {
+	return fail(path, "missing; hint: the document is not what ccproxy writes")
+}
+
+func reqBool(v gjson.Result, path string) (bool, *docError) {
+	switch {
+	case v.Type == gjson.True || v.Type == gjson.False:
+		return v.Bool(), nil
+	case !v.Exists():
+		return false, missing(path)
+	}
+	return false, wrongType(v, path, "true or false")
+}
+
+// each calls fn with each element of the list at path and its index, until fn returns an
+// error.
+func each(v gjson.Result, path string, fn func(i int, e gjson.Result) *docError) *docError {
+	list, err := listOf(v, path)
+	if err != nil {
+		return err
+	}
+	i := 0
+	list.ForEach(func(_, e gjson.Result) bool {
+		err = fn(i, e)
+		i++
+		return err == nil
+	})
+	return err
+}
+
 func object(v gjson.Result, path string) *docError {
 	if !v.Exists() {
-		return fail(path, "missing; hint: the document is not what ccproxy writes")
+		return missing(path)
 	}
 	if !v.IsObject() {
 		return wrongType(v, path, "an object")
@@ -736,7 +730,7 @@ func object(v gjson.Result, path string) *docError {
 // makes of one.
 func listOf(v gjson.Result, path string) (gjson.Result, *docError) {
 	if !v.Exists() {
-		return v, fail(path, "missing; hint: the document is not what ccproxy writes")
+		return v, missing(path)
 	}
 	if v.IsArray() {
 		return v, nil

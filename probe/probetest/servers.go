@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -92,16 +91,13 @@ type ProxyOptions struct {
 	RefuseIPLiterals bool     // CONNECT to an IP address answered 403
 	DenyHosts        []string // these host names answered 403
 	Delay            time.Duration
-	// Upstream maps the requested host:port to the address to dial; nil sends every host
-	// name to 127.0.0.1 on the requested port.
-	Upstream func(hostport string) string
 }
 
-// Proxy is a fake HTTP proxy on loopback.
+// Proxy is a fake HTTP proxy on loopback. Whatever host or address a request names, it
+// connects to 127.0.0.1 on the requested port, so that a test never reaches past loopback.
 type Proxy struct {
-	Addr     string
-	Port     int
-	Requests atomic.Int64 // CONNECT and GET requests received
+	Addr string
+	Port int
 
 	o      ProxyOptions
 	ln     net.Listener
@@ -188,20 +184,6 @@ func (p *Proxy) sleep(d time.Duration) bool {
 	}
 }
 
-func (p *Proxy) upstream(hostport string) string {
-	if p.o.Upstream != nil {
-		return p.o.Upstream(hostport)
-	}
-	h, port, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return hostport
-	}
-	if _, err := netip.ParseAddr(h); err == nil {
-		return hostport
-	}
-	return net.JoinHostPort("127.0.0.1", port)
-}
-
 func (p *Proxy) handle(c net.Conn) {
 	if p.o.Mode == Silent {
 		io.Copy(io.Discard, c)
@@ -212,7 +194,6 @@ func (p *Proxy) handle(c net.Conn) {
 	if err != nil {
 		return
 	}
-	p.Requests.Add(1)
 	if !p.sleep(p.o.Delay) {
 		return
 	}
@@ -223,7 +204,7 @@ func (p *Proxy) handle(c net.Conn) {
 			host = net.JoinHostPort(req.URL.Hostname(), "80")
 		}
 	}
-	h, _, _ := net.SplitHostPort(host)
+	h, port, _ := net.SplitHostPort(host)
 	_, ipErr := netip.ParseAddr(strings.Trim(h, "[]"))
 	switch {
 	case p.o.Mode == AuthRequired:
@@ -233,7 +214,7 @@ func (p *Proxy) handle(c net.Conn) {
 		io.WriteString(c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
 		return
 	}
-	up, err := net.DialTimeout("tcp", p.upstream(host), 5*time.Second)
+	up, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), 5*time.Second)
 	if err != nil {
 		io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
 		return

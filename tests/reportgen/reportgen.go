@@ -460,40 +460,14 @@ func Generate(dir string, o Options) (*Truth, error) {
 		}
 		if hasTest {
 			r := vs[te.variant].test
-			t.Tested++
-			ht.Compliant = model.Ptr(r.Compliant)
-			if r.Compliant {
-				t.Compliant++
-			} else {
-				t.NonCompliant++
-			}
-			for _, f := range r.Findings {
-				c := t.Findings[f.ID]
-				c[slices.Index(Statuses, f.Status)]++
-				t.Findings[f.ID] = c
-				if f.Status == "fail" {
-					ht.Failed = append(ht.Failed, f.ID)
-				}
-			}
-			slices.Sort(ht.Failed)
+			t.addTest(r)
+			ht.Compliant, ht.Failed = model.Ptr(r.Compliant), failedOf(r)
 		}
-		var eff *model.Effective
 		switch {
 		case hasTest && (!hasState || te.at.After(st.at)):
-			eff = &vs[te.variant].state.Effective
+			ht.Services = t.addSettings(vs[te.variant].state.Effective)
 		case hasState:
-			eff = &vs[st.variant].state.Effective
-		}
-		if eff != nil {
-			t.WithSettings++
-			svc, ie := stackKey(eff.Services), stackKey(eff.Installer)
-			ht.Services = svc
-			t.Services[svc]++
-			t.Installer[ie]++
-			if eff.Same != nil && !*eff.Same {
-				t.Mismatched++
-				t.Mismatches[svc+" | "+ie]++
-			}
+			ht.Services = t.addSettings(vs[st.variant].state.Effective)
 		}
 		if hasCheck {
 			c := cs[ch.variant].doc
@@ -524,7 +498,7 @@ func Generate(dir string, o Options) (*Truth, error) {
 		t.Files++
 	}
 	for c := 0; c < o.Corrupt; c++ {
-		added, err := writeCorrupt(dir, c, vs, rng)
+		added, err := writeCorrupt(dir, c, vs)
 		if err != nil {
 			return nil, err
 		}
@@ -535,30 +509,42 @@ func Generate(dir string, o Options) (*Truth, error) {
 		for _, h := range added.hosts {
 			// Valid documents beside a corrupt line belong to machines of their own.
 			t.Machines++
-			t.Tested++
 			r := vs[0].test
-			if r.Compliant {
-				t.Compliant++
-			} else {
-				t.NonCompliant++
-			}
-			for _, f := range r.Findings {
-				cnt := t.Findings[f.ID]
-				cnt[slices.Index(Statuses, f.Status)]++
-				t.Findings[f.ID] = cnt
-			}
-			eff := vs[0].state.Effective
-			t.WithSettings++
-			t.Services[stackKey(eff.Services)]++
-			t.Installer[stackKey(eff.Installer)]++
-			if eff.Same != nil && !*eff.Same {
-				t.Mismatched++
-				t.Mismatches[stackKey(eff.Services)+" | "+stackKey(eff.Installer)]++
-			}
-			t.PerHost[strings.ToLower(h)] = HostTruth{Compliant: model.Ptr(r.Compliant), Failed: failedOf(r), Services: stackKey(eff.Services)}
+			t.addTest(r)
+			svc := t.addSettings(vs[0].state.Effective)
+			t.PerHost[strings.ToLower(h)] = HostTruth{Compliant: model.Ptr(r.Compliant), Failed: failedOf(r), Services: svc}
 		}
 	}
 	return t, nil
+}
+
+// addTest counts the newest test document of a machine.
+func (t *Truth) addTest(r compliance.Report) {
+	t.Tested++
+	if r.Compliant {
+		t.Compliant++
+	} else {
+		t.NonCompliant++
+	}
+	for _, f := range r.Findings {
+		c := t.Findings[f.ID]
+		c[slices.Index(Statuses, f.Status)]++
+		t.Findings[f.ID] = c
+	}
+}
+
+// addSettings counts the settings a machine's newest state or test document gives, and
+// returns the key of its services' settings.
+func (t *Truth) addSettings(eff model.Effective) string {
+	svc, ie := stackKey(eff.Services), stackKey(eff.Installer)
+	t.WithSettings++
+	t.Services[svc]++
+	t.Installer[ie]++
+	if eff.Same != nil && !*eff.Same {
+		t.Mismatched++
+		t.Mismatches[svc+" | "+ie]++
+	}
+	return svc
 }
 
 func failedOf(r compliance.Report) []string {
@@ -675,7 +661,7 @@ type corruptResult struct {
 }
 
 // writeCorrupt writes the c-th corrupt input, cycling through the ways files go wrong.
-func writeCorrupt(dir string, c int, vs []variant, rng *rand.Rand) (corruptResult, error) {
+func writeCorrupt(dir string, c int, vs []variant) (corruptResult, error) {
 	good := func(host string) []byte {
 		return render(doc{host: host, kind: "test", variant: 0, at: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}, vs, nil, false)
 	}
@@ -728,7 +714,6 @@ func writeCorrupt(dir string, c int, vs []variant, rng *rand.Rand) (corruptResul
 		d := render(doc{host: "x", kind: "test", variant: 0, fromFile: true, at: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}, vs, nil, true)
 		h := fmt.Sprintf("NAMED%04d", c)
 		e := render(doc{host: h, kind: "test", variant: 0, at: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}, vs, nil, true)
-		_ = rng
 		return corruptResult{rejected: 1, accepted: 1, hosts: []string{h}}, write(name+".jsonl", append(d, e...))
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -44,10 +43,7 @@ func run(dir string, n int, delay time.Duration, mode string, expired bool) erro
 		return err
 	}
 	defer up.Close()
-	o := probetest.ProxyOptions{Delay: delay, Upstream: func(hostport string) string {
-		_, port, _ := net.SplitHostPort(hostport)
-		return net.JoinHostPort("127.0.0.1", port)
-	}}
+	o := probetest.ProxyOptions{Delay: delay}
 	switch mode {
 	case "tunnel":
 	case "resign":
