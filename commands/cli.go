@@ -3,6 +3,7 @@
 package commands
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -258,12 +259,16 @@ func (e *Env) emitFormatted(b []byte) error {
 		_, err := e.Stdout.Write(b)
 		return err
 	}
-	return WriteFileAtomic(e.Globals.Output, b, 0o644)
+	return WriteFileAtomic(e.Globals.Output, 0o644, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 }
 
 // WriteFileAtomic writes through a temporary file in the same folder and renames it, so a
-// reader never sees half a document and a failure leaves the old file in place.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+// reader never sees half a document and a failure leaves the old file in place. write fills
+// the file through a buffer, so streamed output need not be held in memory.
+func WriteFileAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -271,18 +276,21 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	name := tmp.Name()
 	defer os.Remove(name)
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, unwrapPathError(err))}
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
 	}
-	if err := tmp.Chmod(perm); err != nil && runtime.GOOS != "windows" {
-		tmp.Close()
-		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, unwrapPathError(err))}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, unwrapPathError(err))}
+	if err == nil && runtime.GOOS != "windows" {
+		err = os.Chmod(name, perm)
 	}
-	if err := os.Rename(name, path); err != nil {
+	if err == nil {
+		err = os.Rename(name, path)
+	}
+	if err != nil {
 		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, unwrapPathError(err))}
 	}
 	return nil

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -109,7 +107,7 @@ func (c *ReportCmd) Run(env *Env) error {
 }
 
 // emitStream writes output too large to hold in memory (one line per machine) to stdout, or
-// to --output through a temporary file renamed at the end, as WriteFileAtomic does.
+// to --output atomically.
 func (e *Env) emitStream(write func(io.Writer) error) error {
 	if e.Globals.Output == "" {
 		bw := bufio.NewWriterSize(e.Stdout, 64<<10)
@@ -118,30 +116,5 @@ func (e *Env) emitStream(write func(io.Writer) error) error {
 		}
 		return bw.Flush()
 	}
-	path := e.Globals.Output
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return &model.EnvError{Msg: fmt.Sprintf("--output %s: cannot create a file in %s: %v", path, dir, unwrapPathError(err))}
-	}
-	name := tmp.Name()
-	defer os.Remove(name)
-	bw := bufio.NewWriterSize(tmp, 64<<10)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(name, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, unwrapPathError(err))}
-	}
-	return nil
+	return WriteFileAtomic(e.Globals.Output, 0o644, write)
 }
