@@ -343,7 +343,7 @@ func TestApplyConcurrent(t *testing.T) {
 	planFile := applyPlanFile(t, setup, "../examples/desired-proxy.json")
 	var mu sync.Mutex
 	var log []string
-	results := make([]planResult, 2)
+	results := make([]result, 2)
 	var wg sync.WaitGroup
 	for i := range results {
 		wg.Add(1)
@@ -418,9 +418,8 @@ func TestRestore(t *testing.T) {
 	if own == "" || own == backup {
 		t.Errorf("restore's own backup: %q", own)
 	}
-	entries, _ := os.ReadDir(m.backupDir())
-	if len(entries) != 2 {
-		t.Errorf("backups: %v", entries)
+	if b := m.backups(t); len(b) != 2 {
+		t.Errorf("backups: %v", b)
 	}
 	// Restoring again changes nothing.
 	again := m.planRun(t, nil, "restore", backup)

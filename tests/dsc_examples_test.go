@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -165,8 +166,9 @@ func TestDscConfigDocument(t *testing.T) {
 			t.Errorf("resource %d against the instance schema: %v\n%s", i, err, props)
 		}
 
-		m := newDscMachine(t, "ie-proxy-winhttp-direct.reg")
-		m.logOn(t, sid, "proxy.corp.example:8080", "<local>;*.corp.example")
+		live := planLive(t, "ie-proxy-winhttp-direct.reg")
+		m := newPlanMachine(t, live)
+		logOn(t, live, sid, "proxy.corp.example:8080", "<local>;*.corp.example")
 		state, diff := dscDecode(t, m.dscRun(t, nil, "", "dsc", "set", "--input", string(props)))
 		if !reflect.DeepEqual(diff, []string{"winhttp"}) {
 			t.Errorf("set changed %v", diff)
@@ -180,7 +182,7 @@ func TestDscConfigDocument(t *testing.T) {
 			bypass = append(bypass, b.(string))
 		}
 		for _, want := range values["internalResources"].([]any) {
-			if !contains(bypass, want.(string)) {
+			if !slices.Contains(bypass, want.(string)) {
 				t.Errorf("bypass %v lacks %v", bypass, want)
 			}
 		}
@@ -197,15 +199,6 @@ func TestDscConfigDocument(t *testing.T) {
 			t.Errorf("parameter %s is declared but not used", name)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // The rules file next to the discovery script is what 'ccproxy intune-rules' prints, so
@@ -250,11 +243,15 @@ func exampleScripts(t *testing.T) []string {
 	return out
 }
 
-var helpersRegion = regexp.MustCompile(`(?s)#region ccproxy helpers.*?#endregion`)
+var (
+	helpersRegion = regexp.MustCompile(`(?s)#region ccproxy helpers.*?#endregion`)
+	invokeResult  = regexp.MustCompile(`\$(\w+) = Invoke-CCProxy\b`)
+)
 
 // Each script must stand alone (Intune uploads one file), so the helpers are copied into
-// every one; they must stay the same. The scripts also avoid what Windows PowerShell 5.1
-// cannot parse or run, and write ASCII so that 5.1 reads them in any code page.
+// every one; they must stay the same. Outside them a script runs ccproxy only through
+// Invoke-CCProxy, which keeps stderr apart, and reads the exit code of every run. The
+// scripts are ASCII so that Windows PowerShell 5.1 reads them in any code page.
 func TestExampleScriptsShareHelpers(t *testing.T) {
 	var first string
 	for _, p := range exampleScripts(t) {
@@ -278,8 +275,18 @@ func TestExampleScriptsShareHelpers(t *testing.T) {
 		} else if blocks[0] != first {
 			t.Errorf("%s: the helper region differs from the other scripts'", p)
 		}
-		if !strings.Contains(string(b), "$LASTEXITCODE") {
-			t.Errorf("%s does not check $LASTEXITCODE", p)
+		body := helpersRegion.ReplaceAllString(string(b), "")
+		if strings.Contains(strings.ToLower(body), "& $exe") {
+			t.Errorf("%s runs ccproxy outside Invoke-CCProxy", p)
+		}
+		calls := invokeResult.FindAllStringSubmatch(body, -1)
+		if len(calls) == 0 {
+			t.Errorf("%s never calls Invoke-CCProxy", p)
+		}
+		for _, c := range calls {
+			if !strings.Contains(body, "$"+c[1]+".ExitCode") {
+				t.Errorf("%s: $%s = Invoke-CCProxy, but $%s.ExitCode is never read", p, c[1], c[1])
+			}
 		}
 	}
 }

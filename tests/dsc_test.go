@@ -12,7 +12,6 @@ import (
 
 	"ccproxy/model"
 	"ccproxy/model/dscres"
-	"ccproxy/system"
 )
 
 // The manifest the binary prints validates against DSC's manifest schema, and that
@@ -92,18 +91,18 @@ func TestDscOperationsStdout(t *testing.T) {
 		stdin        string
 		args         []string
 		lines        int
-		diff         bool // the last line is the diff array
+		diff         string // the last line, the diff, for the operations that return stateAndDiff
 	}{
-		{"get everything", "stdout-get.json", "", []string{"dsc", "get"}, 1, false},
-		{"get winhttp", "stdout-get.json", `{"winhttp":{"views":["wow64"]}}`, []string{"dsc", "get"}, 1, false},
-		{"get from --input", "stdout-get.json", "", []string{"dsc", "get", "--input", `{"wininet":{"user":"current"}}`}, 1, false},
-		{"test with drift", "stdout-test.json", importIE, []string{"dsc", "test"}, 2, true},
-		{"what-if", "stdout-set.json", importIE, []string{"dsc", "set", "--what-if"}, 2, true},
-		{"set", "stdout-set.json", importIE, []string{"dsc", "set"}, 2, true},
-		{"test in desired state", "stdout-test.json", importIE, []string{"dsc", "test"}, 2, true},
-		{"export", "stdout-export.json", "", []string{"dsc", "export"}, 2, false},
+		{"get everything", "stdout-get.json", "", []string{"dsc", "get"}, 1, ""},
+		{"get winhttp", "stdout-get.json", `{"winhttp":{"views":["wow64"]}}`, []string{"dsc", "get"}, 1, ""},
+		{"get from --input", "stdout-get.json", "", []string{"dsc", "get", "--input", `{"wininet":{"user":"current"}}`}, 1, ""},
+		{"test with drift", "stdout-test.json", importIE, []string{"dsc", "test"}, 2, `["winhttp"]`},
+		{"what-if", "stdout-set.json", importIE, []string{"dsc", "set", "--what-if"}, 2, `["winhttp"]`},
+		{"set", "stdout-set.json", importIE, []string{"dsc", "set"}, 2, `["winhttp"]`},
+		{"test in desired state", "stdout-test.json", importIE, []string{"dsc", "test"}, 2, `[]`},
+		{"export", "stdout-export.json", "", []string{"dsc", "export"}, 2, ""},
 	}
-	m := newDscMachine(t, "ie-proxy-winhttp-direct.reg")
+	m := newPlanMachine(t, planLive(t, "ie-proxy-winhttp-direct.reg"))
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := m.dscRun(t, []byte(c.stdin), "", c.args...)
@@ -120,10 +119,9 @@ func TestDscOperationsStdout(t *testing.T) {
 				if err := dscValidate(opSchema, l); err != nil {
 					t.Errorf("line %d against %s: %v\n%s", i+1, c.stdout, err, l)
 				}
-				if c.diff && i == len(lines)-1 {
-					var diff []string
-					if err := json.Unmarshal(l, &diff); err != nil {
-						t.Errorf("the last line is not a list of property names: %s", l)
+				if c.diff != "" && i == len(lines)-1 {
+					if string(l) != c.diff {
+						t.Errorf("diff %s, want %s", l, c.diff)
 					}
 					continue
 				}
@@ -156,7 +154,8 @@ func dscDecode(t *testing.T, r result) (map[string]any, []string) {
 // Set goes through plan, backup, write and verify; a test right after it reports the
 // desired state, and a second set changes nothing.
 func TestDscSetThenTest(t *testing.T) {
-	m := newDscMachine(t, "ie-proxy-winhttp-direct.reg")
+	live := planLive(t, "ie-proxy-winhttp-direct.reg")
+	m := newPlanMachine(t, live)
 	want := []byte(`{"winhttp":{"mode":"importFromIE","ensureBypass":"cc01.corp.example"}}`)
 
 	state, diff := dscDecode(t, m.dscRun(t, want, "", "dsc", "test"))
@@ -180,7 +179,7 @@ func TestDscSetThenTest(t *testing.T) {
 	}
 	// The registry holds what set reported, in both views.
 	for _, key := range []string{model.WinHTTPNativeKey, model.WinHTTPWOW64Key} {
-		v, err := m.live.ReadValue(key, model.WinHTTPValue)
+		v, err := live.ReadValue(key, model.WinHTTPValue)
 		if err != nil || v == nil {
 			t.Fatalf("%s: %v %v", key, v, err)
 		}
@@ -209,7 +208,7 @@ func TestDscSetThenTest(t *testing.T) {
 
 // A WinINet change is not a reason to restart the machine; the diff names the part.
 func TestDscSetWinINet(t *testing.T) {
-	m := newDscMachine(t, "ie-proxy-winhttp-direct.reg")
+	m := newPlanMachine(t, planLive(t, "ie-proxy-winhttp-direct.reg"))
 	want := []byte(`{"wininet":{"ensureBypass":["cc02.corp.example"]}}`)
 	state, diff := dscDecode(t, m.dscRun(t, want, "", "dsc", "set"))
 	if state["_rebootRequested"] != false || !reflect.DeepEqual(diff, []string{"wininet"}) {
@@ -226,13 +225,14 @@ func TestDscSetWinINet(t *testing.T) {
 
 // What-if reports the state set would leave and writes nothing at all.
 func TestDscWhatIfWritesNothing(t *testing.T) {
-	m := newDscMachine(t, "ie-proxy-winhttp-direct.reg")
-	before := m.live.Snapshot()
+	live := planLive(t, "ie-proxy-winhttp-direct.reg")
+	m := newPlanMachine(t, live)
+	before := live.Snapshot()
 	state, diff := dscDecode(t, m.dscRun(t, []byte(`{"winhttp":{"mode":"importFromIE"}}`), "", "dsc", "set", "--what-if"))
 	if w := state["winhttp"].(map[string]any); w["mode"] != "proxy" || state["_rebootRequested"] != true || !reflect.DeepEqual(diff, []string{"winhttp"}) {
 		t.Errorf("what-if: %v %v", state, diff)
 	}
-	if !reflect.DeepEqual(before, m.live.Snapshot()) {
+	if !reflect.DeepEqual(before, live.Snapshot()) {
 		t.Error("what-if changed the registry")
 	}
 	if b := m.backups(t); len(b) != 0 {
@@ -243,9 +243,10 @@ func TestDscWhatIfWritesNothing(t *testing.T) {
 // A failed write is rolled back by the same apply code, and DSC gets a failure exit code
 // with the reason on stderr.
 func TestDscSetRollsBack(t *testing.T) {
-	m := newDscMachine(t, "ie-proxy-winhttp-direct.reg")
-	before := m.live.Snapshot()
-	m.live.FailWrite = func(op, path, name string) error {
+	live := planLive(t, "ie-proxy-winhttp-direct.reg")
+	m := newPlanMachine(t, live)
+	before := live.Snapshot()
+	live.FailWrite = func(op, path, name string) error {
 		if strings.Contains(path, "WOW6432Node") {
 			return errors.New("injected failure")
 		}
@@ -259,8 +260,8 @@ func TestDscSetRollsBack(t *testing.T) {
 	if len(traces) == 0 || traces[len(traces)-1].Level != "ERROR" || !strings.Contains(traces[len(traces)-1].Fields.Message, "rolled back") {
 		t.Errorf("stderr %s", r.stderr)
 	}
-	m.live.FailWrite = nil
-	if !reflect.DeepEqual(before, m.live.Snapshot()) {
+	live.FailWrite = nil
+	if !reflect.DeepEqual(before, live.Snapshot()) {
 		t.Error("the registry changed although the set was rolled back")
 	}
 }
@@ -286,8 +287,9 @@ func TestDscBadInstance(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m := newDscMachine(t, "ie-proxy-winhttp-direct.reg")
-			before := m.live.Snapshot()
+			live := planLive(t, "ie-proxy-winhttp-direct.reg")
+			m := newPlanMachine(t, live)
+			before := live.Snapshot()
 			for _, op := range []string{"test", "set"} {
 				r := m.dscRun(t, []byte(c.stdin), "", "dsc", op)
 				if r.code != 2 || len(r.stdout) != 0 {
@@ -301,7 +303,7 @@ func TestDscBadInstance(t *testing.T) {
 					t.Errorf("%s: the password reached stderr: %s", op, r.stderr)
 				}
 			}
-			if !reflect.DeepEqual(before, m.live.Snapshot()) {
+			if !reflect.DeepEqual(before, live.Snapshot()) {
 				t.Error("a refused instance changed the registry")
 			}
 			if c.schemaToo {
@@ -315,7 +317,7 @@ func TestDscBadInstance(t *testing.T) {
 
 // DSC_TRACE_LEVEL decides what reaches stderr.
 func TestDscTraceLevel(t *testing.T) {
-	m := newDscMachine(t, "winhttp-views-disagree.reg")
+	m := newPlanMachine(t, planLive(t, "winhttp-views-disagree.reg"))
 	count := func(level string) map[string]int {
 		r := m.dscRun(t, []byte(`{"winhttp":{"mode":"direct"}}`), level, "dsc", "test")
 		if r.code != 0 {
@@ -342,7 +344,7 @@ func TestDscTraceLevel(t *testing.T) {
 func TestDscExportRoundTrip(t *testing.T) {
 	for _, example := range []string{"ie-proxy-winhttp-direct.reg", "winhttp-views-disagree.reg", "per-scheme-proxy.reg", "ie-pac-only.reg", "nothing-configured.reg"} {
 		t.Run(example, func(t *testing.T) {
-			m := newDscMachine(t, example)
+			m := newPlanMachine(t, planLive(t, example))
 			r := m.dscRun(t, nil, "", "dsc", "export")
 			lines := dscLines(t, r.stdout)
 			if r.code != 0 || len(lines) == 0 {
@@ -371,27 +373,25 @@ func TestDscBinaryFailureIsTraced(t *testing.T) {
 	}
 }
 
-// The fake store stands in for system.Writer in these tests.
-var _ system.Writer = (*system.MemStore)(nil)
-
 // wininet.user picks whose Internet Options importFromIE copies; a user whose hive is not
 // loaded is an environment failure, not "nothing configured".
 func TestDscImportFromUser(t *testing.T) {
 	const sid = "S-1-5-21-1004336348-1177238915-682003330-1001"
 	want := []byte(`{"winhttp":{"mode":"importFromIE"},"wininet":{"user":"` + sid + `"}}`)
-	m := newDscMachine(t, "ie-proxy-winhttp-direct.reg")
-	before := m.live.Snapshot()
+	live := planLive(t, "ie-proxy-winhttp-direct.reg")
+	m := newPlanMachine(t, live)
+	before := live.Snapshot()
 	r := m.dscRun(t, want, "", "dsc", "set")
 	traces := dscTraces(t, r.stderr)
 	if r.code != 3 || len(traces) != 1 || !strings.Contains(traces[0].Fields.Message, "hive of "+sid+" is not loaded") {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
 	}
-	if !reflect.DeepEqual(before, m.live.Snapshot()) {
+	if !reflect.DeepEqual(before, live.Snapshot()) {
 		t.Fatal("the registry changed")
 	}
 
 	// The user logs on: the hive holds another proxy than the current user's.
-	m.logOn(t, sid, "other.corp.example:3128", "<local>")
+	logOn(t, live, sid, "other.corp.example:3128", "<local>")
 	state, diff := dscDecode(t, m.dscRun(t, want, "", "dsc", "set"))
 	w := state["winhttp"].(map[string]any)
 	if w["proxy"] != "other.corp.example:3128" || !reflect.DeepEqual(diff, []string{"winhttp"}) {
@@ -409,11 +409,12 @@ func TestDscImportFromUser(t *testing.T) {
 // Export lists the WinINet settings of every loaded user hive, each as its own instance
 // that reads back as a state the machine is in.
 func TestDscExportUsers(t *testing.T) {
-	m := newDscMachine(t, "ie-proxy-winhttp-direct.reg")
+	live := planLive(t, "ie-proxy-winhttp-direct.reg")
+	m := newPlanMachine(t, live)
 	sids := []string{"S-1-5-21-7-7-7-1001", "S-1-5-21-7-7-7-1002"}
-	m.logOn(t, sids[0], "a.corp.example:8080", "<local>")
-	m.logOn(t, sids[1], "b.corp.example:3128", "*.corp.example")
-	m.live.EnsureKey(`HKEY_USERS\S-1-5-21-7-7-7-1003`) // loaded, but no Internet Settings
+	logOn(t, live, sids[0], "a.corp.example:8080", "<local>")
+	logOn(t, live, sids[1], "b.corp.example:3128", "*.corp.example")
+	live.EnsureKey(`HKEY_USERS\S-1-5-21-7-7-7-1003`) // loaded, but no Internet Settings
 	r := m.dscRun(t, nil, "", "dsc", "export")
 	lines := dscLines(t, r.stdout)
 	if r.code != 0 || len(lines) != 3 {

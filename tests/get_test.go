@@ -13,7 +13,9 @@ import (
 	"ccproxy/schema/schematest"
 )
 
+// examples lists the files under examples/ that match pattern, as paths from tests/.
 func examples(t *testing.T, pattern string) []string {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "examples", pattern))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no examples matching %s", pattern)
@@ -21,10 +23,18 @@ func examples(t *testing.T, pattern string) []string {
 	return files
 }
 
+// exampleMachines names the example machines: the .reg exports and the netsh text.
+func exampleMachines(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	for _, f := range append(examples(t, "*.reg"), examples(t, "*.txt")...) {
+		names = append(names, filepath.Base(f))
+	}
+	return names
+}
+
 func TestGetExamplesGolden(t *testing.T) {
-	files := append(examples(t, "*.reg"), examples(t, "*.txt")...)
-	for _, f := range files {
-		name := filepath.Base(f)
+	for _, name := range exampleMachines(t) {
 		t.Run(name, func(t *testing.T) {
 			r := run(t, nil, "get", "--from", filepath.Join("examples", name))
 			if r.code != 0 || len(r.stderr) != 0 {
@@ -110,23 +120,8 @@ func TestGetOutputFileAndCompress(t *testing.T) {
 
 // Bad input: exit 2, one line naming the input, the place and the problem; nothing on stdout.
 func TestGetBadInput(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	utf16 := func(s string) []byte {
-		out := []byte{0xFF, 0xFE}
-		for _, r := range s {
-			out = append(out, byte(r), byte(r>>8))
-		}
-		return out
-	}
 	regWith := func(value string) []byte {
-		return utf16("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections]\r\n" + value + "\r\n")
+		return planUTF16("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections]\r\n" + value + "\r\n")
 	}
 	past := hex.EncodeToString([]byte{0x28, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0x40, 0, 0, 0, 'a', ':', '4', '2'})
 	var commas []string
@@ -147,7 +142,7 @@ func TestGetBadInput(t *testing.T) {
 		{"future.json", []byte(`{"schema": "ccproxy/state@2"}`), []string{"future.json", "$.schema", "ccproxy/state@2"}},
 	}
 	for _, tt := range tests {
-		p := write(tt.name, tt.data)
+		p := planWrite(t, tt.name, tt.data)
 		r := run(t, nil, "get", "--from", p, "--log-format", "console")
 		if r.code != 2 {
 			t.Errorf("%s: exit %d, want 2; stderr %s", tt.name, r.code, r.stderr)
@@ -165,7 +160,7 @@ func TestGetBadInput(t *testing.T) {
 			}
 		}
 	}
-	if r := run(t, nil, "get", "--from", filepath.Join(dir, "missing.reg")); r.code != 2 || !strings.Contains(string(r.stderr), "missing.reg") {
+	if r := run(t, nil, "get", "--from", filepath.Join(t.TempDir(), "missing.reg")); r.code != 2 || !strings.Contains(string(r.stderr), "missing.reg") {
 		t.Errorf("missing file: exit %d, %s", r.code, r.stderr)
 	}
 	if r := run(t, nil, "get", "--nonsense"); r.code != 2 {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"ccproxy/commands"
 	"ccproxy/model"
 	"ccproxy/model/dscres"
 	"ccproxy/system"
@@ -152,66 +151,9 @@ func dscTraces(t testing.TB, stderr []byte) []dscTraceLine {
 	return out
 }
 
-// dscMachine is a fake machine: its registry and the folder apply keeps its lock and
-// backups in.
-type dscMachine struct {
-	live     *system.MemStore
-	stateDir string
-}
-
-// newDscMachine loads an example .reg export as the machine's live registry.
-func newDscMachine(t testing.TB, example string) *dscMachine {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "examples", example))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := system.LoadRegFile(example, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Info = system.SourceInfo{Kind: "registry", Host: "CC01"}
-	return &dscMachine{live: st, stateDir: t.TempDir()}
-}
-
-func (m *dscMachine) backups(t testing.TB) []string {
-	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(m.stateDir, "ccproxy", "backups"))
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range entries {
-		out = append(out, e.Name())
-	}
-	return out
-}
-
-// dscRun runs ccproxy in-process on the machine, as DSC would start it: the instance on
-// stdin, the trace level in DSC_TRACE_LEVEL ("" for none).
-func (m *dscMachine) dscRun(t testing.TB, stdin []byte, traceLevel string, args ...string) result {
-	t.Helper()
-	var out, errb bytes.Buffer
-	env := commands.NewEnv(bytes.NewReader(stdin), &out, &errb)
-	env.OpenLive = func() (system.Writer, error) { return m.live, nil }
-	env.Getenv = func(k string) string {
-		switch k {
-		case "XDG_STATE_HOME", "HOME":
-			return m.stateDir
-		case "DSC_TRACE_LEVEL":
-			return traceLevel
-		}
-		return ""
-	}
-	env.Now = func() time.Time { return time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC) }
-	env.Build = commands.BuildInfo{Version: "1.4.0", Commit: "none", Date: "none"}
-	code := commands.Main(env, args)
-	return result{stdout: out.Bytes(), stderr: errb.Bytes(), code: code}
-}
-
-// logOn loads a user's hive with Internet Options that use a manual proxy, as Windows
-// does while the user is logged on.
-func (m *dscMachine) logOn(t testing.TB, sid, proxy, bypassList string) {
+// logOn loads a user's hive into live with Internet Options that use a manual proxy, as
+// Windows does while the user is logged on.
+func logOn(t testing.TB, live *system.MemStore, sid, proxy, bypassList string) {
 	t.Helper()
 	settings, conns := model.WinINetKeys(`HKEY_USERS\` + sid)
 	blob := &model.ConnBlob{WinINet: true, Version: model.WinINetVersionIE7, Counter: 7, Flags: model.FlagDirect | model.FlagProxy,
@@ -229,7 +171,7 @@ func (m *dscMachine) logOn(t testing.TB, sid, proxy, bypassList string) {
 		{settings, "ProxyServer", model.EncodeRegString(proxy)},
 		{settings, "ProxyOverride", model.EncodeRegString(bypassList)},
 	} {
-		if err := m.live.SetValue(v.key, v.name, v.val); err != nil {
+		if err := live.SetValue(v.key, v.name, v.val); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,11 +2,11 @@ package tests
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"ccproxy/commands"
 	"ccproxy/schema/schematest"
@@ -35,39 +35,52 @@ type planMachine struct {
 }
 
 func newPlanMachine(t testing.TB, live system.Writer) *planMachine {
+	t.Helper()
 	return &planMachine{live: live, stateDir: t.TempDir()}
 }
 
 // backupDir is where apply puts backups by default on this machine.
 func (m *planMachine) backupDir() string { return filepath.Join(m.stateDir, "ccproxy", "backups") }
 
-type planResult struct {
-	stdout, stderr []byte
-	code           int
+// planRun runs ccproxy in-process against the machine, as the binary would run on it.
+func (m *planMachine) planRun(t testing.TB, stdin []byte, args ...string) result {
+	t.Helper()
+	return m.dscRun(t, stdin, "", args...)
 }
 
-// planRun runs ccproxy in-process against the machine, as the binary would run on it.
-func (m *planMachine) planRun(t testing.TB, stdin []byte, args ...string) planResult {
+// dscRun is planRun as DSC starts ccproxy: the trace level it asks for in DSC_TRACE_LEVEL
+// ("" for none).
+func (m *planMachine) dscRun(t testing.TB, stdin []byte, traceLevel string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	var in io.Reader = bytes.NewReader(stdin)
-	if stdin == nil {
-		in = bytes.NewReader(nil)
-	}
-	env := commands.NewEnv(in, &out, &errb)
+	env := commands.NewEnv(bytes.NewReader(stdin), &out, &errb)
 	env.OpenLive = func() (system.Writer, error) { return m.live, nil }
 	env.Getenv = func(k string) string {
 		switch k {
-		case "XDG_STATE_HOME":
+		case "XDG_STATE_HOME", "HOME":
 			return m.stateDir
-		case "HOME":
-			return m.stateDir
+		case "DSC_TRACE_LEVEL":
+			return traceLevel
 		}
 		return ""
 	}
 	env.Now = func() time.Time { return time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC) }
 	code := commands.Main(env, args)
-	return planResult{out.Bytes(), errb.Bytes(), code}
+	return result{stdout: out.Bytes(), stderr: errb.Bytes(), code: code}
+}
+
+// backups lists the backups apply wrote in the machine's default folder.
+func (m *planMachine) backups(t testing.TB) []string {
+	t.Helper()
+	entries, err := os.ReadDir(m.backupDir())
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
 }
 
 // planValid checks a document against the JSON contract and its schema.
@@ -94,14 +107,8 @@ func planWrite(t testing.TB, name string, data []byte) string {
 // planUTF16 is what Windows PowerShell 5.1's Out-File writes: BOM, UTF-16LE.
 func planUTF16(s string) []byte {
 	out := []byte{0xFF, 0xFE}
-	for _, r := range s {
-		if r >= 0x10000 {
-			r -= 0x10000
-			hi, lo := 0xD800+(r>>10), 0xDC00+(r&0x3FF)
-			out = append(out, byte(hi), byte(hi>>8), byte(lo), byte(lo>>8))
-			continue
-		}
-		out = append(out, byte(r), byte(r>>8))
+	for _, u := range utf16.Encode([]rune(s)) {
+		out = append(out, byte(u), byte(u>>8))
 	}
 	return out
 }

@@ -109,7 +109,7 @@ func TestRouteAndTestAgree(t *testing.T) {
 	if err := os.WriteFile(list, []byte("# every host\n"+strings.Join(hosts, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range testcmdExamples(t) {
+	for _, name := range exampleMachines(t) {
 		from := "../examples/" + name
 		route := testcmdRun(t, nil, nil, append([]string{"route", "--from", from, "--compress"}, hosts...)...)
 		if route.code != 0 {

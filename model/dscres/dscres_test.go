@@ -269,6 +269,7 @@ func TestActualReadsBackAsNoChange(t *testing.T) {
 				insts = append(insts, *w)
 			}
 			insts = append(insts, Actual(st, &Request{User: UserCurrent}))
+			planned := 0
 			for _, inst := range insts {
 				b, err := json.Marshal(inst)
 				if err != nil {
@@ -289,6 +290,10 @@ func TestActualReadsBackAsNoChange(t *testing.T) {
 				if !p.Empty {
 					t.Errorf("%s plans %d changes: %s", b, len(p.Changes), p.Changes[0].Reason)
 				}
+				planned++
+			}
+			if planned == 0 {
+				t.Errorf("none of %d instances asks for a state: nothing was checked", len(insts))
 			}
 		})
 	}

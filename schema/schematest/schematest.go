@@ -59,7 +59,8 @@ func walkKeys(doc []byte) error {
 		obj  bool
 		keys map[string]string
 		path string
-		key  bool // next string token is a key
+		key  bool   // next string token is a key
+		last string // the last key read, the name of the value that follows
 	}
 	var stack []*frame
 	for {
@@ -79,8 +80,10 @@ func walkKeys(doc []byte) error {
 			switch t {
 			case '{', '[':
 				path := "$"
-				if top != nil {
-					path = top.path
+				if top != nil && top.obj {
+					path = top.path + "." + top.last
+				} else if top != nil {
+					path = top.path + "[]"
 				}
 				stack = append(stack, &frame{obj: t == '{', keys: map[string]string{}, path: path, key: t == '{'})
 				continue
@@ -99,7 +102,7 @@ func walkKeys(doc []byte) error {
 					return fmt.Errorf("%s: keys %q and %q are equal ignoring case", top.path, prev, t)
 				}
 				top.keys[strings.ToLower(t)] = t
-				top.key = false
+				top.key, top.last = false, t
 				continue
 			}
 		case json.Number:
