@@ -147,19 +147,9 @@ func (c *DscSetCmd) Run(env *Env) error {
 		planned = p
 		return p, "run the set again: the registry changed while it ran", err
 	}
-	// applyLocked writes the ccproxy/apply@1 document, which is not DSC's format: keep it
-	// for the log and write the instance instead.
-	var applied bytes.Buffer
-	sub := *env
-	g := *env.Globals
-	g.Output, g.Compress = "", true
-	sub.Stdout, sub.Globals = &applied, &g
-	if err := sub.applyLocked(c.ChangeFlags, "apply", makePlan); err != nil {
+	res, err := env.lockedApply(c.ChangeFlags, "apply", makePlan)
+	if err != nil {
 		return err
-	}
-	var res model.ApplyResult
-	if err := json.Unmarshal(applied.Bytes(), &res); err != nil {
-		return fmt.Errorf("dsc set: reading the apply result: %w", err)
 	}
 	if planned != nil {
 		env.dscLogWarnings(planned.Warnings)
@@ -256,18 +246,11 @@ func (c *DscExportCmd) Run(env *Env) error {
 		return err
 	}
 	read := func(user string) (*model.State, error) {
-		src := model.Source{Kind: op.Info.Kind, Boot: op.Info.BootTime}
-		if op.Info.Path != "" {
-			src.Path = model.Ptr(op.Info.Path)
+		src, err := env.readStateSource(op, user)
+		if err != nil {
+			return nil, err
 		}
-		if op.Info.Host != "" {
-			src.Host = model.Ptr(op.Info.Host)
-		}
-		return model.ReadState(op.Store, model.ReadOptions{
-			Source: src, User: user, Users: op.Users, Now: env.Now(),
-			CurrentUserName: op.Info.CurrentUserName, CurrentUserSID: op.Info.CurrentUserSID,
-			Strict: op.Strict, InputName: op.InputName,
-		})
+		return src.state, nil
 	}
 	// One state per WinINet owner: the machine under the policy, each user hive the source
 	// holds, or else whoever HKEY_CURRENT_USER is.
