@@ -33,7 +33,7 @@ const maxQuoted = 60
 // characters escaped so the message stays on one line, long values shortened, and proxy
 // credentials ("user:password@") replaced by "***" because they must never be printed.
 func quote(s string) string {
-	s = redact(s)
+	s = RedactCredentials(s)
 	if utf8.RuneCountInString(s) > maxQuoted {
 		n := 0
 		for i := range s {
@@ -55,9 +55,12 @@ func short(s string) string {
 	return s
 }
 
-// redact replaces the user-information part of anything that looks like
-// "[scheme://]user:password@host" by "***".
-func redact(s string) string {
+// RedactCredentials replaces the user-information part of anything that looks like
+// "[scheme://]user:password@host" by "***", in free text such as a message or a whole JSON
+// document. Every ccproxy output goes through it. A bare "user@" is left alone, since
+// "ccproxy/state@1" and e-mail addresses look the same; proxy strings, which never hold an
+// e-mail address, hide that too (bypass.RedactCredentials).
+func RedactCredentials(s string) string {
 	if !strings.Contains(s, "@") {
 		return s
 	}
@@ -122,7 +125,7 @@ func (p *jpath) String() string {
 			b = append(b, q.name...)
 		default:
 			b = append(b, '[')
-			b = appendString(b, redact(q.name))
+			b = appendString(b, RedactCredentials(q.name))
 			b = append(b, ']')
 		}
 	}

@@ -341,8 +341,8 @@ func TestRedact(t *testing.T) {
 		"proxy=http://u:p@h:1 https=u2:p2@h2": "proxy=http://***@h:1 https=***@h2",
 	}
 	for in, want := range tests {
-		if got := redact(in); got != want {
-			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		if got := RedactCredentials(in); got != want {
+			t.Errorf("RedactCredentials(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
