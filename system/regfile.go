@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"ccproxy/model"
+	"ccproxy/model/jsonin"
 )
 
 const (
@@ -401,24 +402,10 @@ func encodeUnits(r []rune) []byte {
 	return out
 }
 
-// cp1252 maps bytes 0x80-0x9F of Windows-1252; the other bytes are their own code points.
-// The five unassigned bytes map to themselves, as Windows' MultiByteToWideChar does.
-var cp1252 = [32]rune{
-	0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
-	0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
-}
-
-func decode1252(b byte) rune {
-	if b >= 0x80 && b < 0xA0 {
-		return cp1252[b-0x80]
-	}
-	return rune(b)
-}
-
 func ansiToUTF16(b []byte) []byte {
 	r := make([]rune, len(b))
 	for k, c := range b {
-		r[k] = decode1252(c)
+		r[k] = jsonin.Windows1252Rune(c)
 	}
 	return encodeUnits(r)
 }
@@ -449,7 +436,7 @@ func decodeText(name string, data []byte) ([]rune, error) {
 	}
 	out := make([]rune, len(data))
 	for k, b := range data {
-		out[k] = decode1252(b)
+		out[k] = jsonin.Windows1252Rune(b)
 	}
 	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"ccproxy/model"
+	"ccproxy/model/jsonin"
 )
 
 const (
@@ -61,11 +62,14 @@ func enc1252(s string) []byte {
 		case r < 0x80 || (r >= 0xA0 && r <= 0xFF):
 			out = append(out, byte(r))
 		default:
-			k := slices.Index(cp1252[:], r)
-			if k < 0 {
+			k := 0x80
+			for k < 0xA0 && jsonin.Windows1252Rune(byte(k)) != r {
+				k++
+			}
+			if k == 0xA0 {
 				panic(fmt.Sprintf("%U not in Windows-1252", r))
 			}
-			out = append(out, byte(0x80+k))
+			out = append(out, byte(k))
 		}
 	}
 	return out

@@ -188,6 +188,14 @@ var windows1252High = [32]rune{
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
 }
 
+// Windows1252Rune is the character a Windows-1252 (ANSI) byte stands for.
+func Windows1252Rune(c byte) rune {
+	if c >= 0x80 && c < 0xA0 {
+		return windows1252High[c-0x80]
+	}
+	return rune(c)
+}
+
 func decodeWindows1252(b []byte) []byte {
 	out := make([]byte, 0, len(b)+len(b)/4)
 	for _, c := range b {
