@@ -49,6 +49,9 @@ type RegValue struct {
 type KeyInfo struct {
 	Exists    bool
 	LastWrite *time.Time
+	// Implied is true when a file source holds the key only as the parent of a key it lists:
+	// the key exists, but the file says nothing about its values.
+	Implied bool
 }
 
 // RegistryReader is what the domain needs of a registry: values and key times. A missing
@@ -56,6 +59,13 @@ type KeyInfo struct {
 type RegistryReader interface {
 	ReadValue(path, name string) (*RegValue, error)
 	Key(path string) (KeyInfo, error)
+}
+
+// RegistryLister is what a source offers when it can enumerate keys and values (every source
+// ccproxy opens does; the domain asks for it with a type assertion).
+type RegistryLister interface {
+	SubKeys(path string) ([]string, error)
+	ValueNames(path string) ([]string, error)
 }
 
 // Where the settings live. The 32-bit view is spelled out as WOW6432Node, as reg.exe exports it.
@@ -142,6 +152,16 @@ func CanonicalPath(p string) string {
 		root = "HKEY_CURRENT_USER"
 	case "HKU", "HKEY_USERS":
 		root = "HKEY_USERS"
+		// HKEY_USERS\.DEFAULT is LocalSystem's own profile, an alias of HKEY_USERS\S-1-5-18,
+		// not a template for new users ("The .Default user is not the default user", The Old
+		// New Thing, 2007; Microsoft's well-known SIDs list S-1-5-18 as Local System). One
+		// spelling keeps a .reg section under either name and --user in agreement.
+		if sub, tail, _ := strings.Cut(rest, `\`); strings.EqualFold(sub, ".DEFAULT") {
+			rest = SIDLocalSystem
+			if tail != "" {
+				rest += `\` + tail
+			}
+		}
 	case "HKCR", "HKEY_CLASSES_ROOT":
 		root = "HKEY_CLASSES_ROOT"
 	case "HKCC", "HKEY_CURRENT_CONFIG":

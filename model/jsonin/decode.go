@@ -115,8 +115,13 @@ func Decode(name string, data []byte) (text []byte, warnings []string, err error
 	if err != nil {
 		return nil, nil, err
 	}
-	// A UTF-8 BOM inside UTF-16 happens when a BOM-carrying string is written again.
-	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
+	// A UTF-8 BOM inside UTF-16 happens when a BOM-carrying string is written again, and a
+	// file converted more than once carries one per pass. U+FEFF at the start of a document
+	// is never JSON (RFC 8259 section 8.1 lets a parser ignore a BOM, and nothing else), so
+	// every leading one is an encoding artefact and goes; one inside the text is a character.
+	for bytes.HasPrefix(text, []byte("\uFEFF")) {
+		text = text[len("\uFEFF"):]
+	}
 	if len(bytes.Trim(text, " \t\r\n")) == 0 {
 		return nil, warnings, emptyInput(name)
 	}

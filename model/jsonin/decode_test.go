@@ -49,6 +49,9 @@ func TestDecode(t *testing.T) {
 		{name: "utf-16le without bom", in: utf16LE(doc, false), want: doc},
 		{name: "utf-16be without bom", in: utf16BE(doc, false), want: doc},
 		{name: "utf-16le with a utf-8 bom inside", in: utf16LE("\uFEFF[1]", true), want: "[1]"},
+		{name: "utf-16le converted twice: every leading bom goes", in: utf16LE("\uFEFF\uFEFF[1]", true), want: "[1]"},
+		{name: "a bom inside the text is a character", in: []byte("[\"\uFEFF\"]"), want: "[\"\uFEFF\"]"},
+		{name: "boms only", in: []byte{0xFF, 0xFE, 0xFF, 0xFE, 0xFF, 0xFE}, err: "in.json: empty input; hint: give a JSON document (ConvertTo-Json writes nothing at all for an empty array)"},
 		{name: "one byte", in: []byte("1"), want: "1"},
 		{
 			name:    "windows-1252 (Set-Content in 5.1)",

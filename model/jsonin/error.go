@@ -29,10 +29,10 @@ func (e *Error) ExitCode() int { return 2 }
 // maxQuoted bounds how much of a user's value an error message repeats.
 const maxQuoted = 60
 
-// quote renders a user-supplied string for an error message: double-quoted, control
+// Quote renders a user-supplied string for an error message: double-quoted, control
 // characters escaped so the message stays on one line, long values shortened, and proxy
 // credentials ("user:password@") replaced by "***" because they must never be printed.
-func quote(s string) string {
+func Quote(s string) string {
 	s = RedactCredentials(s)
 	if utf8.RuneCountInString(s) > maxQuoted {
 		n := 0
@@ -46,6 +46,8 @@ func quote(s string) string {
 	}
 	return string(appendString(make([]byte, 0, len(s)+2), s))
 }
+
+func quote(s string) string { return Quote(s) }
 
 // short bounds a number literal repeated in a message; a number is ASCII.
 func short(s string) string {

@@ -90,6 +90,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(utf16LE("{\"a\":\"😀\"}", true))
 	f.Add(utf16BE("[1]", false))
 	f.Add([]byte{0xFF, 0xFE, 0x00, 0xD8})
+	f.Add([]byte{0xFF, 0xFE, 0xFF, 0xFE, 0xFF, 0xFE})
 	f.Fuzz(func(t *testing.T, in []byte) {
 		text, warnings, err := Decode("fuzz.json", in)
 		if err != nil {

@@ -164,7 +164,7 @@ func TestScanRejects(t *testing.T) {
 		{"no host, several", testDoc("", "2026-03-01T10:00:00Z", true, "direct", "", ""), "CC01.json", false, "cannot come from the file name of an input holding several documents"},
 		{"no host, stdin", testDoc("", "2026-03-01T10:00:00Z", true, "direct", "", ""), "stdin", true, "stdin has no file name"},
 		{"no host, no name", testDoc("", "2026-03-01T10:00:00Z", true, "direct", "", ""), "test.json", true, `the file name "test.json" gives no host`},
-		{"depth cut", strings.Replace(good, `"findings":[`, `"findings":"System.Object[]","x":[`, 1), "a.json", true, `looks cut by ConvertTo-Json at depth 2: rerun it with -Depth 10`},
+		{"depth cut", strings.Replace(good, `"findings":[`, `"findings":"System.Object[]","x":[`, 1), "a.json", true, `looks cut by ConvertTo-Json at its default depth 2: rerun it with -Depth 10`},
 		{"depth cut object", strings.Replace(good, `"source":{`, `"source":"@{kind=registry; host=CC01}","x":{`, 1), "a.json", true, `$.source: "@{kind=registry; host=CC01}" looks cut by ConvertTo-Json`},
 		{"status", strings.Replace(good, `"status":"pass"`, `"status":"great"`, 1), "a.json", true, `$.findings[0].status: the string "great", want one of pass, fail`},
 		{"compliant", strings.Replace(good, `"compliant":true`, `"compliant":"yes"`, 1), "a.json", true, `$.compliant: the string "yes", want true or false`},
@@ -173,6 +173,10 @@ func TestScanRejects(t *testing.T) {
 		{"check time", strings.Replace(checkDoc("2026-03-01T10:00:00Z", true, "none", nil), `"startedAt"`, `"started"`, 1), "CC01.json", true, "$.startedAt: missing"},
 		{"port", strings.Replace(checkDoc("2026-03-01T10:00:00Z", false, "none", nil, "a.example timeout"), `"port":443`, `"port":"443"`, 1), "CC01.json", true, `$.endpoints[0].port: the string "443", want a port number`},
 		{"credentials in a message", `{"schema":"ccproxy/u:secret@x"}`, "a.json", true, `***@x`},
+		// Cutting before redacting would keep the start of a long password and lose the "@"
+		// that marks it as one.
+		{"long credentials in a wrong-typed field", strings.Replace(good, `"compliant":true`, `"compliant":"http://alice:secret`+strings.Repeat("x", 80)+`@proxy:8080"`, 1), "a.json", true, `$.compliant: the string "http://***@proxy:8080", want true or false`},
+		{"depth cut PSObject", strings.Replace(good, `"findings":[`, `"findings":"System.Management.Automation.PSObject[]","x":[`, 1), "a.json", true, `looks cut by ConvertTo-Json at its default depth 2: rerun it with -Depth 10`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, rej := Scan(c.file, 0, c.single, []byte(c.doc))

@@ -15,6 +15,7 @@ import (
 
 	"ccproxy/model"
 	"ccproxy/model/bypass"
+	"ccproxy/model/jsonin"
 )
 
 // Kind is the kind of an input document.
@@ -764,17 +765,10 @@ func optBool(v gjson.Result, path string) (*bool, *docError) {
 }
 
 func wrongType(v gjson.Result, path, want string) *docError {
-	if v.Type == gjson.String && cutByConvertTo(v.Str) {
-		return fail(path, "%s looks cut by ConvertTo-Json at depth 2: rerun it with -Depth 10", quote(v.Str))
+	if v.Type == gjson.String && jsonin.LooksCut(v.Str) {
+		return fail(path, "%s %s", quote(v.Str), jsonin.CutMessage)
 	}
 	return fail(path, "%s, want %s", describe(v), want)
-}
-
-// cutByConvertTo recognises what ConvertTo-Json writes in place of what lies deeper than
-// its -Depth (2 by default).
-func cutByConvertTo(s string) bool {
-	return s == "System.Collections.Hashtable" || s == "System.Object[]" ||
-		strings.HasPrefix(s, "@{") && strings.HasSuffix(s, "}")
 }
 
 func describe(v gjson.Result) string {
@@ -797,11 +791,6 @@ func describe(v gjson.Result) string {
 	return "an object"
 }
 
-// quote shows a value from a document in a message, cut to a readable length.
-func quote(s string) string {
-	const max = 60
-	if len(s) > max {
-		s = s[:max] + "..."
-	}
-	return strconv.Quote(s)
-}
+// quote shows a value from a document in a message: credentials hidden first, then cut by
+// characters, through the one quoting rule every reader shares.
+func quote(s string) string { return jsonin.Quote(s) }
