@@ -503,3 +503,10 @@ func (o *dscOverlay) SubKeys(path string) ([]string, error) {
 	}
 	return nil, nil
 }
+
+func (o *dscOverlay) ValueNames(path string) ([]string, error) {
+	if l, ok := o.base.(system.Lister); ok {
+		return l.ValueNames(path)
+	}
+	return nil, nil
+}

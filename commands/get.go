@@ -65,7 +65,7 @@ func (env *Env) readStateSource(op *system.Opened, user string) (*stateSource, e
 	opts := model.ReadOptions{
 		Source: src, User: user, Users: op.Users, Now: env.Now(),
 		CurrentUserName: op.Info.CurrentUserName, CurrentUserSID: op.Info.CurrentUserSID,
-		Strict: op.Strict, InputName: op.InputName,
+		InputName: op.InputName, InputWarnings: op.Info.Warnings,
 	}
 	if op.Info.Kind == "registry" {
 		opts.Environment = env.proxyEnvironment()

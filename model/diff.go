@@ -260,8 +260,6 @@ func ProjectDesired(r RegistryReader, opts ReadOptions, st *State, d *Desired, d
 		ov.vals[ref.key()] = c.after
 		ov.keys[strings.ToLower(CanonicalPath(ref.path))] = true
 	}
-	// A projection is not read from a file: nothing in it is worth refusing.
-	opts.Strict = false
 	proj, err := ReadState(ov, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("projecting the desired state: %w", err)
@@ -285,8 +283,22 @@ func (o *overlayReader) ReadValue(path, name string) (*RegValue, error) {
 
 func (o *overlayReader) Key(path string) (KeyInfo, error) {
 	ki, err := o.base.Key(path)
-	if err == nil && !ki.Exists && o.keys[strings.ToLower(CanonicalPath(path))] {
-		ki.Exists = true
+	if err == nil && o.keys[strings.ToLower(CanonicalPath(path))] {
+		ki.Exists, ki.Implied = true, false
 	}
 	return ki, err
+}
+
+func (o *overlayReader) SubKeys(path string) ([]string, error) {
+	if l, ok := o.base.(RegistryLister); ok {
+		return l.SubKeys(path)
+	}
+	return nil, nil
+}
+
+func (o *overlayReader) ValueNames(path string) ([]string, error) {
+	if l, ok := o.base.(RegistryLister); ok {
+		return l.ValueNames(path)
+	}
+	return nil, nil
 }

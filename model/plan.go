@@ -490,6 +490,10 @@ func (b *planBuilder) wininet(hive string) error {
 		// Start from what the plain values say, so that settings held only there are kept.
 		now.fresh = true
 		c := &ConnBlob{WinINet: true, Version: WinINetVersionIE7, Flags: FlagDirect, Trailing: NewWinINetTrailing(WinINetVersionIE7)}
+		if raw == nil {
+			// No blob is Windows' default, automatic detection, as ReadState reports it.
+			c.Flags |= FlagAutoDetect
+		}
 		if n, ok := DecodeDWORD(b.cur(settings, valProxyEnable)); ok && n != 0 {
 			c.Flags |= FlagProxy
 		}
@@ -559,6 +563,11 @@ func (b *planBuilder) wininet(hive string) error {
 		return &InputError{Input: b.name, Place: "$.wininet", Msg: err.Error()}
 	}
 	blobChanges := now.fresh || !bytes.Equal(same, raw.Data)
+	// Asking for Windows' default where there is no blob needs no write at all.
+	keepDefault := raw == nil && nb.Flags == FlagDirect|FlagAutoDetect && nb.Proxy == "" && nb.Bypass == "" && nb.AutoConfigURL == ""
+	if keepDefault {
+		blobChanges = false
+	}
 
 	// The plain values the Internet Options dialog keeps beside the blob, in step with it.
 	type plainTarget struct {
@@ -589,7 +598,7 @@ func (b *planBuilder) wininet(hive string) error {
 	}
 	for _, p := range plains {
 		curV := b.cur(settings, p.name)
-		if plainSame(curV, p.v) {
+		if plainSame(curV, p.v) || keepDefault && curV == nil {
 			continue
 		}
 		b.add(Target{Stack: "wininet", RegistryPath: settings, ValueName: p.name}, curV, p.v,

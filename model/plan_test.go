@@ -786,7 +786,7 @@ func TestAllowedTarget(t *testing.T) {
 		{`HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Internet Settings\Connections`, "winhttpsettings", "winhttp", "wow64", true},
 		{hkcuConns, DefaultConnValue, "wininet", "", true},
 		{`HKEY_USERS\S-1-5-18\Software\Microsoft\Windows\CurrentVersion\Internet Settings`, "ProxyServer", "wininet", "", true},
-		{`HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings`, "ProxyServer", "", "", false},
+		{`HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings`, "ProxyServer", "wininet", "", true}, // SYSTEM's own hive
 		{`HKEY_LOCAL_MACHINE\Software\Microsoft\Windows\CurrentVersion\Internet Settings`, "ProxyEnable", "wininet", "", true},
 		{hkcuSettings, "AutoDetect", "", "", false},
 		{hkcuConns, SavedLegacyValue, "", "", false},

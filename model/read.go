@@ -25,11 +25,13 @@ type ReadOptions struct {
 	CurrentUserName, CurrentUserSID string
 	Now                             time.Time
 	Environment                     *Environment // nil when the source is not the live system
-	// Strict makes a blob or value that cannot be decoded an input error (files), rather
-	// than a warning in the document (the live registry, which is what it is).
-	Strict bool
 	// InputName names the input in errors: the file name, or "registry".
 	InputName string
+	// InputWarnings say how the input was decoded; they become the document's warnings.
+	InputWarnings []string
+	// Services, when set, asks the service control manager (the live system) for the
+	// connector's services; otherwise they are read from the source's Services key.
+	Services func() ([]ServiceConfig, error)
 }
 
 var sidPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^S-1-\d+(-\d+)+$`) })
@@ -39,12 +41,18 @@ func ValidSID(s string) bool { return sidPattern().MatchString(s) }
 
 // ReadState builds the state document from a registry source.
 func ReadState(r RegistryReader, o ReadOptions) (*State, error) {
-	b := &stateBuilder{r: r, o: o, st: &State{Schema: SchemaState, Source: o.Source, Warnings: []Warning{}}}
+	b := &stateBuilder{r: r, o: o, st: &State{Schema: SchemaState, Source: o.Source, Warnings: []Warning{}, ServiceAccounts: []AccountWinINet{}}}
 	b.st.Source.ReadAt = o.Now.UTC().Truncate(time.Second)
+	for _, w := range o.InputWarnings {
+		b.warn("inputEncoding", "source", "%s", w)
+	}
 	if err := b.winhttp(); err != nil {
 		return nil, err
 	}
 	if err := b.wininet(); err != nil {
+		return nil, err
+	}
+	if err := b.services(); err != nil {
 		return nil, err
 	}
 	b.st.Environment = o.Environment
@@ -62,23 +70,26 @@ func (b *stateBuilder) warn(code, path, format string, args ...any) {
 	b.st.Warnings = append(b.st.Warnings, Warning{Code: code, Path: path, Message: RedactCredentials(fmt.Sprintf(format, args...))})
 }
 
-// bad reports a value that cannot be used: an input error for files, a warning for the live registry.
+// bad reports a value that cannot be used. One undecodable value never hides the rest of a
+// source: it is a warning naming the value (and the byte, for a blob), the field it feeds is
+// unknown (null), and everything else is still read. The live registry and files agree.
 func (b *stateBuilder) bad(place, msg string) error {
-	if b.o.Strict {
-		return &InputError{Input: b.o.InputName, Place: place, Msg: msg}
-	}
 	b.warn("unreadableValue", place, "%s", msg)
 	return nil
 }
 
 // known says whether the source holds a key at all. A file that lacks a key's section says
 // nothing about it, while the live registry always knows (a missing key means defaults).
+//
+// Known is key by key: a file that lists only ...\Internet Settings\Connections holds that
+// key's values and nothing of its parent's (ProxyEnable, ProxyServer...), although the
+// parent exists in the registry it describes.
 func (b *stateBuilder) known(key string) (bool, error) {
 	if b.o.Source.Kind == "registry" {
 		return true, nil
 	}
 	ki, err := b.r.Key(key)
-	return ki.Exists, err
+	return ki.Exists && !ki.Implied, err
 }
 
 func (b *stateBuilder) keyTime(key string) (*time.Time, error) {
@@ -162,8 +173,9 @@ func (b *stateBuilder) winhttpView(key string, dst *WinHTTPView) error {
 	}
 	c, err := DecodeWinHTTP(v.Data)
 	if err != nil {
+		// The mode stays null: nothing can be said of what WinHTTP makes of these bytes.
 		dst.Blob = undecodableBlob(WinHTTPValue, v.Data, err.Error())
-		return b.bad(place, "cannot decode the WinHttpSettings blob "+err.Error()+"; the value is corrupt or truncated")
+		return b.bad(place, "cannot decode the WinHttpSettings blob "+err.Error()+"; the value is corrupt or truncated: rewrite it with 'netsh winhttp set proxy' or 'netsh winhttp reset proxy'")
 	}
 	dst.Blob = blobDoc(WinHTTPValue, c, v.Data)
 	if c.Flags&FlagProxy != 0 && strings.TrimSpace(c.Proxy) != "" {
@@ -278,279 +290,4 @@ func NewBypassDoc(raw string) *BypassDoc {
 		d.Entries = append(d.Entries, ed)
 	}
 	return d
-}
-
-// owner decides whose WinINet settings to read and where they live.
-func (b *stateBuilder) owner() (Owner, string, error) {
-	pol, err := b.r.ReadValue(PolicyKey, PolicyPerUserValue)
-	if err != nil {
-		return Owner{}, "", err
-	}
-	if n, ok := DecodeDWORD(pol); ok && n == 0 {
-		return Owner{Scope: "machine", Hive: Ptr("HKEY_LOCAL_MACHINE")}, "HKEY_LOCAL_MACHINE", nil
-	}
-	u := b.o.User
-	if u != "" && !strings.EqualFold(u, "current") {
-		if !ValidSID(u) {
-			return Owner{}, "", &InputError{Input: "--user", Msg: fmt.Sprintf("%q is not a SID; hint: pass 'current' or a SID such as S-1-5-18 (SYSTEM) or S-1-5-21-...-1001", u)}
-		}
-		hive := `HKEY_USERS\` + u
-		if b.o.Source.Kind == "registry" {
-			// A user who is not logged on has no hive loaded: reading it would report "no
-			// proxy", and an import would then switch WinHTTP to direct access.
-			if ki, err := b.r.Key(hive); err != nil {
-				return Owner{}, "", err
-			} else if !ki.Exists {
-				return Owner{}, "", &EnvError{Msg: fmt.Sprintf("--user: the registry hive of %s is not loaded (the user is not logged on, or the SID is wrong), so its Internet Options cannot be read; hint: run while that user is logged on, or give the proxy itself rather than importing it", u)}
-			}
-		}
-		o := Owner{Scope: "user", SID: Ptr(u), Hive: Ptr(hive)}
-		if strings.EqualFold(u, b.o.CurrentUserSID) && b.o.CurrentUserName != "" {
-			o.User = Ptr(b.o.CurrentUserName)
-		}
-		if u == "S-1-5-18" {
-			o.User = Ptr(`NT AUTHORITY\SYSTEM`)
-		}
-		return o, hive, nil
-	}
-	hcuSettings, _ := WinINetKeys("HKEY_CURRENT_USER")
-	ki, err := b.r.Key(hcuSettings)
-	if err != nil {
-		return Owner{}, "", err
-	}
-	// A file with no HKEY_CURRENT_USER section but exactly one user's hive means that user.
-	if !ki.Exists && b.o.Source.Kind != "registry" {
-		var withSettings []string
-		for _, sid := range b.o.Users {
-			s, _ := WinINetKeys(`HKEY_USERS\` + sid)
-			if k, err := b.r.Key(s); err == nil && k.Exists {
-				withSettings = append(withSettings, sid)
-			}
-		}
-		switch len(withSettings) {
-		case 1:
-			hive := `HKEY_USERS\` + withSettings[0]
-			return Owner{Scope: "user", SID: Ptr(withSettings[0]), Hive: Ptr(hive)}, hive, nil
-		case 0:
-		default:
-			return Owner{}, "", &InputError{Input: b.o.InputName, Msg: fmt.Sprintf("holds the Internet settings of %d users (%s); pick one with --user SID", len(withSettings), strings.Join(withSettings, ", "))}
-		}
-	}
-	o := Owner{Scope: "user", Hive: Ptr("HKEY_CURRENT_USER")}
-	if b.o.CurrentUserName != "" {
-		o.User = Ptr(b.o.CurrentUserName)
-	}
-	if b.o.CurrentUserSID != "" {
-		o.SID = Ptr(b.o.CurrentUserSID)
-	}
-	return o, "HKEY_CURRENT_USER", nil
-}
-
-func (b *stateBuilder) wininet() error {
-	w := &b.st.WinINet
-	w.Disagreements = []string{}
-	owner, hive, err := b.owner()
-	if err != nil {
-		return err
-	}
-	settings, conns := WinINetKeys(hive)
-	if known, err := b.known(settings); err != nil {
-		return err
-	} else if !known {
-		w.Scope = "unknown"
-		b.st.Source.WinINetOwner = Owner{Scope: "unknown"}
-		return nil
-	}
-	b.st.Source.WinINetOwner = owner
-	w.Known, w.Scope = true, owner.Scope
-	w.RegistryPath = Ptr(settings)
-	if w.KeyLastWrite, err = b.keyTime(conns); err != nil {
-		return err
-	}
-	if err := b.plainValues(settings); err != nil {
-		return err
-	}
-	dcs, err := b.wininetBlob(conns, DefaultConnValue)
-	if err != nil {
-		return err
-	}
-	if _, err := b.wininetBlob(conns, SavedLegacyValue); err != nil {
-		return err
-	}
-	p := w.PlainValues
-	if dcs == nil {
-		w.Present = w.ConnectionSettings != nil
-		// Without the blob, the plain values are the only record of the settings.
-		if p.ProxyEnable != nil || p.ProxyServer != nil || p.AutoConfigURL != nil {
-			w.ManualProxy = Ptr(p.ProxyEnable != nil && *p.ProxyEnable != 0)
-			if p.ProxyServer != nil {
-				w.Proxy = NewProxyDoc(*p.ProxyServer)
-			}
-			if p.ProxyOverride != nil {
-				w.Bypass = NewBypassDoc(*p.ProxyOverride)
-			}
-			w.AutoConfigURL = p.AutoConfigURL
-			if p.AutoDetect != nil {
-				w.AutoDetect = Ptr(*p.AutoDetect != 0)
-			}
-			if w.ConnectionSettings == nil {
-				b.warn("wininetNoBlob", conns+`\`+DefaultConnValue, "no DefaultConnectionSettings: reported from the plain values, which WinINet programs do not read")
-			}
-		}
-		return nil
-	}
-	w.Present = true
-	w.ManualProxy = Ptr(dcs.Flags&FlagProxy != 0)
-	w.Proxy = NewProxyDoc(dcs.Proxy)
-	w.Bypass = NewBypassDoc(dcs.Bypass)
-	if dcs.Flags&FlagAutoProxyURL != 0 && dcs.AutoConfigURL != "" {
-		w.AutoConfigURL = Ptr(RedactCredentials(dcs.AutoConfigURL))
-	}
-	w.AutoDetect = Ptr(dcs.Flags&FlagAutoDetect != 0)
-	// The dialog keeps the plain values in step with the blob; a difference means something
-	// edited one without the other.
-	check := func(name string, same bool) {
-		if !same {
-			w.Disagreements = append(w.Disagreements, name)
-		}
-	}
-	check("proxyEnable", (p.ProxyEnable != nil && *p.ProxyEnable != 0) == (dcs.Flags&FlagProxy != 0))
-	check("proxyServer", deref(p.ProxyServer) == dcs.Proxy)
-	check("proxyOverride", deref(p.ProxyOverride) == dcs.Bypass)
-	pacOn := dcs.Flags&FlagAutoProxyURL != 0 && dcs.AutoConfigURL != ""
-	check("autoConfigUrl", (p.AutoConfigURL != nil) == pacOn && (!pacOn || *p.AutoConfigURL == dcs.AutoConfigURL))
-	w.PlainValuesAgree = Ptr(len(w.Disagreements) == 0)
-	if len(w.Disagreements) > 0 {
-		b.warn("wininetPlainValuesDisagree", settings, "the plain values (%s) differ from DefaultConnectionSettings, which WinINet programs use", strings.Join(w.Disagreements, ", "))
-	}
-	return nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func (b *stateBuilder) plainValues(key string) error {
-	p := &b.st.WinINet.PlainValues
-	strs := []struct {
-		name string
-		dst  **string
-	}{{"ProxyServer", &p.ProxyServer}, {"ProxyOverride", &p.ProxyOverride}, {"AutoConfigURL", &p.AutoConfigURL}}
-	for _, s := range strs {
-		v, err := b.r.ReadValue(key, s.name)
-		if err != nil {
-			return err
-		}
-		if v == nil {
-			continue
-		}
-		str, ok := DecodeRegString(v)
-		if !ok {
-			if err := b.bad(key+`\`+s.name, fmt.Sprintf("value has type %s, expected REG_SZ", RegTypeName(v.Type))); err != nil {
-				return err
-			}
-			continue
-		}
-		*s.dst = Ptr(RedactCredentials(str))
-	}
-	dws := []struct {
-		name string
-		dst  **uint32
-	}{{"ProxyEnable", &p.ProxyEnable}, {"AutoDetect", &p.AutoDetect}}
-	for _, d := range dws {
-		v, err := b.r.ReadValue(key, d.name)
-		if err != nil {
-			return err
-		}
-		if v == nil {
-			continue
-		}
-		n, ok := DecodeDWORD(v)
-		if !ok {
-			if err := b.bad(key+`\`+d.name, fmt.Sprintf("value has type %s (%d bytes), expected REG_DWORD", RegTypeName(v.Type), len(v.Data))); err != nil {
-				return err
-			}
-			continue
-		}
-		*d.dst = Ptr(n)
-	}
-	return nil
-}
-
-func (b *stateBuilder) wininetBlob(key, name string) (*ConnBlob, error) {
-	place := key + `\` + name
-	v, err := b.r.ReadValue(key, name)
-	if err != nil || v == nil {
-		return nil, err
-	}
-	dst := &b.st.WinINet.ConnectionSettings
-	if name == SavedLegacyValue {
-		dst = &b.st.WinINet.SavedLegacy
-	}
-	if v.Type != RegBinary {
-		*dst = undecodableBlob(name, v.Data, "value has type "+RegTypeName(v.Type)+", expected REG_BINARY")
-		return nil, b.bad(place, fmt.Sprintf("value has type %s, expected REG_BINARY", RegTypeName(v.Type)))
-	}
-	c, err := DecodeWinINet(v.Data)
-	if err != nil {
-		*dst = undecodableBlob(name, v.Data, err.Error())
-		return nil, b.bad(place, "cannot decode the connection-settings blob "+err.Error()+"; the value is corrupt or truncated")
-	}
-	*dst = blobDoc(name, c, v.Data)
-	return c, nil
-}
-
-func (b *stateBuilder) effective() {
-	e := &b.st.Effective
-	n := b.st.WinHTTP.Native
-	e.Services = EffectiveStack{Stack: "winhttp", Detail: "the Cloud Connector services: WinHTTP, 64-bit view (" + WinHTTPNativeKey + ")"}
-	if n.Known {
-		e.Services.Mode = n.Mode
-		if n.Mode != nil && *n.Mode == "proxy" {
-			e.Services.Proxy, e.Services.Bypass = n.Proxy, n.Bypass
-		}
-		e.Services.AutoDetect = Ptr(false)
-	}
-	w := b.st.WinINet
-	e.Installer = EffectiveStack{Stack: "wininet", Detail: "the Cloud Connector installer: WinINet settings of " + ownerText(b.st.Source.WinINetOwner)}
-	if w.Known {
-		mode := "direct"
-		// WinINet tries auto-detect, then the PAC script, then the manual proxy.
-		switch {
-		case w.AutoDetect != nil && *w.AutoDetect:
-			mode = "autoDetect"
-		case w.AutoConfigURL != nil:
-			mode = "autoConfig"
-		case w.ManualProxy != nil && *w.ManualProxy && w.Proxy != nil:
-			mode = "proxy"
-		}
-		e.Installer.Mode = &mode
-		e.Installer.AutoConfigURL, e.Installer.AutoDetect = w.AutoConfigURL, w.AutoDetect
-		if w.ManualProxy != nil && *w.ManualProxy {
-			e.Installer.Proxy, e.Installer.Bypass = w.Proxy, w.Bypass
-		}
-	}
-	if e.Services.Mode != nil && e.Installer.Mode != nil {
-		same := *e.Services.Mode == *e.Installer.Mode &&
-			proxyRaw(e.Services.Proxy, "proxy") == proxyRaw(e.Installer.Proxy, "proxy") &&
-			bypassRaw(e.Services.Bypass, "proxy") == bypassRaw(e.Installer.Bypass, "proxy")
-		e.Same = &same
-	}
-}
-
-func ownerText(o Owner) string {
-	switch {
-	case o.Scope == "machine":
-		return "the machine (policy ProxySettingsPerUser = 0)"
-	case o.User != nil:
-		return *o.User
-	case o.SID != nil:
-		return *o.SID
-	case o.Hive != nil:
-		return "the current user (" + *o.Hive + ")"
-	}
-	return "an unknown user"
 }

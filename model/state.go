@@ -17,7 +17,17 @@ type State struct {
 	WinINet     WinINetState `json:"wininet"`
 	Environment *Environment `json:"environment"`
 	Effective   Effective    `json:"effective"`
-	Warnings    []Warning    `json:"warnings"`
+	// ServiceAccounts holds the own WinINet settings of each built-in account a connector
+	// service runs as (SYSTEM, LOCAL SERVICE, NETWORK SERVICE).
+	ServiceAccounts []AccountWinINet `json:"serviceAccounts"`
+	Warnings        []Warning        `json:"warnings"`
+}
+
+// AccountWinINet is one built-in account's own Internet Options (HKEY_USERS\<SID>).
+type AccountWinINet struct {
+	SID     string       `json:"sid"`
+	Account string       `json:"account"`
+	WinINet WinINetState `json:"wininet"`
 }
 
 // Source says where the state came from and whose WinINet settings it holds.
@@ -61,10 +71,16 @@ type WinHTTPView struct {
 
 // WinINetState is the chosen owner's WinINet (Internet Options) settings.
 type WinINetState struct {
-	Known         bool       `json:"known"`
-	Scope         string     `json:"scope"` // user, machine, unknown
-	RegistryPath  *string    `json:"registryPath"`
-	Present       bool       `json:"present"` // DefaultConnectionSettings exists
+	Known        bool    `json:"known"`
+	Scope        string  `json:"scope"` // user, machine, unknown
+	RegistryPath *string `json:"registryPath"`
+	Present      bool    `json:"present"` // DefaultConnectionSettings exists
+	// ConnectionsKnown is whether the source holds the Connections key (the blobs); the plain
+	// values' key is known on its own (plainValues.known).
+	ConnectionsKnown bool `json:"connectionsKnown"`
+	// Defaulted is true when the Connections key holds no DefaultConnectionSettings: the
+	// settings shown are Windows' default (automatic detection), not values that were read.
+	Defaulted     bool       `json:"defaulted"`
 	ManualProxy   *bool      `json:"manualProxy"`
 	Proxy         *ProxyDoc  `json:"proxy"`
 	Bypass        *BypassDoc `json:"bypass"`
@@ -75,13 +91,17 @@ type WinINetState struct {
 	SavedLegacy        *BlobDoc `json:"savedLegacySettings"`
 	PlainValues        Plain    `json:"plainValues"`
 	// PlainValuesAgree is null when there is no blob to compare with.
-	PlainValuesAgree *bool      `json:"plainValuesAgree"`
-	Disagreements    []string   `json:"disagreements"`
+	PlainValuesAgree *bool    `json:"plainValuesAgree"`
+	Disagreements    []string `json:"disagreements"`
+	// OtherConnections names the dial-up and VPN connection blobs beside the LAN settings.
+	OtherConnections []string   `json:"otherConnections"`
 	KeyLastWrite     *time.Time `json:"keyLastWrite"`
 }
 
 // Plain is the plain registry values the Internet Options dialog keeps beside the blob.
 type Plain struct {
+	// Known is whether the source holds the Internet Settings key these values live in.
+	Known         bool    `json:"known"`
 	ProxyEnable   *uint32 `json:"proxyEnable"`
 	ProxyServer   *string `json:"proxyServer"`
 	ProxyOverride *string `json:"proxyOverride"`
@@ -168,6 +188,29 @@ type Effective struct {
 	Installer EffectiveStack `json:"installer"`
 	// Same is true when both would reach the Internet the same way; null when unknown.
 	Same *bool `json:"same"`
+	// ConnectorServices lists the connector's services with their accounts.
+	ConnectorServices ServicesDoc `json:"connectorServices"`
+}
+
+// ServicesDoc is the connector's services as the source knows them.
+type ServicesDoc struct {
+	Known bool `json:"known"`
+	// Reason says why the services are unknown, or that none is installed.
+	Reason   *string      `json:"reason"`
+	Services []ServiceDoc `json:"services"`
+}
+
+// ServiceDoc is one connector service: its account and what it reaches the Internet with.
+type ServiceDoc struct {
+	Name    string  `json:"name"`
+	Account *string `json:"account"` // as the service control manager names it
+	SID     *string `json:"sid"`     // for the built-in accounts
+	Start   *string `json:"start"`   // boot, system, automatic, manual, disabled
+	// WinHTTP is the default WinHTTP configuration (WinHttpSettings, 64-bit view).
+	WinHTTP EffectiveStack `json:"winhttp"`
+	// WinINet is the account's own Internet Options.
+	WinINet   EffectiveStack `json:"wininet"`
+	SameRoute *bool          `json:"sameRoute"`
 }
 
 // EffectiveStack is how one stack reaches the Internet.

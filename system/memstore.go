@@ -24,6 +24,9 @@ type memKey struct {
 	path      string // as first written, canonical root
 	values    map[string]memValue
 	lastWrite *time.Time
+	// implied: created only as the parent of another key, so a file source says nothing
+	// about its values.
+	implied bool
 }
 
 type memValue struct {
@@ -41,12 +44,20 @@ func (m *MemStore) Source() SourceInfo { return m.Info }
 func (m *MemStore) key(path string, create bool) *memKey {
 	k := m.keys[pathKey(path)]
 	if k == nil && create {
-		k = &memKey{path: CanonicalPath(path), values: map[string]memValue{}}
-		m.keys[pathKey(path)] = k
-		// Creating a key creates its parents, as the registry does.
-		if i := strings.LastIndex(k.path, `\`); i > 0 {
-			m.key(k.path[:i], true)
-		}
+		k = m.newKey(path)
+	}
+	if k != nil && create {
+		k.implied = false
+	}
+	return k
+}
+
+// newKey creates a key and, as the registry does, its parents; the parents are implied.
+func (m *MemStore) newKey(path string) *memKey {
+	k := &memKey{path: CanonicalPath(path), values: map[string]memValue{}}
+	m.keys[pathKey(path)] = k
+	if i := strings.LastIndex(k.path, `\`); i > 0 && m.keys[pathKey(k.path[:i])] == nil {
+		m.newKey(k.path[:i]).implied = true
 	}
 	return k
 }
@@ -104,7 +115,7 @@ func (m *MemStore) Key(path string) (KeyInfo, error) {
 	if k == nil {
 		return KeyInfo{}, nil
 	}
-	return KeyInfo{Exists: true, LastWrite: k.lastWrite}, nil
+	return KeyInfo{Exists: true, LastWrite: k.lastWrite, Implied: k.implied}, nil
 }
 
 func (m *MemStore) SetValue(path, name string, v Value) error {
@@ -152,6 +163,22 @@ func (m *MemStore) SubKeys(path string) ([]string, error) {
 	out := make([]string, 0, len(seen))
 	for _, c := range seen {
 		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// ValueNames lists a key's value names as first written; none for a missing key.
+func (m *MemStore) ValueNames(path string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := m.key(path, false)
+	if k == nil {
+		return nil, nil
+	}
+	out := make([]string, 0, len(k.values))
+	for _, mv := range k.values {
+		out = append(out, mv.name)
 	}
 	sort.Strings(out)
 	return out, nil

@@ -14,7 +14,6 @@ type Opened struct {
 	Store     Store
 	Info      SourceInfo
 	Users     []string // SIDs with a hive under HKEY_USERS
-	Strict    bool     // files: a value that cannot be decoded is bad input
 	InputName string   // how errors name the source
 }
 
@@ -53,7 +52,7 @@ func OpenRead(from, name string, data []byte) (*Opened, error) {
 		info.Path = ""
 	}
 	st.Info = info
-	return &Opened{Store: st, Info: info, Users: userSIDs(st), Strict: true, InputName: name}, nil
+	return &Opened{Store: st, Info: info, Users: userSIDs(st), InputName: name}, nil
 }
 
 // OpenBytes reads a source held in memory; name is how errors refer to it.
@@ -62,7 +61,12 @@ func OpenBytes(name string, data []byte) (*MemStore, error) {
 	case "reg":
 		return LoadRegFile(name, data)
 	case "json":
-		return LoadStateDocument(name, data)
+		st, warnings, err := LoadStateDocument(name, data)
+		if err != nil {
+			return nil, err
+		}
+		st.Info.Warnings = warnings
+		return st, nil
 	case "empty":
 		return nil, &model.InputError{Input: name, Msg: "empty input; hint: pass a .reg export, a ccproxy state document or the output of 'netsh winhttp show proxy'"}
 	}

@@ -152,6 +152,27 @@ func (s *liveStore) Key(path string) (KeyInfo, error) {
 	return info, nil
 }
 
+func (s *liveStore) ValueNames(path string) ([]string, error) {
+	lp, err := splitLivePath(path)
+	if err != nil {
+		return nil, err
+	}
+	k, ok, err := liveOpen(lp, registry.QUERY_VALUE)
+	if err != nil {
+		return nil, liveErr("listing", lp, nil, err)
+	}
+	if !ok {
+		return []string{}, nil
+	}
+	defer k.Close()
+	names, err := k.ReadValueNames(0)
+	if err != nil {
+		return nil, liveErr("listing", lp, nil, err)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
 func (s *liveStore) SubKeys(path string) ([]string, error) {
 	lp, err := splitLivePath(path)
 	if err != nil {

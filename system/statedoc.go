@@ -1,138 +1,141 @@
 package system
 
 import (
-	"encoding/hex"
-	"fmt"
 	"strings"
-	"time"
-
-	"github.com/tidwall/gjson"
 
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 )
 
 // LoadStateDocument turns a saved ccproxy/state@1 document back into registry values, so
 // that a state captured on one machine can be diffed, planned against and tested anywhere.
-// The blobs come back from their hex; the plain WinINet values from plainValues.
-func LoadStateDocument(name string, data []byte) (*MemStore, error) {
-	text, _, err := jsonin.Decode(name, data)
+// The document is read by model.ParseStateDocument (the one JSON reader); the blobs come
+// back from their hex, the plain WinINet values from plainValues, and only the keys the
+// document knew are made known again.
+func LoadStateDocument(name string, data []byte) (*MemStore, []string, error) {
+	doc, warnings, err := model.ParseStateDocument(name, data)
 	if err != nil {
-		return nil, err
+		return nil, warnings, err
 	}
-	if !gjson.ValidBytes(text) {
-		return nil, &model.InputError{Input: name, Msg: "not valid JSON; hint: pass a document written by 'ccproxy get'"}
-	}
-	doc := gjson.ParseBytes(text)
-	if !doc.IsObject() {
-		return nil, &model.InputError{Input: name, Place: "$", Msg: "expected a ccproxy/state@1 object"}
-	}
-	schema := jget(doc, "schema").String()
-	if schema != model.SchemaState {
-		if strings.HasPrefix(schema, "ccproxy/state@") {
-			return nil, &model.InputError{Input: name, Place: "$.schema", Msg: fmt.Sprintf("%q is a major version this ccproxy does not read (it reads %s); hint: upgrade ccproxy", schema, model.SchemaState)}
-		}
-		return nil, &model.InputError{Input: name, Place: "$.schema", Msg: fmt.Sprintf("expected %q, found %q; hint: --from takes a state written by 'ccproxy get'", model.SchemaState, schema)}
-	}
-	info := SourceInfo{Kind: "stateDocument", Path: name}
-	src := jget(doc, "source")
-	info.Host = jget(src, "host").String()
-	owner := jget(src, "wininetOwner")
-	info.CurrentUserName = jget(owner, "user").String()
-	info.CurrentUserSID = jget(owner, "sid").String()
-	if t, ok := jtime(jget(src, "bootTime")); ok {
-		info.BootTime = &t
-	}
+	info := SourceInfo{Kind: "stateDocument", Path: name, BootTime: doc.Source.BootTime}
+	info.Host = deref(doc.Source.Host)
+	info.CurrentUserName = deref(doc.Source.WinINetOwner.User)
+	info.CurrentUserSID = deref(doc.Source.WinINetOwner.SID)
 	st := NewMemStore(info)
 
-	views := []struct{ path, key string }{{"native", model.WinHTTPNativeKey}, {"wow64", model.WinHTTPWOW64Key}}
-	for _, v := range views {
-		view := jget(jget(doc, "winhttp"), v.path)
-		if !jget(view, "known").Bool() {
+	for _, v := range []struct {
+		view *model.SavedView
+		key  string
+	}{{doc.WinHTTP.Native, model.WinHTTPNativeKey}, {doc.WinHTTP.WOW64, model.WinHTTPWOW64Key}} {
+		if v.view == nil || !v.view.Known {
 			continue
 		}
 		st.EnsureKey(v.key)
-		if t, ok := jtime(jget(view, "keyLastWrite")); ok {
-			st.SetKeyTime(v.key, t)
+		if t := v.view.KeyLastWrite; t != nil {
+			st.SetKeyTime(v.key, *t)
 		}
-		if jget(view, "present").Bool() {
-			if err := putBlob(st, name, "$.winhttp."+v.path+".blob", jget(view, "blob"), v.key, model.WinHTTPValue); err != nil {
-				return nil, err
+		if v.view.Present && v.view.Blob != nil {
+			if err := st.SetValue(v.key, model.WinHTTPValue, Value{Type: RegBinary, Data: v.view.Blob.Data}); err != nil {
+				return nil, warnings, err
 			}
 		}
 	}
-
-	wi := jget(doc, "wininet")
-	if jget(wi, "known").Bool() {
-		settings := jget(wi, "registryPath").String()
-		if settings == "" {
-			return nil, &model.InputError{Input: name, Place: "$.wininet.registryPath", Msg: "missing; the document is incomplete"}
+	if w := doc.WinINet; w != nil && w.Known {
+		if w.RegistryPath == nil || *w.RegistryPath == "" {
+			return nil, warnings, &model.InputError{Input: name, Place: "$.wininet.registryPath", Msg: "missing; the document is incomplete"}
 		}
-		settings = CanonicalPath(settings)
-		conns := settings + `\Connections`
-		st.EnsureKey(conns)
-		if t, ok := jtime(jget(wi, "keyLastWrite")); ok {
-			st.SetKeyTime(conns, t)
-		}
-		if jget(wi, "scope").String() == "machine" {
+		if w.Scope == "machine" {
 			if err := st.SetValue(model.PolicyKey, model.PolicyPerUserValue, model.EncodeDWORD(0)); err != nil {
-				return nil, err
+				return nil, warnings, err
 			}
 		}
-		for _, b := range []struct{ field, value string }{{"connectionSettings", model.DefaultConnValue}, {"savedLegacySettings", model.SavedLegacyValue}} {
-			if j := jget(wi, b.field); j.IsObject() {
-				if err := putBlob(st, name, "$.wininet."+b.field, j, conns, b.value); err != nil {
-					return nil, err
-				}
-			}
+		if err := putWinINet(st, CanonicalPath(*w.RegistryPath), w); err != nil {
+			return nil, warnings, err
 		}
-		pv := jget(wi, "plainValues")
-		for _, s := range []struct{ field, value string }{{"proxyServer", "ProxyServer"}, {"proxyOverride", "ProxyOverride"}, {"autoConfigUrl", "AutoConfigURL"}} {
-			if j := jget(pv, s.field); j.Type == gjson.String {
-				_ = st.SetValue(settings, s.value, model.EncodeRegString(j.String()))
-			}
+	}
+	for _, a := range doc.ServiceAccounts {
+		if !a.WinINet.Known {
+			continue
 		}
-		for _, d := range []struct{ field, value string }{{"proxyEnable", "ProxyEnable"}, {"autoDetect", "AutoDetect"}} {
-			if j := jget(pv, d.field); j.Type == gjson.Number {
-				_ = st.SetValue(settings, d.value, model.EncodeDWORD(uint32(j.Uint())))
+		settings, _ := model.WinINetKeys(`HKEY_USERS\` + a.SID)
+		if err := putWinINet(st, settings, &a.WinINet); err != nil {
+			return nil, warnings, err
+		}
+	}
+	if doc.Services != nil {
+		root := `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services`
+		st.EnsureKey(root)
+		for _, s := range doc.Services {
+			key := root + `\` + s.Name
+			st.EnsureKey(key)
+			if s.Account != nil {
+				_ = st.SetValue(key, "ObjectName", model.EncodeRegString(*s.Account))
+			}
+			if n, ok := model.StartType(deref(s.Start)); ok {
+				_ = st.SetValue(key, "Start", model.EncodeDWORD(n))
 			}
 		}
 	}
 	st.Info = info
-	return st, nil
+	return st, warnings, nil
 }
 
-// putBlob stores a blob from its hex. A redacted blob (its proxy held credentials, which are
-// never written out) comes back redacted: good enough to read, not to restore.
-func putBlob(st *MemStore, name, place string, blob gjson.Result, key, value string) error {
-	h := jget(blob, "hex").String()
-	b, err := hex.DecodeString(h)
-	if err != nil {
-		return &model.InputError{Input: name, Place: place + ".hex", Msg: "not a hex string; the document was edited or is corrupt"}
-	}
-	return st.SetValue(key, value, Value{Type: RegBinary, Data: b})
-}
-
-// jget looks a key up case-insensitively, as every ccproxy reader does.
-func jget(r gjson.Result, key string) gjson.Result {
-	if v := r.Get(key); v.Exists() {
-		return v
-	}
-	var found gjson.Result
-	r.ForEach(func(k, v gjson.Result) bool {
-		if strings.EqualFold(k.String(), key) {
-			found = v
-			return false
+// putWinINet stores one owner's WinINet settings under their Internet Settings key.
+func putWinINet(st *MemStore, settings string, w *model.SavedWinINet) error {
+	conns := settings + `\Connections`
+	// Documents written before the two keys were told apart knew both.
+	connKnown := w.ConnectionsKnown == nil || *w.ConnectionsKnown
+	plainKnown := w.PlainValues.Known == nil || *w.PlainValues.Known
+	if connKnown {
+		st.EnsureKey(conns)
+		if t := w.KeyLastWrite; t != nil {
+			st.SetKeyTime(conns, *t)
 		}
-		return true
-	})
-	return found
+		for _, b := range []struct {
+			blob  *model.SavedBlob
+			value string
+		}{{w.ConnectionSettings, model.DefaultConnValue}, {w.SavedLegacy, model.SavedLegacyValue}} {
+			if b.blob != nil {
+				if err := st.SetValue(conns, b.value, Value{Type: RegBinary, Data: b.blob.Data}); err != nil {
+					return err
+				}
+			}
+		}
+		for _, n := range w.OtherConnections {
+			// The bytes of a dial-up entry are not kept; its name is what the state says.
+			_ = st.SetValue(conns, n, Value{Type: RegBinary})
+		}
+	}
+	if !plainKnown {
+		return nil
+	}
+	st.EnsureKey(settings)
+	p := w.PlainValues
+	for _, s := range []struct {
+		v     *string
+		value string
+	}{{p.ProxyServer, "ProxyServer"}, {p.ProxyOverride, "ProxyOverride"}, {p.AutoConfigURL, "AutoConfigURL"}} {
+		if s.v != nil {
+			if err := st.SetValue(settings, s.value, model.EncodeRegString(*s.v)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, d := range []struct {
+		v     *uint32
+		value string
+	}{{p.ProxyEnable, "ProxyEnable"}, {p.AutoDetect, "AutoDetect"}} {
+		if d.v != nil {
+			if err := st.SetValue(settings, d.value, model.EncodeDWORD(*d.v)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
-func jtime(r gjson.Result) (time.Time, bool) {
-	if r.Type != gjson.String {
-		return time.Time{}, false
+func deref(s *string) string {
+	if s == nil {
+		return ""
 	}
-	t, err := time.Parse(time.RFC3339, r.String())
-	return t.UTC(), err == nil
+	return strings.TrimSpace(*s)
 }

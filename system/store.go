@@ -45,10 +45,9 @@ type Writer interface {
 	DeleteValue(path, name string) error
 }
 
-// Lister enumerates subkeys, used to find the HKEY_USERS\<SID> hives a source holds.
-type Lister interface {
-	SubKeys(path string) ([]string, error)
-}
+// Lister enumerates subkeys and value names: the HKEY_USERS\<SID> hives a source holds, the
+// services, the named connection blobs.
+type Lister = model.RegistryLister
 
 // SourceInfo describes where a state was read from.
 type SourceInfo struct {
@@ -60,8 +59,8 @@ type SourceInfo struct {
 	CurrentUserSID  string
 	// BootTime is the last boot of the machine, when the source knows it.
 	BootTime *time.Time
-	// Partial lists the parts of the state a source cannot know (netsh text has no WinINet).
-	Unknown []string
+	// Warnings say how the input was decoded (a Windows-1252 file, say).
+	Warnings []string
 }
 
 // Root names.
