@@ -4,13 +4,16 @@ import (
 	"io"
 
 	"ccproxy/model"
+	"ccproxy/model/jsonin"
 	"ccproxy/system"
 )
 
 // SourceFlags choose where a state is read from; shared by every command that reads one.
 type SourceFlags struct {
 	From string `help:"Where to read the state: system (the live registry), a .reg export, a ccproxy state document, 'netsh winhttp show proxy' text, or - for stdin." default:"system" placeholder:"SOURCE"`
-	User string `help:"Whose WinINet settings: current, or a SID (HKEY_USERS\\<SID>), e.g. S-1-5-18 for SYSTEM." default:"current" placeholder:"current|SID"`
+	User string `help:"Whose WinINet settings: current, system (S-1-5-18, also .default), localservice (S-1-5-19), networkservice (S-1-5-20), or a SID (HKEY_USERS\\<SID>)." default:"current" placeholder:"current|system|SID"`
+	// AdvProxy adds the advanced WinHTTP settings to a source that does not hold them.
+	AdvProxy string `name:"advproxy" help:"A file with the output of 'netsh winhttp show advproxy' (or the JSON of 'set advproxy settings-file=', or 'Get-WinhttpProxy -Advanced'), read beside --from." placeholder:"FILE" type:"path"`
 }
 
 // GetCmd reads the current state.
@@ -28,11 +31,36 @@ func (c *GetCmd) Run(env *Env) error {
 
 // ReadState reads the state from the chosen source.
 func (env *Env) ReadState(f SourceFlags) (*model.State, error) {
-	src, err := env.openStateSource(f.From, env.Stdin, f.User)
+	src, err := env.openSourceFlags(f)
 	if err != nil {
 		return nil, err
 	}
 	return src.state, nil
+}
+
+// openSourceFlags opens --from with --user and --advproxy.
+func (env *Env) openSourceFlags(f SourceFlags) (*stateSource, error) {
+	var adv *model.AdvancedSettings
+	if f.AdvProxy != "" {
+		if f.AdvProxy == "-" && f.From == "-" {
+			return nil, &model.InputError{Input: "--advproxy", Msg: "standard input is used for two inputs (--from - and --advproxy -); hint: save one of them to a file"}
+		}
+		name, data, err := jsonin.ReadInput(f.AdvProxy, env.Stdin)
+		if err != nil {
+			return nil, err
+		}
+		if adv, _, err = system.ParseAdvanced(name, data); err != nil {
+			return nil, err
+		}
+	}
+	op, err := system.Open(f.From, env.Stdin, env.OpenLive)
+	if err != nil {
+		return nil, err
+	}
+	if adv != nil {
+		op.Info.Advanced = adv
+	}
+	return env.readStateSource(op, f.User)
 }
 
 // stateSource is a state together with the registry it was read from: plans and
@@ -66,6 +94,7 @@ func (env *Env) readStateSource(op *system.Opened, user string) (*stateSource, e
 		Source: src, User: user, Users: op.Users, Now: env.Now(),
 		CurrentUserName: op.Info.CurrentUserName, CurrentUserSID: op.Info.CurrentUserSID,
 		InputName: op.InputName, InputWarnings: op.Info.Warnings,
+		Advanced: op.Info.Advanced,
 	}
 	if op.Info.Kind == "registry" {
 		opts.Environment = env.proxyEnvironment()

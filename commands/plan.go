@@ -44,7 +44,9 @@ func (c *PlanCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	src, err := env.openStateSource(c.From, env.Stdin, user)
+	f := c.SourceFlags
+	f.User = user
+	src, err := env.openSourceFlags(f)
 	if err != nil {
 		return err
 	}

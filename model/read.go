@@ -29,6 +29,10 @@ type ReadOptions struct {
 	InputName string
 	// InputWarnings say how the input was decoded; they become the document's warnings.
 	InputWarnings []string
+	// Advanced is the advanced WinHTTP settings when the source holds them; otherwise
+	// AdvancedReason says why they are unknown.
+	Advanced       *AdvancedSettings
+	AdvancedReason string
 	// Services, when set, asks the service control manager (the live system) for the
 	// connector's services; otherwise they are read from the source's Services key.
 	Services func() ([]ServiceConfig, error)
@@ -117,7 +121,7 @@ func (b *stateBuilder) winhttp() error {
 		} else if !known {
 			continue
 		}
-		v.dst.Known = true
+		v.dst.Known, v.dst.Present = true, Ptr(false)
 		if err := b.winhttpView(v.key, v.dst); err != nil {
 			return err
 		}
@@ -131,7 +135,42 @@ func (b *stateBuilder) winhttp() error {
 			b.warn("winhttpViewsDisagree", "winhttp", "the 64-bit and 32-bit (WOW6432Node) WinHTTP settings differ: 64-bit services and 32-bit programs use different proxies")
 		}
 	}
+	b.advanced()
 	return nil
+}
+
+func (b *stateBuilder) advanced() {
+	a := &b.st.WinHTTP.Advanced
+	if b.o.Advanced == nil {
+		reason := b.o.AdvancedReason
+		if reason == "" {
+			reason = "this source does not hold the advanced WinHTTP settings ('netsh winhttp set advproxy'), whose registry location Microsoft does not document; pass the output of 'netsh winhttp show advproxy' with --advproxy"
+		}
+		*a = unknownAdvanced(reason)
+		return
+	}
+	*a = NewAdvancedDoc(b.o.Advanced)
+	a.AgreesWithLegacy = advancedAgrees(*a, b.st.WinHTTP.Native)
+	if a.AgreesWithLegacy != nil && !*a.AgreesWithLegacy {
+		b.warn("winhttpAdvancedDisagrees", "winhttp.advanced", "the advanced WinHTTP settings (netsh winhttp show advproxy: %s) differ from the legacy WinHttpSettings (netsh winhttp show proxy: %s): programs that read one and those that read the other go different ways",
+			describeRoute(*a.Mode, a.Proxy), describeRoute(deref(b.st.WinHTTP.Native.Mode), b.st.WinHTTP.Native.Proxy))
+	}
+}
+
+// describeRoute says in words where a mode and proxy lead.
+func describeRoute(mode string, p *ProxyDoc) string {
+	if mode == "proxy" && p != nil {
+		return "proxy " + p.Raw
+	}
+	switch mode {
+	case "autoDetect":
+		return "automatic detection"
+	case "autoConfig":
+		return "a PAC script"
+	case "":
+		return "unknown"
+	}
+	return "direct access"
 }
 
 // proxyRaw and bypassRaw are what a view uses: a disabled proxy string counts as none.
@@ -166,7 +205,7 @@ func (b *stateBuilder) winhttpView(key string, dst *WinHTTPView) error {
 		dst.Mode = &direct
 		return nil
 	}
-	dst.Present = true
+	dst.Present = Ptr(true)
 	if v.Type != RegBinary {
 		dst.Blob = undecodableBlob(WinHTTPValue, v.Data, fmt.Sprintf("value has type %s, expected REG_BINARY", RegTypeName(v.Type)))
 		return b.bad(place, fmt.Sprintf("value has type %s, expected REG_BINARY; re-export the key or reset it with 'netsh winhttp reset proxy'", RegTypeName(v.Type)))
@@ -178,6 +217,11 @@ func (b *stateBuilder) winhttpView(key string, dst *WinHTTPView) error {
 		return b.bad(place, "cannot decode the WinHttpSettings blob "+err.Error()+"; the value is corrupt or truncated: rewrite it with 'netsh winhttp set proxy' or 'netsh winhttp reset proxy'")
 	}
 	dst.Blob = blobDoc(WinHTTPValue, c, v.Data)
+	if b.o.Source.Kind == "netsh" {
+		// netsh prints the setting, not the bytes: there is no blob to show.
+		dst.Blob = nil
+		b.warn("netshNoBlob", place, "read from the text of 'netsh winhttp show proxy', which prints the setting but not the bytes of WinHttpSettings: the blob is unknown")
+	}
 	if c.Flags&FlagProxy != 0 && strings.TrimSpace(c.Proxy) != "" {
 		m := "proxy"
 		dst.Mode = &m

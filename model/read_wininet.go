@@ -156,7 +156,9 @@ func (b *stateBuilder) readWinINet(hive, scope string) (WinINetState, error) {
 			return w, err
 		}
 	}
-	w.Present = dcsPresent
+	if connKnown {
+		w.Present = Ptr(dcsPresent)
+	}
 	p := w.PlainValues
 	switch {
 	case dcs != nil:
@@ -164,20 +166,12 @@ func (b *stateBuilder) readWinINet(hive, scope string) (WinINetState, error) {
 	case dcsPresent:
 		// The blob is there but cannot be decoded (already warned): WinINet's settings are
 		// unknown, and the plain values are no substitute for what WinINet reads.
-	case connKnown:
-		// No DefaultConnectionSettings is Windows' default, not direct access: a fresh profile
-		// has "Automatically detect settings" on, and Wine's WinHttpGetIEProxyConfigForCurrentUser
-		// (dlls/winhttp/session.c) starts from fAutoDetect = TRUE and keeps it when the value
-		// is missing or is not a 0x46 blob.
-		w.Defaulted = true
-		w.ManualProxy, w.AutoDetect = Ptr(false), Ptr(true)
-		msg := "no DefaultConnectionSettings: Windows' default applies (automatic detection, as in a new profile); nothing was read"
-		if p.ProxyEnable != nil || p.ProxyServer != nil || nonEmpty(p.AutoConfigURL) {
-			msg += "; the plain values (ProxyEnable, ProxyServer, AutoConfigURL) are present but programs that read the blob do not use them (unconfirmed for WinINet itself)"
-		}
-		b.warn("wininetDefault", conns+`\`+DefaultConnValue, "%s", msg)
-	case p.ProxyEnable != nil || p.ProxyServer != nil || nonEmpty(p.AutoConfigURL):
-		// The source lacks the Connections key: the plain values are the only record.
+	case p.ProxyServer != nil || nonEmpty(p.AutoConfigURL) || !connKnown && p.ProxyEnable != nil:
+		// (ProxyEnable = 0 alone is what WinINet writes when it finds no value; it sets nothing.)
+		// Without the blob, the plain values are the record of the settings: WinINet reads
+		// ProxyEnable, ProxyServer and ProxyOverride from the Internet Settings key (Wine's
+		// INTERNET_LoadProxySettings, dlls/wininet/internet.c), and the Internet Options
+		// dialog writes the blob from them on its next save.
 		w.ManualProxy = Ptr(p.ProxyEnable != nil && *p.ProxyEnable != 0)
 		if p.ProxyServer != nil {
 			w.Proxy = NewProxyDoc(*p.ProxyServer)
@@ -191,7 +185,19 @@ func (b *stateBuilder) readWinINet(hive, scope string) (WinINetState, error) {
 		if p.AutoDetect != nil {
 			w.AutoDetect = Ptr(*p.AutoDetect != 0)
 		}
-		b.warn("wininetNoBlob", conns+`\`+DefaultConnValue, "the source does not hold the Connections key with DefaultConnectionSettings: reported from the plain values, which WinINet programs do not read")
+		if connKnown {
+			b.warn("wininetNoBlob", conns+`\`+DefaultConnValue, "no DefaultConnectionSettings: reported from the plain values, which WinINet reads when the blob is missing; WinHTTP's WinHttpGetIEProxyConfigForCurrentUser reads only the blob and sees automatic detection")
+		} else {
+			b.warn("wininetNoBlob", conns+`\`+DefaultConnValue, "the source does not hold the Connections key with DefaultConnectionSettings: reported from the plain values")
+		}
+	case connKnown:
+		// No DefaultConnectionSettings and nothing in the plain values is Windows' default,
+		// not direct access: a fresh profile has "Automatically detect settings" on, and
+		// Wine's WinHttpGetIEProxyConfigForCurrentUser (dlls/winhttp/session.c) starts from
+		// fAutoDetect = TRUE and keeps it when the value is missing or is not a 0x46 blob.
+		w.Defaulted = true
+		w.ManualProxy, w.AutoDetect = Ptr(false), Ptr(true)
+		b.warn("wininetDefault", conns+`\`+DefaultConnValue, "no DefaultConnectionSettings: Windows' default applies (automatic detection, as in a new profile); nothing was read")
 	}
 	return w, nil
 }

@@ -55,12 +55,14 @@ type WinHTTPState struct {
 	WOW64  WinHTTPView `json:"wow64"`
 	// ViewsAgree is null when either view is unknown to the source.
 	ViewsAgree *bool `json:"viewsAgree"`
+	// Advanced is the second configuration of 'netsh winhttp set|show advproxy'.
+	Advanced AdvancedDoc `json:"advanced"`
 }
 
 // WinHTTPView is one view's WinHttpSettings.
 type WinHTTPView struct {
 	Known        bool       `json:"known"`
-	Present      bool       `json:"present"`
+	Present      *bool      `json:"present"` // null when the view is unknown
 	RegistryPath string     `json:"registryPath"`
 	Mode         *string    `json:"mode"` // direct, proxy; null when unknown
 	Proxy        *ProxyDoc  `json:"proxy"`
@@ -74,7 +76,7 @@ type WinINetState struct {
 	Known        bool    `json:"known"`
 	Scope        string  `json:"scope"` // user, machine, unknown
 	RegistryPath *string `json:"registryPath"`
-	Present      bool    `json:"present"` // DefaultConnectionSettings exists
+	Present      *bool   `json:"present"` // DefaultConnectionSettings exists; null when unknown
 	// ConnectionsKnown is whether the source holds the Connections key (the blobs); the plain
 	// values' key is known on its own (plainValues.known).
 	ConnectionsKnown bool `json:"connectionsKnown"`

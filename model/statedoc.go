@@ -29,7 +29,7 @@ var (
 	).Nullable()
 	stateViewSpec = jsonin.Object(
 		jsonin.Required("known", jsonin.Bool()),
-		jsonin.Key("present", jsonin.Bool()),
+		jsonin.Key("present", jsonin.Bool().Nullable()),
 		jsonin.Key("registryPath", jsonin.String()),
 		jsonin.Key("mode", jsonin.String().Nullable()),
 		jsonin.Key("proxy", jsonin.Any()),
@@ -49,7 +49,7 @@ var (
 		jsonin.Required("known", jsonin.Bool()),
 		jsonin.Key("scope", jsonin.Enum("user", "machine", "unknown")),
 		jsonin.Key("registryPath", jsonin.String().Nullable()),
-		jsonin.Key("present", jsonin.Bool()),
+		jsonin.Key("present", jsonin.Bool().Nullable()),
 		jsonin.Key("connectionsKnown", jsonin.Bool()),
 		jsonin.Key("defaulted", jsonin.Bool()),
 		jsonin.Key("manualProxy", jsonin.Bool().Nullable()),
@@ -124,7 +124,7 @@ type SavedState struct {
 // SavedView is one WinHTTP view of a saved state.
 type SavedView struct {
 	Known        bool       `json:"known"`
-	Present      bool       `json:"present"`
+	Present      *bool      `json:"present"`
 	Blob         *SavedBlob `json:"blob"`
 	KeyLastWrite *time.Time `json:"keyLastWrite"`
 }

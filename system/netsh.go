@@ -6,108 +6,155 @@ import (
 )
 
 // NetshProxy is what 'netsh winhttp show proxy' prints: direct access, or a proxy and a
-// bypass list ("" when netsh prints "(none)").
+// bypass list ("" when netsh prints its "(none)").
 type NetshProxy struct {
 	Direct bool
 	Proxy  string
 	Bypass string
+	// Encoding names the OEM code page the text was decoded from, "" for UTF-8 or UTF-16.
+	Encoding string
 }
 
-const (
-	netshHeader = "Current WinHTTP proxy settings:"
-	netshDirect = "Direct access (no proxy server)."
-	netshProxy  = "Proxy Server(s)"
-	netshBypass = "Bypass List"
-	netshNone   = "(none)"
-)
-
-// ParseNetsh reads the English text of 'netsh winhttp show proxy', as saved by cmd's ">"
-// (the OEM code page, ASCII here), PowerShell 5.1's ">" (UTF-16LE with a BOM) or a UTF-8 editor.
+// ParseNetsh reads the text of 'netsh winhttp show proxy' in any display language, as saved
+// by cmd's ">" (the OEM code page), PowerShell 5.1's ">" (UTF-16LE with a BOM) or PowerShell
+// 7 and editors (UTF-8).
 //
-// The text is localized and nothing in it says which language it is in, so anything that is
-// not exactly the known English lines is refused rather than guessed at. No Windows version is
-// known to print further lines (auto-detect, PAC URL) here; 'show advproxy' is a separate command.
+// The words are localized, so the parser reads the structure, which every language keeps
+// (the English, Japanese, Simplified Chinese, French and Brazilian Portuguese outputs seen
+// in real captures agree): a header line that names WinHTTP and ends in a colon, then either
+// one sentence without a colon (direct access) or two "label : value" lines, the proxy and
+// the bypass list. A label holds no colon while a value can ("proxy:8080"), so the first
+// colon ends the label. The bypass list's "(none)" is a word in parentheses in every
+// language ("(none)", "(なし)", "(无)", "(aucun)"), which no bypass entry can be.
 func ParseNetsh(name string, data []byte) (NetshProxy, error) {
-	text, err := decodeText(name, data)
+	text, enc, err := decodeConsoleText(name, data)
 	if err != nil {
 		return NetshProxy{}, err
+	}
+	lines := nonBlankLines(text)
+	if len(lines) == 0 {
+		return NetshProxy{}, &InputError{Input: name, Msg: "empty file; save the output of 'netsh winhttp show proxy' into it, or pass a .reg export of the WinHttpSettings key"}
 	}
 	errAt := func(n int, format string, args ...any) error {
 		return &InputError{Input: name, Place: fmt.Sprintf("line %d", n), Msg: fmt.Sprintf(format, args...)}
 	}
-	const (
-		wantHeader = iota
-		wantSetting
-		wantBypass
-		done
-	)
-	var out NetshProxy
-	state, last := wantHeader, 0
-	for k, raw := range splitLines(text) {
-		n := k + 1
-		line := strings.TrimSpace(string(raw))
-		if line == "" {
-			continue
-		}
-		last = n
-		switch state {
-		case wantHeader:
-			if !strings.EqualFold(collapseBlanks(line), netshHeader) {
-				return NetshProxy{}, errAt(n, "not the English output of 'netsh winhttp show proxy' (found %s); run it under an English display language or pass a .reg export of the WinHttpSettings key",
-					quoteForError(line))
-			}
-			state = wantSetting
-		case wantSetting:
-			if strings.EqualFold(strings.TrimSuffix(collapseBlanks(line), "."), strings.TrimSuffix(netshDirect, ".")) {
-				out.Direct = true
-				state = done
-				break
-			}
-			v, ok := netshField(line, netshProxy)
-			if !ok {
-				return NetshProxy{}, errAt(n, "unexpected line %s: expected %q or \"%s :  <proxy>\"", quoteForError(line), netshDirect, netshProxy)
-			}
-			if v == "" || strings.EqualFold(v, netshNone) {
-				return NetshProxy{}, errAt(n, "the proxy server is empty: netsh prints %q when there is no proxy", netshDirect)
-			}
-			out.Proxy = v
-			state = wantBypass
-		case wantBypass:
-			v, ok := netshField(line, netshBypass)
-			if !ok {
-				return NetshProxy{}, errAt(n, "unexpected line %s: expected \"%s     :  <bypass list or (none)>\"", quoteForError(line), netshBypass)
-			}
-			if !strings.EqualFold(v, netshNone) {
-				out.Bypass = v
-			}
-			state = done
-		case done:
-			return NetshProxy{}, errAt(n, "unexpected line %s after the proxy settings: save the output of one 'netsh winhttp show proxy' only", quoteForError(line))
-		}
+	h := lines[0]
+	if !isNetshHeader(h.text) {
+		return NetshProxy{}, notNetsh(name, h, text)
 	}
-	switch state {
-	case wantHeader:
-		return NetshProxy{}, &InputError{Input: name, Msg: "empty file; save the output of 'netsh winhttp show proxy' into it, or pass a .reg export of the WinHttpSettings key"}
-	case wantSetting:
-		return NetshProxy{}, errAt(last, "output ends after the header: expected %q or \"%s :  <proxy>\"; the file looks cut", netshDirect, netshProxy)
-	case wantBypass:
-		return NetshProxy{}, errAt(last, "output ends after the proxy server: expected \"%s :  <bypass list>\"; the file looks cut", netshBypass)
+	out := NetshProxy{Encoding: enc}
+	if len(lines) == 1 {
+		return NetshProxy{}, errAt(h.n, "the output ends after its header %s: expected the direct-access sentence or the proxy and bypass lines; the file looks cut", quoteForError(h.text))
+	}
+	first := lines[1]
+	label, value, isField := netshField(first.text)
+	switch {
+	case !isField:
+		// The direct-access sentence: "Direct access (no proxy server).", "直接アクセス (プロキシ
+		// サーバーなし)。", ... It is the only line of the body.
+		out.Direct = true
+		if len(lines) > 2 {
+			return NetshProxy{}, errAt(lines[2].n, "unexpected line %s after the direct-access sentence %s: save the output of one 'netsh winhttp show proxy' only", quoteForError(lines[2].text), quoteForError(first.text))
+		}
+		return out, nil
+	case label == "":
+		return NetshProxy{}, errAt(first.n, "line %s has no label before its colon: expected \"<proxy label> :  <proxy>\"", quoteForError(first.text))
+	case value == "" || isNetshNone(value):
+		return NetshProxy{}, errAt(first.n, "the proxy server is empty (%s): netsh prints the direct-access sentence when there is no proxy", quoteForError(first.text))
+	}
+	out.Proxy = value
+	if len(lines) < 3 {
+		return NetshProxy{}, errAt(first.n, "the output ends after the proxy line %s: expected the bypass line (\"<bypass label> :  <list or (none)>\"); the file looks cut", quoteForError(first.text))
+	}
+	second := lines[2]
+	label, value, isField = netshField(second.text)
+	if !isField || label == "" {
+		return NetshProxy{}, errAt(second.n, "line %s does not have the shape of the bypass line (\"<label> :  <list or (none)>\") that follows the proxy line", quoteForError(second.text))
+	}
+	if !isNetshNone(value) {
+		out.Bypass = value
+	}
+	if len(lines) > 3 {
+		return NetshProxy{}, errAt(lines[3].n, "unexpected line %s after the proxy settings: save the output of one 'netsh winhttp show proxy' only", quoteForError(lines[3].text))
 	}
 	return out, nil
 }
 
-// netshField reads "<label> :  <value>". The label holds no colon, while the value can
-// ("proxy:8080", "http=p:3128"), so the first colon ends the label.
-func netshField(line, label string) (string, bool) {
-	l, v, ok := strings.Cut(line, ":")
-	if !ok || !strings.EqualFold(collapseBlanks(l), label) {
-		return "", false
-	}
-	return strings.TrimSpace(v), true
+type textLine struct {
+	n    int // 1-based line number
+	text string
 }
 
-// collapseBlanks trims a label and turns its runs of blanks into single spaces, so that
-// netsh's column padding does not matter. Values are kept as printed.
-func collapseBlanks(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' }), " ")
+// nonBlankLines are the trimmed lines that hold something; console padding and the blank
+// lines netsh prints around its output do not matter. U+00A0 and U+202F count as blanks
+// (French puts a no-break space before its colons).
+func nonBlankLines(text []rune) []textLine {
+	var out []textLine
+	for k, raw := range splitLines(text) {
+		if s := trimConsole(string(raw)); s != "" {
+			out = append(out, textLine{k + 1, s})
+		}
+	}
+	return out
+}
+
+func trimConsole(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\r' || r == 0xA0 || r == 0x202F || r == 0x3000 || r == 0xFEFF
+	})
+}
+
+// isNetshHeader: "Current WinHTTP proxy settings:", "現在の WinHTTP プロキシ設定:", "当前的 WinHTTP
+// 代理服务器设置:", "Paramètres de proxy WinHTTP actuels :", "Aktuelle WinHTTP-Proxyeinstellungen:".
+func isNetshHeader(s string) bool {
+	return strings.Contains(strings.ToLower(s), "winhttp") && (strings.HasSuffix(s, ":") || strings.HasSuffix(s, "："))
+}
+
+// netshField splits "<label> : <value>" at its first colon (ASCII or full-width).
+func netshField(line string) (label, value string, ok bool) {
+	i := strings.IndexAny(line, ":：")
+	if i < 0 {
+		return "", "", false
+	}
+	c := ":"
+	if strings.HasPrefix(line[i:], "：") {
+		c = "："
+	}
+	return trimConsole(line[:i]), trimConsole(line[i+len(c):]), true
+}
+
+// isNetshNone recognises the localized "(none)": one word or phrase in parentheses, with
+// nothing a bypass entry would hold.
+func isNetshNone(v string) bool {
+	if !(strings.HasPrefix(v, "(") && strings.HasSuffix(v, ")")) && !(strings.HasPrefix(v, "（") && strings.HasSuffix(v, "）")) {
+		return false
+	}
+	return !strings.ContainsAny(v, ";.*<>=/")
+}
+
+// notNetsh explains a text that is no format ccproxy reads, saying what it looks like.
+func notNetsh(name string, first textLine, text []rune) error {
+	lower := strings.ToLower(first.text)
+	all := strings.ToLower(string(text))
+	hint := "pass a .reg export (reg export \"HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections\" winhttp.reg), a state written by 'ccproxy get', or the output of 'netsh winhttp show proxy' or 'netsh winhttp show advproxy'"
+	what := ""
+	switch {
+	case strings.HasPrefix(lower, "hkey_") || strings.HasPrefix(lower, "hklm\\") || strings.HasPrefix(lower, "hkcu\\"):
+		if strings.Contains(all, "reg_binary") || strings.Contains(all, "reg_sz") || strings.Contains(all, "reg_dword") {
+			what = "the output of 'reg query'"
+		} else {
+			what = "a list of registry key names"
+		}
+	case strings.HasPrefix(lower, "reg add") || strings.HasPrefix(lower, "reg.exe add"):
+		what = "a 'reg add' command line"
+	case strings.Contains(all, "windows registry editor version") || strings.Contains(all, "regedit4"):
+		what = "a script or document with a .reg export inside it (the export's header is not on its first line)"
+	case strings.HasPrefix(lower, "netsh") || strings.Contains(lower, ">netsh"):
+		what = "a netsh command line rather than its output"
+	case strings.Contains(lower, "winhttp"):
+		return &InputError{Input: name, Place: fmt.Sprintf("line %d", first.n), Msg: fmt.Sprintf("%s looks like netsh text but not the header of 'netsh winhttp show proxy' (a line naming WinHTTP that ends in a colon); hint: save the whole output of one command, or %s", quoteForError(first.text), hint)}
+	default:
+		what = "no format ccproxy reads"
+	}
+	return &InputError{Input: name, Place: fmt.Sprintf("line %d", first.n), Msg: fmt.Sprintf("%s: this is %s; hint: %s", quoteForError(first.text), what, hint)}
 }

@@ -60,6 +60,8 @@ func OpenBytes(name string, data []byte) (*MemStore, error) {
 	switch sniff(data) {
 	case "reg":
 		return LoadRegFile(name, data)
+	case "advanced":
+		return advancedStore(name, data)
 	case "json":
 		st, warnings, err := LoadStateDocument(name, data)
 		if err != nil {
@@ -77,24 +79,42 @@ func OpenBytes(name string, data []byte) (*MemStore, error) {
 	return netshStore(name, np)
 }
 
-// sniff recognises a source by its first characters, decoded as the .reg reader decodes
-// them, whatever the encoding.
+// sniff recognises a source by its content, decoded as the .reg reader decodes it, whatever
+// the encoding: a .reg export, JSON (a state document, or the advanced settings' JSON), the
+// text of 'netsh winhttp show advproxy' or 'Get-WinhttpProxy -Advanced', or other text.
 func sniff(data []byte) string {
 	head, _ := decodeText("", data[:min(len(data), 512)])
-	text := strings.TrimLeft(string(head), " \t\r\n\x00")
+	text := strings.TrimLeft(string(head), " \t\r\n\x00\ufeff")
 	switch {
 	case text == "":
 		return "empty"
 	case hasPrefixFold(text, "Windows Registry Editor") || hasPrefixFold(text, "REGEDIT4"):
 		return "reg"
 	case strings.HasPrefix(text, "{") || strings.HasPrefix(text, "["):
+		if whole, _, err := jsonin.Decode("", data); err == nil && model.LooksLikeAdvancedJSON(whole) {
+			return "advanced"
+		}
 		return "json"
+	}
+	if full, _, err := decodeConsoleText("", data); err == nil && isAdvancedText(nonBlankLines(full)) {
+		return "advanced"
 	}
 	return "text"
 }
 
+// advancedStore is a source that holds only the advanced WinHTTP settings.
+func advancedStore(name string, data []byte) (*MemStore, error) {
+	a, warnings, err := ParseAdvanced(name, data)
+	if err != nil {
+		return nil, err
+	}
+	st := NewMemStore(SourceInfo{Kind: "advproxy", Path: name, Advanced: a, Warnings: warnings})
+	return st, nil
+}
+
 // netshStore holds what 'netsh winhttp show proxy' tells: the native WinHTTP view only.
-// netsh prints the setting, not the bytes, so the blob is the one Windows would write.
+// netsh prints the setting, not the bytes: the store holds the blob Windows would write for
+// it, which the state marks as not read (NetshText).
 func netshStore(name string, np NetshProxy) (*MemStore, error) {
 	st := NewMemStore(SourceInfo{Kind: "netsh", Path: name})
 	blob := &model.ConnBlob{Version: model.WinHTTPVersionNew, Flags: model.FlagDirect}
@@ -108,6 +128,9 @@ func netshStore(name string, np NetshProxy) (*MemStore, error) {
 	}
 	if err := st.SetValue(model.WinHTTPNativeKey, model.WinHTTPValue, Value{Type: RegBinary, Data: b}); err != nil {
 		return nil, err
+	}
+	if np.Encoding != "" {
+		st.Info.Warnings = append(st.Info.Warnings, fmt.Sprintf("%s: read as %s, the console code page cmd.exe's '>' writes; hint: netsh's text is best saved with PowerShell's Out-File -Encoding utf8", name, np.Encoding))
 	}
 	return st, nil
 }

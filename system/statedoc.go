@@ -33,7 +33,7 @@ func LoadStateDocument(name string, data []byte) (*MemStore, []string, error) {
 		if t := v.view.KeyLastWrite; t != nil {
 			st.SetKeyTime(v.key, *t)
 		}
-		if v.view.Present && v.view.Blob != nil {
+		if v.view.Present != nil && *v.view.Present && v.view.Blob != nil {
 			if err := st.SetValue(v.key, model.WinHTTPValue, Value{Type: RegBinary, Data: v.view.Blob.Data}); err != nil {
 				return nil, warnings, err
 			}

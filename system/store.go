@@ -61,6 +61,8 @@ type SourceInfo struct {
 	BootTime *time.Time
 	// Warnings say how the input was decoded (a Windows-1252 file, say).
 	Warnings []string
+	// Advanced is the advanced WinHTTP settings, for the sources that hold them.
+	Advanced *model.AdvancedSettings
 }
 
 // Root names.

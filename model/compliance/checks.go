@@ -127,8 +127,44 @@ func describe(mode, proxy, bypassList string) string {
 	return "proxy " + proxy + " bypassing " + bypassList
 }
 
-const noWinHTTP = "the source holds no WinHTTP settings, or they cannot be decoded"
-const noWinINet = "the source holds no WinINet (Internet Options) settings; 'netsh winhttp show proxy' output covers WinHTTP only"
+// sourceWords names the source a check could not judge.
+func (c *context) sourceWords() string {
+	switch c.st.Source.Kind {
+	case "netsh":
+		return "the netsh text"
+	case "regFile":
+		return "the .reg export"
+	case "stateDocument":
+		return "the state document"
+	case "advproxy":
+		return "the advanced proxy settings"
+	}
+	return "the registry"
+}
+
+func (c *context) noWinHTTP() string {
+	if c.st.WinHTTP.Native.Known {
+		return "the 64-bit WinHttpSettings value cannot be decoded, so the services' route is unknown"
+	}
+	msg := c.sourceWords() + " holds no WinHTTP settings"
+	if c.st.Source.Kind == "regFile" {
+		msg += "; export them with: reg export \"HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections\" winhttp.reg"
+	}
+	return msg
+}
+
+func (c *context) noWinINet() string {
+	switch c.st.Source.Kind {
+	case "netsh":
+		return "the netsh text holds no WinINet settings ('netsh winhttp show proxy' covers WinHTTP only)"
+	case "regFile":
+		return "the .reg export holds no WinINet (Internet Options) settings; export them with: reg export \"HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\" wininet.reg"
+	}
+	if c.st.WinINet.Known {
+		return c.sourceWords() + " holds WinINet settings that cannot be decoded"
+	}
+	return c.sourceWords() + " holds no WinINet (Internet Options) settings"
+}
 
 func (c *context) importCommand() *string {
 	return planCommand(importArgs(c.st.Source.WinINetOwner)...)
@@ -155,7 +191,9 @@ func (c *context) winhttpReadable() []Finding {
 		evidence = append(evidence, ev(v.path+".present", v.view.Present), ev(v.path+".blob.error", blobErr))
 	}
 	if len(known) == 0 {
-		return []Finding{finding(CheckWinHTTPReadable, StatusNotChecked, "the source holds no WinHTTP settings", evidence...)}
+		// Nothing checked is not compliant: what the services use is the first thing to know.
+		return []Finding{finding(CheckWinHTTPReadable, StatusFail, c.noWinHTTP()+": what the connector's services use cannot be judged", evidence...).
+			fix("read the live registry on the connector machine (ccproxy test), or give an export that holds the WinHttpSettings key", nil)}
 	}
 	if len(bad) == 0 {
 		return []Finding{finding(CheckWinHTTPReadable, StatusPass, "the WinHTTP settings of the "+viewWords(known)+" decode", evidence...)}
@@ -216,9 +254,9 @@ func (c *context) installerProxyInServices() []Finding {
 	id := CheckInstallerProxyInServices
 	switch {
 	case !c.ieKnown:
-		return []Finding{finding(id, StatusNotChecked, noWinINet, evidence...)}
+		return []Finding{finding(id, StatusNotChecked, c.noWinINet(), evidence...)}
 	case c.natMode == "":
-		return []Finding{finding(id, StatusNotChecked, noWinHTTP, evidence...)}
+		return []Finding{finding(id, StatusNotChecked, c.noWinHTTP(), evidence...)}
 	case !c.ieManual:
 		return []Finding{finding(id, StatusNotApplicable, "the installer's settings (WinINet, "+c.owner+") have no manual proxy"+c.caveat, evidence...)}
 	case c.natMode == "direct":
@@ -235,10 +273,10 @@ func (c *context) winhttpMatchesImport() []Finding {
 	evidence := append(c.ieEvidence(), c.natEvidence()...)
 	id := CheckWinHTTPMatchesImport
 	if !c.ieKnown {
-		return []Finding{finding(id, StatusNotChecked, noWinINet, evidence...)}
+		return []Finding{finding(id, StatusNotChecked, c.noWinINet(), evidence...)}
 	}
 	if c.natMode == "" {
-		return []Finding{finding(id, StatusNotChecked, noWinHTTP, evidence...)}
+		return []Finding{finding(id, StatusNotChecked, c.noWinHTTP(), evidence...)}
 	}
 	impMode := "direct"
 	if c.ieManual {
@@ -301,7 +339,7 @@ func (c *context) installerNoAutoProxy() []Finding {
 	id := CheckInstallerNoAutoProxy
 	switch {
 	case !c.ieKnown:
-		return []Finding{finding(id, StatusNotChecked, noWinINet, evidence...)}
+		return []Finding{finding(id, StatusNotChecked, c.noWinINet(), evidence...)}
 	case !c.ieDetect && c.iePAC == "":
 		return []Finding{finding(id, StatusPass, "auto-detect and PAC are off in the WinINet settings of "+c.owner, evidence...)}
 	case c.ieManual:
@@ -351,7 +389,7 @@ func (c *context) winhttpNoAutoProxy() []Finding {
 	}
 	id := CheckWinHTTPNoAutoProxy
 	if len(known) == 0 {
-		return []Finding{finding(id, StatusNotChecked, noWinHTTP, evidence...)}
+		return []Finding{finding(id, StatusNotChecked, c.noWinHTTP(), evidence...)}
 	}
 	if len(flagged) == 0 {
 		return []Finding{finding(id, StatusPass, "no auto-proxy flags in WinHttpSettings ("+viewWords(known)+")", evidence...)}
@@ -417,7 +455,7 @@ func (c *context) winhttpProxyUsable() []Finding {
 	evidence := []Evidence{ev("winhttp.native.mode", orNull(c.natMode)), ev("winhttp.native.proxy.raw", orNull(c.natProxy)), ev("winhttp.native.proxy.perScheme.https", perHTTPS), ev("winhttp.native.proxy.perScheme.http", perHTTP)}
 	switch c.natMode {
 	case "":
-		return []Finding{finding(id, StatusNotChecked, noWinHTTP, evidence...)}
+		return []Finding{finding(id, StatusNotChecked, c.noWinHTTP(), evidence...)}
 	case "direct":
 		return []Finding{finding(id, StatusNotApplicable, "WinHTTP uses no proxy", evidence...)}
 	}
@@ -616,7 +654,7 @@ func (c *context) internalBypassed() []Finding {
 			return f
 		}
 		if err != nil {
-			out = append(out, mk(StatusNotChecked, noWinHTTP, base))
+			out = append(out, mk(StatusNotChecked, c.noWinHTTP(), base))
 			continue
 		}
 		r, rerr := s.route(host)

@@ -39,9 +39,9 @@ const (
 type Report struct {
 	Schema string       `json:"schema"`
 	Source model.Source `json:"source" doc:"where the state came from, as in ccproxy/state@1"`
-	// Compliant is true when no finding failed. Warnings and unchecked findings do not
-	// count against it; the summary says how many there are.
-	Compliant bool      `json:"compliant" doc:"no finding failed"`
+	// Compliant is true when no finding failed and at least one passed. Warnings and
+	// unchecked findings do not count against it; the summary says how many there are.
+	Compliant bool      `json:"compliant" doc:"no finding failed, and at least one passed"`
 	Summary   Summary   `json:"summary"`
 	Internal  []string  `json:"internal" doc:"internal resources checked against the bypass list (--internal, --internal-file)"`
 	Findings  []Finding `json:"findings"`
@@ -113,6 +113,8 @@ const (
 	CheckNoProxyCredentials       = "noProxyCredentials"
 	CheckRestartNotPending        = "restartNotPending"
 	CheckInternalBypassed         = "internalBypassed"
+	CheckServiceAccountsAgree     = "serviceAccountsAgree"
+	CheckWinHTTPAdvancedAgrees    = "winhttpAdvancedAgrees"
 )
 
 // Checks lists every check in report order.
@@ -127,6 +129,8 @@ var Checks = []CheckInfo{
 	{CheckNoProxyCredentials, "No credentials in the proxy settings (the connector supports only an unauthenticated proxy)", []string{"R4"}, SeverityHigh},
 	{CheckRestartNotPending, "No restart pending after a WinHTTP change", []string{"R5"}, SeverityMedium},
 	{CheckInternalBypassed, "Internal resources bypass the proxy under WinHTTP's rules", []string{"R7"}, SeverityHigh},
+	{CheckServiceAccountsAgree, "The connector services' accounts' own Internet Options lead where WinHTTP does", []string{"R4"}, SeverityMedium},
+	{CheckWinHTTPAdvancedAgrees, "The advanced WinHTTP settings (netsh winhttp show advproxy) agree with WinHttpSettings", []string{"R4"}, SeverityMedium},
 }
 
 func checkInfo(id string) CheckInfo {
@@ -145,7 +149,7 @@ func Evaluate(st *model.State, o Options) Report {
 	for _, run := range []func() []Finding{
 		c.winhttpReadable, c.installerProxyInServices, c.winhttpMatchesImport, c.installerNoAutoProxy,
 		c.winhttpNoAutoProxy, c.winhttpViewsAgree, c.winhttpProxyUsable, c.noProxyCredentials,
-		c.restartNotPending, c.internalBypassed,
+		c.restartNotPending, c.internalBypassed, c.serviceAccountsAgree, c.winhttpAdvancedAgrees,
 	} {
 		r.Findings = append(r.Findings, run()...)
 	}
@@ -164,7 +168,8 @@ func Evaluate(st *model.State, o Options) Report {
 			r.Summary.NotChecked++
 		}
 	}
-	r.Compliant = r.Summary.Fail == 0
+	// Nothing checked is not a pass: a source that let no check pass proves nothing.
+	r.Compliant = r.Summary.Fail == 0 && r.Summary.Pass > 0
 	return r
 }
 

@@ -37,6 +37,8 @@ type Intune struct {
 	NoProxyCredentialsStatus       string `json:"noProxyCredentialsStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
 	RestartNotPendingStatus        string `json:"restartNotPendingStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
 	InternalBypassedStatus         string `json:"internalBypassedStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	ServiceAccountsAgreeStatus     string `json:"serviceAccountsAgreeStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	WinHTTPAdvancedAgreesStatus    string `json:"winhttpAdvancedAgreesStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
 }
 
 // IntuneSetting is the name of the Intune setting that holds a check's status.
@@ -112,6 +114,8 @@ func (d *Intune) statusFields() map[string]*string {
 		CheckNoProxyCredentials:       &d.NoProxyCredentialsStatus,
 		CheckRestartNotPending:        &d.RestartNotPendingStatus,
 		CheckInternalBypassed:         &d.InternalBypassedStatus,
+		CheckServiceAccountsAgree:     &d.ServiceAccountsAgreeStatus,
+		CheckWinHTTPAdvancedAgrees:    &d.WinHTTPAdvancedAgreesStatus,
 	}
 }
 
@@ -159,6 +163,8 @@ var ruleText = map[string]string{
 	CheckWinHTTPProxyUsable:       "The WinHTTP proxy cannot carry the Cloud Connector's HTTPS traffic (no https entry, a SOCKS proxy, an https:// proxy or an invalid entry). Set an HTTP proxy with 'ccproxy plan --proxy HOST:PORT'.",
 	CheckNoProxyCredentials:       "A proxy string holds a user name and password. The Cloud Connector supports only an unauthenticated proxy; remove the credentials and allow the connector through the proxy.",
 	CheckRestartNotPending:        "The WinHTTP settings changed after the last boot; the Cloud Connector services still use the old ones. Restart the machine.",
+	CheckServiceAccountsAgree:     "A Cloud Connector service's account has its own Internet Options that lead elsewhere than WinHTTP; .NET components without their own proxy setting follow them. Give that account the same proxy, or remove its settings.",
+	CheckWinHTTPAdvancedAgrees:    "The advanced WinHTTP proxy settings (netsh winhttp show advproxy) differ from the legacy WinHttpSettings. Align them with the 'netsh winhttp set advproxy' line that 'ccproxy test' prints.",
 	CheckInternalBypassed:         "An internal resource (domain controller, connector, VDA, hypervisor) is sent through the proxy by WinHTTP. Add it to the bypass list with 'ccproxy plan --add-bypass HOST' and restart the machine.",
 }
 
