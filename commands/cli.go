@@ -36,6 +36,9 @@ type Env struct {
 	Hostname       func() (string, error)
 	// OpenLive opens the live registry; on other systems it returns an environment error.
 	OpenLive func() (system.Writer, error)
+	// ShowAdvproxy runs 'netsh winhttp show advproxy' for the live system's advanced
+	// WinHTTP settings; nil means the system's own netsh.
+	ShowAdvproxy system.AdvancedRunner
 	// StderrIsTerminal enables progress output.
 	StderrIsTerminal bool
 	Build            BuildInfo

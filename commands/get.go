@@ -90,11 +90,14 @@ func (env *Env) readStateSource(op *system.Opened, user string) (*stateSource, e
 	if op.Info.Host != "" {
 		src.Host = model.Ptr(op.Info.Host)
 	}
+	if op.Info.Kind == "registry" && op.Info.Advanced == nil && op.Info.AdvancedReason == "" {
+		op.Info.Advanced, op.Info.AdvancedReason = system.ReadLiveAdvanced(env.ShowAdvproxy)
+	}
 	opts := model.ReadOptions{
 		Source: src, User: user, Users: op.Users, Now: env.Now(),
 		CurrentUserName: op.Info.CurrentUserName, CurrentUserSID: op.Info.CurrentUserSID,
 		InputName: op.InputName, InputWarnings: op.Info.Warnings,
-		Advanced: op.Info.Advanced,
+		Advanced: op.Info.Advanced, AdvancedReason: op.Info.AdvancedReason, Services: op.Info.Services,
 	}
 	if op.Info.Kind == "registry" {
 		opts.Environment = env.proxyEnvironment()

@@ -78,9 +78,9 @@ func (b *stateBuilder) services() error {
 	return nil
 }
 
-// isConnectorService: the names the connector's builds use (reference list), and any other
+// IsConnectorService: the names the connector's builds use (reference list), and any other
 // service whose name starts with Citrix.
-func isConnectorService(name string) bool {
+func IsConnectorService(name string) bool {
 	for _, n := range ConnectorServices {
 		if strings.EqualFold(n, name) {
 			return true
@@ -105,7 +105,7 @@ func (b *stateBuilder) servicesFromRegistry() ([]ServiceConfig, bool, error) {
 		}
 		var out []ServiceConfig
 		for _, n := range names {
-			if !isConnectorService(n) {
+			if !IsConnectorService(n) {
 				continue
 			}
 			sk := key + `\` + n

@@ -1,6 +1,7 @@
 package system
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -83,6 +84,28 @@ func TestParseAdvancedBad(t *testing.T) {
 		var ie interface{ ExitCode() int }
 		if err == nil || !errors.As(err, &ie) || ie.ExitCode() != 2 || !strings.Contains(err.Error(), c.frag) || !strings.HasPrefix(err.Error(), "adv.txt") || strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("%s: error %v, want exit 2 saying %q", c.name, err, c.frag)
+		}
+	}
+}
+
+// The live reader runs netsh; here a fake stands in for it (Wine has no 'netsh winhttp').
+func TestReadLiveAdvanced(t *testing.T) {
+	out := "\r\nCurrent WinHTTP advanced proxy settings:\r\n\r\n{\r\n\t\"ProxyIsEnabled\":\ttrue,\r\n\t\"Proxy\":\t\"p:8080\",\r\n\t\"PerUserProxySettings\":\tfalse\r\n}\r\n"
+	a, reason := ReadLiveAdvanced(func(context.Context) ([]byte, error) { return []byte(out), nil })
+	if a == nil || reason != "" || a.Source != "netshShowAdvproxy" || *a.Proxy != "p:8080" || *a.PerUserProxySettings {
+		t.Errorf("got %+v, %q", a, reason)
+	}
+	for _, c := range []struct {
+		run  AdvancedRunner
+		frag string
+	}{
+		{func(context.Context) ([]byte, error) { return nil, errors.New("exit status 1: The following command was not found: winhttp show advproxy.") }, "failed (exit status 1"},
+		{func(context.Context) ([]byte, error) { return []byte("Current WinHTTP advanced proxy settings:\r\n"), nil }, "could not be read"},
+		{func(context.Context) ([]byte, error) { return nil, errors.New("proxy http://u:secret@p:1") }, "***@p:1"},
+	} {
+		a, reason := ReadLiveAdvanced(c.run)
+		if a != nil || !strings.Contains(reason, c.frag) || strings.Contains(reason, "secret") {
+			t.Errorf("got %+v, %q; want a reason saying %q", a, reason, c.frag)
 		}
 	}
 }

@@ -287,6 +287,7 @@ func liveSourceInfo() SourceInfo {
 		info.Host = h
 	}
 	info.CurrentUserName, info.CurrentUserSID = liveCurrentUser()
+	info.Services = liveServices
 	// Rounded so that two reads in a row agree on the boot time despite the clock ticking
 	// between the two calls.
 	boot := time.Now().Add(-windows.DurationSinceBoot()).UTC().Round(time.Second)

@@ -61,8 +61,13 @@ type SourceInfo struct {
 	BootTime *time.Time
 	// Warnings say how the input was decoded (a Windows-1252 file, say).
 	Warnings []string
-	// Advanced is the advanced WinHTTP settings, for the sources that hold them.
-	Advanced *model.AdvancedSettings
+	// Advanced is the advanced WinHTTP settings, for the sources that hold them;
+	// AdvancedReason says why they are unknown otherwise.
+	Advanced       *model.AdvancedSettings
+	AdvancedReason string
+	// Services asks the service control manager (the live system) for the connector's
+	// services; nil for sources that hold them, if at all, in their registry.
+	Services func() ([]model.ServiceConfig, error)
 }
 
 // Root names.

@@ -2,6 +2,8 @@ package tests
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -55,6 +57,7 @@ func (m *planMachine) dscRun(t testing.TB, stdin []byte, traceLevel string, args
 	var out, errb bytes.Buffer
 	env := commands.NewEnv(bytes.NewReader(stdin), &out, &errb)
 	env.OpenLive = func() (system.Writer, error) { return m.live, nil }
+	env.ShowAdvproxy = func(context.Context) ([]byte, error) { return nil, errors.New("no netsh in this test") }
 	env.Getenv = func(k string) string {
 		switch k {
 		case "XDG_STATE_HOME", "HOME":

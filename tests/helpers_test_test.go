@@ -2,6 +2,8 @@ package tests
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ func testcmdRun(t testing.TB, stdin []byte, live *system.MemStore, args ...strin
 	env.Now = func() time.Time { return testcmdNow }
 	env.Getenv = func(string) string { return "" }
 	env.Build = commands.BuildInfo{Version: "test", Commit: "none", Date: "none"}
+	env.ShowAdvproxy = func(context.Context) ([]byte, error) { return nil, errors.New("no netsh in this test") }
 	env.OpenLive = func() (system.Writer, error) {
 		if live == nil {
 			return nil, &model.EnvError{Msg: "no live registry in this test"}
