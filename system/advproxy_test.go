@@ -99,8 +99,12 @@ func TestReadLiveAdvanced(t *testing.T) {
 		run  AdvancedRunner
 		frag string
 	}{
-		{func(context.Context) ([]byte, error) { return nil, errors.New("exit status 1: The following command was not found: winhttp show advproxy.") }, "failed (exit status 1"},
-		{func(context.Context) ([]byte, error) { return []byte("Current WinHTTP advanced proxy settings:\r\n"), nil }, "could not be read"},
+		{func(context.Context) ([]byte, error) {
+			return nil, errors.New("exit status 1: The following command was not found: winhttp show advproxy.")
+		}, "failed (exit status 1"},
+		{func(context.Context) ([]byte, error) {
+			return []byte("Current WinHTTP advanced proxy settings:\r\n"), nil
+		}, "could not be read"},
 		{func(context.Context) ([]byte, error) { return nil, errors.New("proxy http://u:secret@p:1") }, "***@p:1"},
 	} {
 		a, reason := ReadLiveAdvanced(c.run)
