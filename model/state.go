@@ -19,7 +19,7 @@ type State struct {
 	Effective   Effective    `json:"effective"`
 	// ServiceAccounts holds the own WinINet settings of each built-in account a connector
 	// service runs as (SYSTEM, LOCAL SERVICE, NETWORK SERVICE).
-	ServiceAccounts []AccountWinINet `json:"serviceAccounts"`
+	ServiceAccounts []AccountWinINet `json:"serviceAccounts" doc:"the own WinINet settings (HKEY_USERS\\<SID>) of each built-in account a connector service runs as: SYSTEM S-1-5-18, LOCAL SERVICE S-1-5-19, NETWORK SERVICE S-1-5-20"`
 	Warnings        []Warning        `json:"warnings"`
 }
 
@@ -56,7 +56,7 @@ type WinHTTPState struct {
 	// ViewsAgree is null when either view is unknown to the source.
 	ViewsAgree *bool `json:"viewsAgree"`
 	// Advanced is the second configuration of 'netsh winhttp set|show advproxy'.
-	Advanced AdvancedDoc `json:"advanced"`
+	Advanced AdvancedDoc `json:"advanced" doc:"WinHTTP's second configuration, 'netsh winhttp set|show advproxy' (Windows 11, Server 2022 and later); known: false with the reason when the source does not hold it"`
 }
 
 // WinHTTPView is one view's WinHttpSettings.
@@ -79,10 +79,10 @@ type WinINetState struct {
 	Present      *bool   `json:"present"` // DefaultConnectionSettings exists; null when unknown
 	// ConnectionsKnown is whether the source holds the Connections key (the blobs); the plain
 	// values' key is known on its own (plainValues.known).
-	ConnectionsKnown bool `json:"connectionsKnown"`
+	ConnectionsKnown bool `json:"connectionsKnown" doc:"whether the source holds the ...\\Internet Settings\\Connections key (the blobs); plainValues.known says the same of the Internet Settings key"`
 	// Defaulted is true when the Connections key holds no DefaultConnectionSettings: the
 	// settings shown are Windows' default (automatic detection), not values that were read.
-	Defaulted     bool       `json:"defaulted"`
+	Defaulted     bool       `json:"defaulted" doc:"true when the Connections key holds no DefaultConnectionSettings and no plain values set a proxy: the settings shown are Windows' default for a profile (automatic detection), not values that were read"`
 	ManualProxy   *bool      `json:"manualProxy"`
 	Proxy         *ProxyDoc  `json:"proxy"`
 	Bypass        *BypassDoc `json:"bypass"`
@@ -96,14 +96,14 @@ type WinINetState struct {
 	PlainValuesAgree *bool    `json:"plainValuesAgree"`
 	Disagreements    []string `json:"disagreements"`
 	// OtherConnections names the dial-up and VPN connection blobs beside the LAN settings.
-	OtherConnections []string   `json:"otherConnections"`
+	OtherConnections []string   `json:"otherConnections" doc:"named connection blobs beside the LAN settings (dial-up and VPN entries): WinINet uses one only while that connection is active, the services never"`
 	KeyLastWrite     *time.Time `json:"keyLastWrite"`
 }
 
 // Plain is the plain registry values the Internet Options dialog keeps beside the blob.
 type Plain struct {
 	// Known is whether the source holds the Internet Settings key these values live in.
-	Known         bool    `json:"known"`
+	Known         bool    `json:"known" doc:"whether the source holds the Internet Settings key these values live in"`
 	ProxyEnable   *uint32 `json:"proxyEnable"`
 	ProxyServer   *string `json:"proxyServer"`
 	ProxyOverride *string `json:"proxyOverride"`
@@ -191,7 +191,7 @@ type Effective struct {
 	// Same is true when both would reach the Internet the same way; null when unknown.
 	Same *bool `json:"same"`
 	// ConnectorServices lists the connector's services with their accounts.
-	ConnectorServices ServicesDoc `json:"connectorServices"`
+	ConnectorServices ServicesDoc `json:"connectorServices" doc:"the Cloud Connector's services, the account each runs as, and what each reaches the Internet with: WinHTTP's default configuration, and the account's own WinINet settings that components asking WinHTTP for the automatic proxy and .NET Framework components without a <defaultProxy> follow"`
 }
 
 // ServicesDoc is the connector's services as the source knows them.
@@ -212,7 +212,7 @@ type ServiceDoc struct {
 	WinHTTP EffectiveStack `json:"winhttp"`
 	// WinINet is the account's own Internet Options.
 	WinINet   EffectiveStack `json:"wininet"`
-	SameRoute *bool          `json:"sameRoute"`
+	SameRoute *bool          `json:"sameRoute" doc:"whether WinHTTP and the account's own WinINet settings lead the same way; null when either is unknown"`
 }
 
 // EffectiveStack is how one stack reaches the Internet.

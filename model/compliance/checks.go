@@ -296,22 +296,54 @@ func (c *context) winhttpMatchesImport() []Finding {
 		return []Finding{finding(id, StatusWarn, "the installer's settings (WinINet, "+c.owner+") go direct while the services use "+nat+"; an import would remove that proxy"+c.caveat, evidence...).
 			fix("keep the WinHTTP proxy if the services reach Citrix Cloud ('ccproxy check'), and give the installer's user the same proxy in Internet Options before installing or upgrading the connector", nil)}
 	}
-	proxySame, bypassSame := same(c.ieProxy, c.natProxy), same(c.ieBypass, c.natBypass)
-	if proxySame && bypassSame {
-		return []Finding{finding(id, StatusPass, "WinHTTP holds the installer's "+imp, evidence...)}
+	// What 'plan --import-ie --add-bypass HOST' writes is the installer's proxy and every
+	// entry of its bypass list, plus the ensured entries: extra entries in WinHTTP are
+	// allowed, and the fix keeps them.
+	proxySame := same(c.ieProxy, c.natProxy)
+	missing, extra := listMinus(c.ieBypass, c.natBypass), listMinus(c.natBypass, c.ieBypass)
+	if proxySame && len(missing) == 0 {
+		msg := "WinHTTP holds the installer's " + imp
+		if len(extra) > 0 {
+			msg += ", and bypasses " + strings.Join(extra, ";") + " too"
+		}
+		return []Finding{finding(id, StatusPass, msg, evidence...)}
 	}
 	var diffs []string
 	if !proxySame {
 		diffs = append(diffs, fmt.Sprintf("proxy %s in WinHTTP, %s for the installer", c.natProxy, c.ieProxy))
 	}
-	if !bypassSame {
-		diffs = append(diffs, fmt.Sprintf("bypass list %s in WinHTTP, %s for the installer", orNone(c.natBypass), orNone(c.ieBypass)))
+	if len(missing) > 0 {
+		diffs = append(diffs, fmt.Sprintf("the installer bypasses %s, which WinHTTP (bypass list %s) does not", strings.Join(missing, ";"), orNone(c.natBypass)))
 	}
 	f := finding(id, StatusFail, "WinHTTP differs from the installer's manual settings: "+strings.Join(diffs, "; ")+c.caveat, evidence...)
 	if proxySame {
 		f.Severity = SeverityMedium
 	}
-	return []Finding{f.fix("import the installer's proxy settings into WinHTTP, then restart the machine (R5)", c.importCommand())}
+	args := importArgs(c.st.Source.WinINetOwner)
+	summary := "import the installer's proxy settings into WinHTTP, then restart the machine (R5)"
+	for _, e := range extra {
+		args = append(args, "--add-bypass", e)
+	}
+	if len(extra) > 0 {
+		summary = "import the installer's proxy settings into WinHTTP, keeping WinHTTP's own bypass entries (" + strings.Join(extra, ";") + "), then restart the machine (R5)"
+	}
+	return []Finding{f.fix(summary, planCommand(args...))}
+}
+
+// listMinus lists the entries of list a that list b lacks, compared as Windows compares
+// them (ignoring case), in a's order.
+func listMinus(a, b string) []string {
+	have := map[string]bool{}
+	for _, e := range strings.Split(canonList(b), ";") {
+		have[e] = true
+	}
+	var out []string
+	for _, e := range strings.FieldsFunc(a, func(r rune) bool { return r == ';' || r == ' ' || r == '\t' || r == '\r' || r == '\n' }) {
+		if !have[strings.ToLower(e)] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func orNone(s string) string {

@@ -182,7 +182,15 @@ func TestEvaluate(t *testing.T) {
 			CheckWinHTTPViewsAgree:        {status: StatusPass, message: "spelled differently"},
 		}},
 		{"bypass lists differ", machine{native: proxied("proxy.corp.example:8080", "<local>"), wow64: proxied("proxy.corp.example:8080", "<local>"), ie: ieProxy}, nil, false, map[string]want{
-			CheckWinHTTPMatchesImport: {status: StatusFail, command: "ccproxy plan --import-ie", message: "bypass list <local> in WinHTTP, <local>;*.corp.example;10.* for the installer"},
+			CheckWinHTTPMatchesImport: {status: StatusFail, command: "ccproxy plan --import-ie", message: "the installer bypasses *.corp.example;10.*, which WinHTTP (bypass list <local>) does not"},
+		}},
+		// What 'plan --import-ie --add-bypass dc02.corp.example' writes passes, and the fix of a
+		// later difference keeps the ensured entry.
+		{"import plus ensured entries", machine{native: proxied("proxy.corp.example:8080", corpBypass+";dc02.corp.example"), wow64: proxied("proxy.corp.example:8080", corpBypass+";dc02.corp.example"), ie: ieProxy}, nil, true, map[string]want{
+			CheckWinHTTPMatchesImport: {status: StatusPass, message: "bypasses dc02.corp.example too"},
+		}},
+		{"an entry missing, an ensured entry kept", machine{native: proxied("proxy.corp.example:8080", "<local>;dc02.corp.example"), wow64: proxied("proxy.corp.example:8080", "<local>;dc02.corp.example"), ie: ieProxy}, nil, false, map[string]want{
+			CheckWinHTTPMatchesImport: {status: StatusFail, command: "ccproxy plan --import-ie --add-bypass dc02.corp.example", message: "the installer bypasses *.corp.example;10.*"},
 		}},
 		{"proxies differ", machine{native: proxied("old.corp.example:3128", corpBypass), wow64: proxied("old.corp.example:3128", corpBypass), ie: ieProxy}, nil, false, map[string]want{
 			CheckWinHTTPMatchesImport: {status: StatusFail, command: "ccproxy plan --import-ie", message: "proxy old.corp.example:3128 in WinHTTP, proxy.corp.example:8080 for the installer"},
