@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -136,7 +137,7 @@ func (c *PlanCmd) fromFlags() (*model.Desired, error) {
 	}
 	d := &model.Desired{Schema: model.SchemaDesired, WinHTTP: w}
 	if err := d.Check(commandLine); err != nil {
-		return nil, err
+		return nil, flagError(err)
 	}
 	return d, nil
 }
@@ -163,4 +164,27 @@ func sourceUser(flag string, d *model.Desired) (string, error) {
 		return "", &model.InputError{Input: "--user", Msg: fmt.Sprintf("%s differs from the desired state's wininet.user %s; hint: give one of them", flag, u)}
 	}
 	return flag, nil
+}
+
+// flagPlaces name the flag behind each place of the desired state the flags build, so that an
+// error says "--add-bypass: ..." rather than a JSON path the user never wrote.
+var flagPlaces = []struct{ prefix, flag string }{
+	{"$.winhttp.ensureBypass", "--add-bypass"},
+	{"$.winhttp.bypass", "--bypass"},
+	{"$.winhttp.proxy", "--proxy"},
+	{"$.winhttp.views", "--views"},
+	{"$.winhttp", "--import-ie/--direct/--proxy"},
+}
+
+func flagError(err error) error {
+	var ie *model.InputError
+	if !errors.As(err, &ie) || ie.Input != commandLine {
+		return err
+	}
+	for _, f := range flagPlaces {
+		if strings.HasPrefix(ie.Place, f.prefix) {
+			return &model.InputError{Input: f.flag, Msg: ie.Msg}
+		}
+	}
+	return err
 }

@@ -413,8 +413,14 @@ func checkBypass(name, place string, entries []string) error {
 		if err := checkStorable(name, at, v); err != nil {
 			return err
 		}
-		if e := bypass.Parse(v); len(e.Entries) == 1 && e.Entries[0].Kind == bypass.KindInvalid {
-			return &InputError{Input: name, Place: at, Msg: fmt.Sprintf("%s is not a bypass entry: %s", jsonQuote(v), e.Entries[0].Note)}
+		l := bypass.Parse(v)
+		if len(l.Entries) > 1 {
+			return &InputError{Input: name, Place: at, Msg: fmt.Sprintf("%s holds %d entries; hint: give each entry on its own (a list, or one string separated by ';')", jsonQuote(v), len(l.Entries))}
+		}
+		if len(l.Entries) == 1 {
+			if why, bad := l.Entries[0].Unusable(); bad {
+				return &InputError{Input: name, Place: at, Msg: fmt.Sprintf("%s is not a bypass entry Windows uses: %s", jsonQuote(v), why)}
+			}
 		}
 	}
 	return nil

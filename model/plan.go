@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"ccproxy/model/bypass"
 	"ccproxy/model/jsonin"
 )
 
@@ -185,8 +186,51 @@ func MakePlan(in PlanInput) (*Plan, error) {
 			return nil, err
 		}
 	}
+	b.desiredWarnings()
 	b.plan.finish()
 	return b.plan, nil
+}
+
+// desiredWarnings say what a plan writes that the connector or Windows will not honour.
+func (b *planBuilder) desiredWarnings() {
+	https := func(place, raw string) {
+		if raw == "" {
+			return
+		}
+		if p := bypass.ParseProxy(raw); len(p.Entries) > 0 && p.For("https") == nil {
+			b.warn("proxyWithoutHTTPS", place, "the proxy %s has no entry for https, which all of the connector's traffic is: https URLs go direct; hint: add https=HOST:PORT or give one proxy for every scheme", raw)
+		}
+	}
+	mayIgnore := func(place string, entries ...[]string) {
+		for _, list := range entries {
+			for _, v := range list {
+				for _, e := range bypass.Parse(v).Entries {
+					if e.WindowsMayIgnore {
+						b.warn("bypassEntryMayBeIgnored", place, "the bypass entry %q is written, though Windows may not honour it: %s", e.Value, e.Note)
+					}
+				}
+			}
+		}
+	}
+	if w := b.d.WinHTTP; w != nil {
+		// (An import warns about its own proxy: importNoHttpsProxy.)
+		if w.Proxy != nil {
+			https("$.winhttp.proxy", w.Proxy.Raw)
+		}
+		mayIgnore("$.winhttp", w.Bypass, w.EnsureBypass)
+	}
+	if w := b.d.WinINet; w != nil {
+		if w.Proxy != nil {
+			https("$.wininet.proxy", w.Proxy.Raw)
+		}
+		if w.AutoConfigURL != nil {
+			b.warn("desiredAutoConfig", "$.wininet.autoConfigUrl", "the plan sets a PAC script for %s; the Cloud Connector supports neither PAC scripts nor auto-detect, and 'netsh winhttp import proxy source=ie' does not carry them (R6)", ownerText(b.st.Source.WinINetOwner))
+		}
+		if w.AutoDetect != nil && *w.AutoDetect {
+			b.warn("desiredAutoConfig", "$.wininet.autoDetect", "the plan turns on automatic detection (WPAD) for %s, which the Cloud Connector does not support (R6)", ownerText(b.st.Source.WinINetOwner))
+		}
+		mayIgnore("$.wininet", w.Bypass, w.EnsureBypass)
+	}
 }
 
 // owner checks the desired WinINet owner against the state's and returns the hive, or ""

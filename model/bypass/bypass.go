@@ -159,10 +159,12 @@ func parseEntry(v string) Entry {
 	}
 	if path != "" {
 		if c, ok := parseCIDR(rest, path); ok {
+			// Microsoft documents no CIDR form, Wine compares entries as text, and .NET as a
+			// glob: no Windows stack matches "10.0.0.0/8" (Chromium alone parses it).
 			e.Kind = KindCIDR
 			e.host = c
 			e.WindowsMayIgnore = true
-			e.Note = "WinINet and WinHTTP do not support CIDR ranges; write an IP pattern such as 10.*"
+			e.Note = cidrNote(c)
 			return e
 		}
 	}
@@ -199,6 +201,9 @@ func parseEntry(v string) Entry {
 			return invalid(v, "not a host name or IP address (allowed: letters, digits, '-', '.', '_' and '*')")
 		}
 		e.Kind, e.Note = classifyHost(host)
+		if strings.HasPrefix(e.Note, leadingDotNote) {
+			e.WindowsMayIgnore = true
+		}
 		if e.innerWildcard() {
 			e.WindowsMayIgnore = true
 			e.Note = "WinINet matches '*' anywhere, but WinHTTP's documentation allows only a left-most wildcard (*.example.com); not confirmed for WinHTTP"
@@ -313,6 +318,84 @@ func validIPv6Pattern(s string) bool {
 	return true
 }
 
+// leadingDotNote starts the note of ".corp.example": Wine compares such an entry as an exact
+// name (dlls/winhttp, dlls/wininet domain_matches) and .NET as a whole-string glob, so it
+// matches no host; only Chromium rewrites it to "*.corp.example".
+const leadingDotNote = "a leading '.' is not a suffix match in Windows; write *"
+
+// Unusable says why no Windows stack can use an entry, with the entry to write instead:
+// invalid entries, CIDR ranges, paths, a leading '.', an IPv6 address without brackets.
+// Desired states refuse them; entries Windows merely may not honour (a wildcard that is
+// not left-most, <-loopback>) are written with a warning.
+func (e Entry) Unusable() (string, bool) {
+	switch {
+	case e.Kind == KindInvalid, e.Kind == KindCIDR:
+		return e.Note, true
+	case strings.Contains(e.Note, "not paths"), strings.HasPrefix(e.Note, leadingDotNote), e.Kind == KindIPv6 && strings.HasPrefix(e.Note, "IPv6 address without brackets"):
+		return e.Note, true
+	}
+	return "", false
+}
+
+// CIDRHint turns a CIDR range into the IP patterns Windows matches: whole octets become
+// "*" ("10.0.0.0/8" is "10.*"), and a prefix between octets lists each value of the next
+// octet, up to 16 ("172.16.0.0/12" is "172.16.*;...;172.31.*"). Beyond 16 the hint is the
+// enclosing whole-octet pattern, which exact is false for: it covers more than the range.
+func CIDRHint(cidr string) (entries string, exact bool) {
+	pfx, err := netip.ParsePrefix(cidr)
+	if err != nil || !pfx.Addr().Is4() {
+		return "", false
+	}
+	a := pfx.Masked().Addr().As4()
+	bits := pfx.Bits()
+	whole := bits / 8
+	pattern := func(b []byte) string {
+		if len(b) == 0 {
+			return "*"
+		}
+		if len(b) == 4 {
+			return octets(b)
+		}
+		return octets(b) + ".*"
+	}
+	if bits%8 == 0 {
+		return pattern(a[:whole]), true
+	}
+	n := 1 << (8 - bits%8)
+	if n > 16 {
+		return pattern(a[:whole]), false
+	}
+	var out []string
+	for i := 0; i < n; i++ {
+		out = append(out, pattern(append(append([]byte{}, a[:whole]...), a[whole]+byte(i))))
+	}
+	return strings.Join(out, ";"), true
+}
+
+// cidrNote is the note of a CIDR entry, with the entries to write instead.
+func cidrNote(cidr string) string {
+	// No range form is documented for WinHTTP (ProxyCfg: a wildcard must be left-most, and
+	// Wine matches only "*.suffix"), so the IP pattern is the best Windows has; the note of
+	// that pattern says what WinHTTP may make of it.
+	const base = "WinINet and WinHTTP do not support CIDR ranges; write "
+	entries, exact := CIDRHint(cidr)
+	switch {
+	case entries == "":
+		return base + "each address on its own (IPv6 addresses in [ ])"
+	case !exact:
+		return base + entries + " (which also covers addresses outside the range)"
+	}
+	return base + entries
+}
+
+func octets(b []byte) string {
+	parts := make([]string, len(b))
+	for i, o := range b {
+		parts[i] = strconv.Itoa(int(o))
+	}
+	return strings.Join(parts, ".")
+}
+
 func classifyHost(h string) (kind, note string) {
 	if strings.Contains(h, "*") {
 		if h == "*" {
@@ -327,7 +410,7 @@ func classifyHost(h string) (kind, note string) {
 		return KindIPLiteral, ""
 	}
 	if strings.HasPrefix(h, ".") {
-		return KindExact, "a leading '.' is not a suffix match in Windows; write *" + h
+		return KindExact, leadingDotNote + h
 	}
 	if isPartialIP(h) {
 		return KindExact, "looks like part of an IP address, which matches only that exact host; write " + h + ".* for a range"

@@ -75,8 +75,12 @@ func TestParseEntries(t *testing.T) {
 		{in: "*.1", kind: KindIPPattern, host: "*.1"},
 		{in: "10.1.2.3", kind: KindIPLiteral, host: "10.1.2.3"},
 		{in: "10.1", kind: KindExact, host: "10.1", noteHas: "10.1.*"},
-		{in: ".corp.example", kind: KindExact, host: ".corp.example", noteHas: "*.corp.example"},
-		{in: "10.0.0.0/8", kind: KindCIDR, host: "10.0.0.0/8", ignore: true, noteHas: "CIDR"},
+		{in: ".corp.example", kind: KindExact, host: ".corp.example", ignore: true, noteHas: "*.corp.example"},
+		{in: "10.0.0.0/8", kind: KindCIDR, host: "10.0.0.0/8", ignore: true, noteHas: "write 10.*"},
+		{in: "192.168.1.0/24", kind: KindCIDR, host: "192.168.1.0/24", ignore: true, noteHas: "write 192.168.1.*"},
+		{in: "172.16.0.0/12", kind: KindCIDR, host: "172.16.0.0/12", ignore: true, noteHas: "write 172.16.*;172.17.*;172.18.*;172.19.*;172.20.*;172.21.*;172.22.*;172.23.*;172.24.*;172.25.*;172.26.*;172.27.*;172.28.*;172.29.*;172.30.*;172.31.*"},
+		{in: "10.1.2.3/32", kind: KindCIDR, host: "10.1.2.3/32", ignore: true, noteHas: "write 10.1.2.3"},
+		{in: "10.128.0.0/9", kind: KindCIDR, host: "10.128.0.0/9", ignore: true, noteHas: "write 10.* (which also covers addresses outside the range)"},
 		{in: "[fd00::]/8", kind: KindCIDR, host: "fd00::/8", ignore: true},
 		{in: "fd00::/8", kind: KindCIDR, host: "fd00::/8", ignore: true},
 		{in: "http://intranet", kind: KindExact, scheme: "http", host: "intranet"},
@@ -168,5 +172,29 @@ func TestEntryHostForHandBuiltEntry(t *testing.T) {
 	l := List{Entries: []Entry{e}}
 	if m := l.Match(StackWinINet, "a.corp.example", 8080, "http"); !m.Bypassed {
 		t.Errorf("hand-built entry did not match: %+v", m)
+	}
+}
+
+// The hint for a CIDR range is made of entries a desired state accepts (IP patterns, which
+// keep their WinHTTP caveat), and every entry Unusable refuses says what to write instead.
+func TestCIDRHintIsUsable(t *testing.T) {
+	for _, c := range []string{"10.0.0.0/8", "192.168.1.0/24", "172.16.0.0/12", "10.1.2.3/32", "10.128.0.0/9"} {
+		hint, _ := CIDRHint(c)
+		for _, e := range Parse(hint).Entries {
+			if _, bad := e.Unusable(); bad || e.Kind != KindIPPattern && e.Kind != KindIPLiteral {
+				t.Errorf("%s: hint %q has entry %q with note %q", c, hint, e.Value, e.Note)
+			}
+		}
+	}
+	for _, v := range []string{"10.0.0.0/8", "corp.example/x", ".corp.example", "fd00::1", "a,b", "<lan>"} {
+		e := Parse(v).Entries[0]
+		if why, bad := e.Unusable(); !bad || why == "" {
+			t.Errorf("%s: Unusable = %q, %v", v, why, bad)
+		}
+	}
+	for _, v := range []string{"*.corp.example", "10.*", "[fd00::1]", "<local>", "ms*", "dc01.corp.example:8080"} {
+		if why, bad := Parse(v).Entries[0].Unusable(); bad {
+			t.Errorf("%s refused: %s", v, why)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"ccproxy/model"
+	"ccproxy/model/bypass"
 )
 
 // serviceAccountsAgree: the connector's services get WinHTTP's default configuration, but a
@@ -110,4 +111,36 @@ func strDeref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// winhttpBypassHonoured flags bypass entries of the services' WinHTTP setting that Windows
+// does not honour, with what to write instead (the rules of model/bypass: Microsoft's
+// documentation, Wine's matcher, Chromium's and .NET's readings).
+func (c *context) winhttpBypassHonoured() []Finding {
+	id := CheckWinHTTPBypassHonoured
+	n := c.st.WinHTTP.Native
+	evidence := []Evidence{ev("winhttp.native.bypass.raw", orNull(c.natBypass))}
+	switch {
+	case c.natMode == "":
+		return []Finding{finding(id, StatusNotChecked, c.noWinHTTP(), evidence...)}
+	case c.natMode != "proxy" || n.Bypass == nil:
+		return []Finding{finding(id, StatusNotApplicable, "WinHTTP has no bypass list in use", evidence...)}
+	}
+	var bad, odd []string
+	for _, e := range n.Bypass.Entries {
+		if !e.WindowsMayIgnore {
+			continue
+		}
+		entry := bypass.Parse(e.Value).Entries[0]
+		if _, unusable := entry.Unusable(); unusable {
+			bad = append(bad, e.Value+" ("+strDeref(e.Note)+")")
+		} else {
+			odd = append(odd, e.Value+" ("+strDeref(e.Note)+")")
+		}
+	}
+	if len(bad)+len(odd) == 0 {
+		return []Finding{finding(id, StatusPass, "every entry of the WinHTTP bypass list is one Windows honours", evidence...)}
+	}
+	return []Finding{finding(id, StatusWarn, "WinHTTP's bypass list has entries Windows may not honour: "+strings.Join(append(bad, odd...), "; ")+"; hosts they were meant for go through the proxy", evidence...).
+		fix("rewrite those entries as their notes say, with 'ccproxy plan --proxy ... --bypass ...' or the import from a corrected Internet Options list", nil)}
 }

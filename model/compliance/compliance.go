@@ -115,6 +115,7 @@ const (
 	CheckInternalBypassed         = "internalBypassed"
 	CheckServiceAccountsAgree     = "serviceAccountsAgree"
 	CheckWinHTTPAdvancedAgrees    = "winhttpAdvancedAgrees"
+	CheckWinHTTPBypassHonoured    = "winhttpBypassHonoured"
 )
 
 // Checks lists every check in report order.
@@ -131,6 +132,7 @@ var Checks = []CheckInfo{
 	{CheckInternalBypassed, "Internal resources bypass the proxy under WinHTTP's rules", []string{"R7"}, SeverityHigh},
 	{CheckServiceAccountsAgree, "The connector services' accounts' own Internet Options lead where WinHTTP does", []string{"R4"}, SeverityMedium},
 	{CheckWinHTTPAdvancedAgrees, "The advanced WinHTTP settings (netsh winhttp show advproxy) agree with WinHttpSettings", []string{"R4"}, SeverityMedium},
+	{CheckWinHTTPBypassHonoured, "Every WinHTTP bypass entry is one Windows honours", []string{"R7"}, SeverityMedium},
 }
 
 func checkInfo(id string) CheckInfo {
@@ -149,7 +151,7 @@ func Evaluate(st *model.State, o Options) Report {
 	for _, run := range []func() []Finding{
 		c.winhttpReadable, c.installerProxyInServices, c.winhttpMatchesImport, c.installerNoAutoProxy,
 		c.winhttpNoAutoProxy, c.winhttpViewsAgree, c.winhttpProxyUsable, c.noProxyCredentials,
-		c.restartNotPending, c.internalBypassed, c.serviceAccountsAgree, c.winhttpAdvancedAgrees,
+		c.restartNotPending, c.internalBypassed, c.serviceAccountsAgree, c.winhttpAdvancedAgrees, c.winhttpBypassHonoured,
 	} {
 		r.Findings = append(r.Findings, run()...)
 	}

@@ -39,6 +39,7 @@ type Intune struct {
 	InternalBypassedStatus         string `json:"internalBypassedStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
 	ServiceAccountsAgreeStatus     string `json:"serviceAccountsAgreeStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
 	WinHTTPAdvancedAgreesStatus    string `json:"winhttpAdvancedAgreesStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	WinHTTPBypassHonouredStatus    string `json:"winhttpBypassHonouredStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
 }
 
 // IntuneSetting is the name of the Intune setting that holds a check's status.
@@ -116,6 +117,7 @@ func (d *Intune) statusFields() map[string]*string {
 		CheckInternalBypassed:         &d.InternalBypassedStatus,
 		CheckServiceAccountsAgree:     &d.ServiceAccountsAgreeStatus,
 		CheckWinHTTPAdvancedAgrees:    &d.WinHTTPAdvancedAgreesStatus,
+		CheckWinHTTPBypassHonoured:    &d.WinHTTPBypassHonouredStatus,
 	}
 }
 
@@ -165,6 +167,7 @@ var ruleText = map[string]string{
 	CheckRestartNotPending:        "The WinHTTP settings changed after the last boot; the Cloud Connector services still use the old ones. Restart the machine.",
 	CheckServiceAccountsAgree:     "A Cloud Connector service's account has its own Internet Options that lead elsewhere than WinHTTP; .NET components without their own proxy setting follow them. Give that account the same proxy, or remove its settings.",
 	CheckWinHTTPAdvancedAgrees:    "The advanced WinHTTP proxy settings (netsh winhttp show advproxy) differ from the legacy WinHttpSettings. Align them with the 'netsh winhttp set advproxy' line that 'ccproxy test' prints.",
+	CheckWinHTTPBypassHonoured:    "The WinHTTP bypass list has entries Windows does not honour (CIDR ranges, paths, a leading dot, IPv6 without brackets, or a wildcard WinHTTP may not match). Rewrite them as 'ccproxy test' suggests.",
 	CheckInternalBypassed:         "An internal resource (domain controller, connector, VDA, hypervisor) is sent through the proxy by WinHTTP. Add it to the bypass list with 'ccproxy plan --add-bypass HOST' and restart the machine.",
 }
 
