@@ -22,7 +22,11 @@ func (c *RestoreCmd) Run(env *Env) error {
 		return err
 	}
 	return env.applyLocked(c.ChangeFlags, "restore", func(r model.RegistryReader) (*model.Plan, string, error) {
-		p, err := model.RestorePlan(b, name, r, env.Now())
+		host := ""
+		if env.Hostname != nil {
+			host, _ = env.Hostname()
+		}
+		p, err := model.RestorePlan(b, name, r, env.Now(), host)
 		return p, "run 'ccproxy restore' again", err
 	})
 }

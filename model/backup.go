@@ -101,8 +101,17 @@ func ParseBackup(name string, data []byte) (*Backup, error) {
 		if v.Type == nil || v.Hex == nil {
 			return nil, &InputError{Input: name, Place: place, Msg: "exists but has no type or hex; the backup is incomplete"}
 		}
-		if _, err := hex.DecodeString(*v.Hex); err != nil {
+		data, err := hex.DecodeString(*v.Hex)
+		if err != nil {
 			return nil, &InputError{Input: name, Place: place + ".hex", Msg: "not a hex string; the backup is corrupt"}
+		}
+		// restore validates what it writes as apply does: the type the value's name needs,
+		// a type name that agrees with the type code, a blob that decodes.
+		if v.TypeName != nil && *v.TypeName != RegTypeName(*v.Type) {
+			return nil, &InputError{Input: name, Place: place + ".typeName", Msg: fmt.Sprintf("%s does not agree with type code %d (%s); the backup was edited", jsonQuote(*v.TypeName), *v.Type, RegTypeName(*v.Type))}
+		}
+		if msg := plannedValueProblem(v.ValueName, &RegValue{Type: *v.Type, Data: data}); msg != "" {
+			return nil, &InputError{Input: name, Place: place, Msg: msg + "; restoring it would write a value Windows cannot use, so nothing is restored"}
 		}
 	}
 	if len(b.Values) == 0 {
@@ -113,12 +122,17 @@ func ParseBackup(name string, data []byte) (*Backup, error) {
 
 // RestorePlan is the plan that puts back the exact bytes of a backup, deleting the values
 // that did not exist. It goes through apply like any plan, so restoring makes its own backup.
-func RestorePlan(b *Backup, name string, r RegistryReader, now time.Time) (*Plan, error) {
+//
+// host is this machine's name: a backup taken on another machine is restored with a warning.
+func RestorePlan(b *Backup, name string, r RegistryReader, now time.Time, host string) (*Plan, error) {
 	p := &Plan{
 		Schema: SchemaPlan, CreatedAt: now.UTC().Truncate(time.Second),
 		Source:   PlanSource{Kind: "backup", Path: Ptr(name)},
 		Changes:  []Change{},
 		Warnings: []Warning{},
+	}
+	if b.Host != nil && *b.Host != "" && host != "" && !strings.EqualFold(*b.Host, host) {
+		p.Warnings = append(p.Warnings, Warning{Code: "backupFromOtherHost", Path: "$.host", Message: fmt.Sprintf("the backup was taken on %s, and this machine is %s: its values are another machine's settings", jsonQuote(*b.Host), jsonQuote(host))})
 	}
 	var reads []valueRef
 	cur := map[string]*RegValue{}

@@ -1051,6 +1051,57 @@ func plannedValueProblem(name string, v *RegValue) string {
 	return ""
 }
 
+// readFingerprinted reads every value the plan's fingerprint covers; stale names the first
+// one that no longer has the bytes the plan was made from.
+func readFingerprinted(w RegistryReader, p *Plan) (map[string]*RegValue, *valueRef, error) {
+	current := map[string]*RegValue{}
+	var stale *valueRef
+	for _, fv := range p.Fingerprint.Values {
+		ref := valueRef{fv.RegistryPath, fv.ValueName}
+		v, err := w.ReadValue(ref.path, ref.name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if stale == nil && valueDigest(v) != strings.ToLower(fv.SHA256) {
+			stale = &ref
+		}
+		current[ref.key()] = v
+	}
+	return current, stale, nil
+}
+
+// alreadyApplied: every changed value holds its planned bytes (or is gone, for a delete), and
+// every value the plan read but does not change is as the plan found it.
+func alreadyApplied(p *Plan, current map[string]*RegValue) bool {
+	if len(p.Changes) == 0 {
+		return false
+	}
+	changed := map[string]bool{}
+	for _, c := range p.Changes {
+		k := valueRef{c.Target.RegistryPath, c.Target.ValueName}.key()
+		changed[k] = true
+		if valueDigest(current[k]) != valueDigest(c.after) {
+			return false
+		}
+	}
+	for _, fv := range p.Fingerprint.Values {
+		k := valueRef{fv.RegistryPath, fv.ValueName}.key()
+		if !changed[k] && valueDigest(current[k]) != strings.ToLower(fv.SHA256) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkPlanHost refuses a plan made from another machine's state: its fingerprint describes
+// that machine's registry, so it would be stale for a reason the user cannot see.
+func checkPlanHost(p *Plan, host string) error {
+	if p.Source.Host == nil || *p.Source.Host == "" || host == "" || strings.EqualFold(*p.Source.Host, host) {
+		return nil
+	}
+	return &InputError{Input: "plan", Place: "$.source.host", Msg: fmt.Sprintf("the plan was made from the state of %s, and this machine is %s; hint: make the plan on this machine ('ccproxy plan ...' without --from, or --from an export of this machine)", jsonQuote(*p.Source.Host), jsonQuote(host))}
+}
+
 // StalePlanError is a plan whose registry values changed after it was made: exit code 2.
 type StalePlanError struct {
 	Value string // registry path and value name
@@ -1122,7 +1173,7 @@ type ApplyOptions struct {
 // ApplyResult is the ccproxy/apply@1 document.
 type ApplyResult struct {
 	Schema  string          `json:"schema"`
-	Result  string          `json:"result" enum:"applied,noChanges,whatIf,rolledBack,rollbackFailed"`
+	Result  string          `json:"result" enum:"applied,alreadyApplied,noChanges,whatIf,rolledBack,rollbackFailed"`
 	Plan    PlanRef         `json:"plan"`
 	Backup  *BackupRef      `json:"backup" doc:"null when nothing was written"`
 	Changes []AppliedChange `json:"changes"`
@@ -1151,7 +1202,7 @@ type BackupRef struct {
 type AppliedChange struct {
 	Target Target   `json:"target"`
 	Action string   `json:"action" enum:"create,update,delete"`
-	Status string   `json:"status" enum:"applied,wouldApply,notApplied,rolledBack"`
+	Status string   `json:"status" enum:"applied,alreadyApplied,wouldApply,notApplied,rolledBack"`
 	Before ValueDoc `json:"before"`
 	After  ValueDoc `json:"after"`
 }
@@ -1176,17 +1227,32 @@ func ApplyPlan(w RegistryWriter, p *Plan, o ApplyOptions) (*ApplyResult, error) 
 	if err := p.check("plan"); err != nil {
 		return nil, err
 	}
-	current := map[string]*RegValue{}
-	for _, fv := range p.Fingerprint.Values {
-		ref := valueRef{fv.RegistryPath, fv.ValueName}
-		v, err := w.ReadValue(ref.path, ref.name)
-		if err != nil {
-			return nil, err
+	if err := checkPlanHost(p, o.Host); err != nil {
+		return nil, err
+	}
+	if p.Source.Kind == "backup" {
+		// restore's own warnings (a backup from another machine) belong in its result.
+		res.Warnings = append(res.Warnings, p.Warnings...)
+	}
+	current, stale, err := readFingerprinted(w, p)
+	if err != nil {
+		return nil, err
+	}
+	if stale != nil {
+		// A plan that was already applied finds every value it changes at its planned bytes
+		// and every other value as it was: that is success with nothing to write, so that
+		// automation can apply the same plan again.
+		if alreadyApplied(p, current) {
+			res.Result = "alreadyApplied"
+			res.Verified = true
+			for _, c := range p.Changes {
+				v := current[valueRef{c.Target.RegistryPath, c.Target.ValueName}.key()]
+				res.Changes = append(res.Changes, AppliedChange{Target: c.Target, Action: c.Action, Status: "alreadyApplied", Before: NewValueDoc(c.Target.ValueName, v), After: NewValueDoc(c.Target.ValueName, c.after)})
+			}
+			res.Warnings = append(res.Warnings, Warning{Code: "alreadyApplied", Path: "plan", Message: "every change of this plan is already in the registry: nothing was written"})
+			return res, nil
 		}
-		if valueDigest(v) != strings.ToLower(fv.SHA256) {
-			return nil, &StalePlanError{Value: ref.String(), Hint: o.StaleHint}
-		}
-		current[ref.key()] = v
+		return nil, &StalePlanError{Value: stale.String(), Hint: o.StaleHint}
 	}
 	changes := append([]Change{}, p.Changes...)
 	sort.SliceStable(changes, func(i, j int) bool { return writeRank(changes[i].Target) < writeRank(changes[j].Target) })

@@ -672,7 +672,7 @@ func TestRestorePutsBackExactBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp, err := RestorePlan(b, "backup.json", f, testNow)
+	rp, err := RestorePlan(b, "backup.json", f, testNow, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -698,7 +698,7 @@ func TestRestorePutsBackExactBytes(t *testing.T) {
 	if second == nil || second.Reason != "apply" && second.Reason != "restore" {
 		t.Errorf("restore makes its own backup: %+v", second)
 	}
-	again, _ := RestorePlan(b, "backup.json", f, testNow)
+	again, _ := RestorePlan(b, "backup.json", f, testNow, "")
 	if !again.Empty {
 		t.Errorf("restoring twice changes more: %+v", again.Changes)
 	}
@@ -711,7 +711,7 @@ func TestRestoreKeepsCredentialsOutOfOutput(t *testing.T) {
 	if _, err := ApplyPlan(f, p, applyOpts(&bk)); err != nil {
 		t.Fatal(err)
 	}
-	rp, err := RestorePlan(bk, "backup.json", f, testNow)
+	rp, err := RestorePlan(bk, "backup.json", f, testNow, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -850,7 +850,7 @@ func FuzzParseBackup(f *testing.F) {
 				t.Fatalf("accepted %s", v.RegistryPath)
 			}
 		}
-		if _, err := RestorePlan(b, "fuzz.json", newFakeReg(), testNow); err != nil {
+		if _, err := RestorePlan(b, "fuzz.json", newFakeReg(), testNow, ""); err != nil {
 			t.Fatalf("a parsed backup cannot be planned: %v", err)
 		}
 	})

@@ -336,7 +336,8 @@ func (l logged) DeleteValue(path, name string) error {
 }
 
 // Two applies of the same plan at once: one applies, the other waits for the lock, then
-// finds the plan stale; their registry accesses never interleave.
+// finds the plan already applied (exit 0, nothing written); their registry accesses never
+// interleave.
 func TestApplyConcurrent(t *testing.T) {
 	shared := planLive(t, "ie-proxy-winhttp-direct.reg")
 	setup := newPlanMachine(t, shared)
@@ -354,16 +355,15 @@ func TestApplyConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	codes := []int{results[0].code, results[1].code}
-	if !(codes[0] == 0 && codes[1] == 2 || codes[0] == 2 && codes[1] == 0) {
-		t.Fatalf("exit codes %v: %s | %s", codes, results[0].stderr, results[1].stderr)
+	got := []string{}
+	for _, r := range results {
+		if r.code != 0 {
+			t.Fatalf("exit codes %d, %d: %s | %s", results[0].code, results[1].code, results[0].stderr, results[1].stderr)
+		}
+		got = append(got, gjson.GetBytes(r.stdout, "result").String())
 	}
-	loser := results[0]
-	if codes[0] == 0 {
-		loser = results[1]
-	}
-	if !bytes.Contains(loser.stderr, []byte("plan is stale")) {
-		t.Errorf("the second apply: %s", loser.stderr)
+	if !(got[0] == "applied" && got[1] == "alreadyApplied" || got[0] == "alreadyApplied" && got[1] == "applied") {
+		t.Fatalf("results %v, want one applied and one alreadyApplied", got)
 	}
 	// All of one apply's accesses come before all of the other's.
 	switches := 0
@@ -467,5 +467,78 @@ func TestApplyLiveElsewhere(t *testing.T) {
 	r := run(t, plan.stdout, "apply", "-", "--backup-dir", t.TempDir())
 	if r.code != 3 || !bytes.Contains(r.stderr, []byte("--from")) {
 		t.Errorf("exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// Applying a plan again is success with nothing written; a plan made from another
+// machine's state is refused with that reason, not as stale.
+func TestApplyAgainAndOtherHost(t *testing.T) {
+	m := newPlanMachine(t, planLive(t, "ie-proxy-winhttp-direct.reg"))
+	p := applyPlanFile(t, m, "--import-ie", "--add-bypass", "dc01.corp.example")
+	if a := m.planRun(t, nil, "apply", p); a.code != 0 || gjson.GetBytes(a.stdout, "result").String() != "applied" {
+		t.Fatalf("first apply: exit %d %s", a.code, a.stderr)
+	}
+	before := len(m.backups(t))
+	again := m.planRun(t, nil, "apply", p)
+	if again.code != 0 || gjson.GetBytes(again.stdout, "result").String() != "alreadyApplied" || len(again.stderr) != 0 {
+		t.Fatalf("second apply: exit %d, result %s, stderr %s", again.code, gjson.GetBytes(again.stdout, "result"), again.stderr)
+	}
+	planValid(t, again.stdout)
+	if len(m.backups(t)) != before || gjson.GetBytes(again.stdout, "backup").Type != gjson.Null {
+		t.Errorf("applying again wrote a backup")
+	}
+	other := strings.Replace(string(planRead(t, p)), `"host": "CC01"`, `"host": "CC02"`, 1)
+	r := m.planRun(t, nil, "apply", planWrite(t, "other.json", []byte(other)))
+	if r.code != 2 || !strings.Contains(string(r.stderr), `made from the state of \"CC02\"`) || strings.Contains(string(r.stderr), "stale") {
+		t.Errorf("plan of another host: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+func planRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// restore checks what it would write as apply does, and says when a backup is another
+// machine's.
+func TestRestoreValidatesTheBackup(t *testing.T) {
+	m := newPlanMachine(t, planLive(t, "ie-proxy-winhttp-direct.reg"))
+	a := m.planRun(t, nil, "apply", applyPlanFile(t, m, "--import-ie"))
+	if a.code != 0 {
+		t.Fatalf("apply: exit %d %s", a.code, a.stderr)
+	}
+	backup := planRead(t, gjson.GetBytes(a.stdout, "backup.path").String())
+	snap := m.live.(*system.MemStore).Snapshot()
+	native := `"valueName": "WinHttpSettings",`
+	if !bytes.Contains(backup, []byte(native)) {
+		t.Fatalf("backup has no WinHttpSettings: %s", backup)
+	}
+	for _, c := range []struct{ name, from, to, frag string }{
+		{"type code against type name", `"type": 3,`, `"type": 1,`, `does not agree with type code 1`},
+		{"REG_SZ WinHttpSettings", `"type": 3,
+      "typeName": "REG_BINARY",`, `"type": 1,
+      "typeName": "REG_SZ",`, "WinHttpSettings must be REG_BINARY, not REG_SZ"},
+		{"a blob that does not decode", `"hex": "28000000`, `"hex": "ff000000`, "does not decode"},
+	} {
+		edited := bytes.Replace(backup, []byte(c.from), []byte(c.to), 1)
+		if bytes.Equal(edited, backup) {
+			t.Fatalf("%s: the edit did not apply", c.name)
+		}
+		r := m.planRun(t, nil, "restore", planWrite(t, "edited.json", edited))
+		if r.code != 2 || !strings.Contains(string(r.stderr), c.frag) {
+			t.Errorf("%s: exit %d, %s; want 2 saying %q", c.name, r.code, r.stderr, c.frag)
+		}
+		if !reflect.DeepEqual(snap, m.live.(*system.MemStore).Snapshot()) {
+			t.Fatalf("%s: a refused restore changed the registry", c.name)
+		}
+	}
+	other := bytes.Replace(backup, []byte(`"host": "CC01"`), []byte(`"host": "CC09"`), 1)
+	r := m.planRun(t, nil, "restore", planWrite(t, "other.json", other))
+	if r.code != 0 || !gjson.GetBytes(r.stdout, `warnings.#(code=="backupFromOtherHost")`).Exists() {
+		t.Errorf("backup of another host: exit %d %s %s", r.code, r.stderr, gjson.GetBytes(r.stdout, "warnings").Raw)
 	}
 }

@@ -57,6 +57,8 @@ func (m *planMachine) dscRun(t testing.TB, stdin []byte, traceLevel string, args
 	var out, errb bytes.Buffer
 	env := commands.NewEnv(bytes.NewReader(stdin), &out, &errb)
 	env.OpenLive = func() (system.Writer, error) { return m.live, nil }
+	// The machine is the one the fake registry describes.
+	env.Hostname = func() (string, error) { return m.live.Source().Host, nil }
 	env.ShowAdvproxy = func(context.Context) ([]byte, error) { return nil, errors.New("no netsh in this test") }
 	env.Getenv = func(k string) string {
 		switch k {

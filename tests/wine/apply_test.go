@@ -475,3 +475,45 @@ func TestApplyStalePlan(t *testing.T) {
 	api := helperJSON(t, b, "winhttp-get")
 	expect(t, []byte(api.Raw), "proxy", "other.corp.example:8080")
 }
+
+// TestApplyAgainAndRestoreValidation: on the live registry, applying a plan a second time
+// writes nothing and exits 0, and a backup edited to hold a REG_SZ WinHttpSettings is
+// refused before anything is written.
+func TestApplyAgainAndRestoreValidation(t *testing.T) {
+	b := bed(t)
+	wineWinHTTP(t, b, "old.corp.example:3128", "<local>", "")
+	_, planPath := planFile(t, b, "--proxy", corpProxy, "--bypass", corpBypass, "--views", "native")
+	winDir, hostDir := backupDir(t, b)
+	first := ccproxy(t, b, "apply", planPath, "--backup-dir", winDir).want(t, 0, "ccproxy/apply@1")
+	expect(t, first, "result", "applied")
+	files := backups(t, hostDir)
+	if len(files) != 1 {
+		t.Fatalf("backups %v; want one", files)
+	}
+	before := snapshot(t, b, winhttpKeys...)
+	again := ccproxy(t, b, "apply", planPath, "--backup-dir", winDir).want(t, 0, "ccproxy/apply@1")
+	expect(t, again, "result", "alreadyApplied")
+	if n := len(backups(t, hostDir)); n != 1 {
+		t.Errorf("applying again wrote a backup (%d now)", n)
+	}
+	sameSnapshot(t, "after applying again", before, snapshot(t, b, winhttpKeys...))
+
+	data, err := os.ReadFile(filepath.Join(hostDir, files[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(strings.Replace(string(data), `"type": 3,`, `"type": 1,`, 1), `"typeName": "REG_BINARY",`, `"typeName": "REG_SZ",`, 1)
+	if edited == string(data) {
+		t.Fatalf("the backup could not be edited: %s", data)
+	}
+	bad := filepath.Join(b.TempDir(t), "edited-backup.json")
+	if err := os.WriteFile(bad, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ccproxy(t, b, "restore", WinPath(bad), "--backup-dir", winDir).failed(t, 2, "WinHttpSettings must be REG_BINARY, not REG_SZ")
+	sameSnapshot(t, "after the refused restore", before, snapshot(t, b, winhttpKeys...))
+	// The unedited backup restores, verified.
+	restored := ccproxy(t, b, "restore", WinPath(filepath.Join(hostDir, files[0])), "--backup-dir", winDir).want(t, 0, "ccproxy/apply@1")
+	expect(t, restored, "verified", true)
+	expect(t, []byte(helperJSON(t, b, "winhttp-get").Raw), "proxy", "old.corp.example:3128")
+}
