@@ -247,7 +247,9 @@ func summarise(res *Result) {
 	default:
 		in.Verdict = VerdictUnknown
 	}
-	res.OK = res.AllRequiredReachable && res.AllRoutesAsExpected && in.Verdict != VerdictDetected
+	// A proxy that refuses CONNECT to an IP address breaks the connector's Service Bus
+	// traffic (R8): that fails the run like an unreachable endpoint.
+	res.OK = res.AllRequiredReachable && res.AllRoutesAsExpected && in.Verdict != VerdictDetected && !(res.IPLiteral.ProxyRefuses != nil && *res.IPLiteral.ProxyRefuses)
 }
 
 func ms(d time.Duration) float64 {

@@ -81,6 +81,13 @@ func ParseTarget(value, source string) (Target, error) {
 	t.Port = port
 	if t.Port == 0 {
 		t.Port = defaultPort(schemeOf(t))
+		if source == SourceInternal && !strings.Contains(s, "://") {
+			// R7 asks that the host go direct: its route is what is checked. A domain
+			// controller need not serve 443, so the connection is reported but cannot fail
+			// the run; HOST:PORT (or a URL) asks for that port, which then must answer.
+			t.Required = false
+			t.Purpose = "internal resource given with --internal: must bypass the proxy (R7); the connection to port 443 is informative (give HOST:PORT to require a port)"
+		}
 	}
 	return t, nil
 }

@@ -54,7 +54,10 @@ func TestParseTarget(t *testing.T) {
 			t.Errorf("ParseTarget(%q): %v", c.in, err)
 			continue
 		}
-		if got.Host != c.host || got.Port != c.port || got.Kind != c.kind || got.HealthPath != c.path || got.Source != c.source || !got.Required {
+		// An internal host without a port is checked for its route only (R7): its connection
+		// is informative; HOST:PORT and URLs require the port to answer.
+		wantRequired := c.source != SourceInternal || strings.Contains(c.in, "://") || strings.Contains(strings.TrimPrefix(c.in, "["), "]:") || strings.Count(c.in, ":") == 1
+		if got.Host != c.host || got.Port != c.port || got.Kind != c.kind || got.HealthPath != c.path || got.Source != c.source || got.Required != wantRequired {
 			t.Errorf("ParseTarget(%q) = %+v", c.in, got)
 		}
 		if got.ExpectDirect != (c.source == SourceInternal) {

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"net"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -225,12 +226,13 @@ func TestCheckProxyRefusingIPLiterals(t *testing.T) {
 	l := newCheckLab(t)
 	p := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel, RefuseIPLiterals: true})
 	r, doc := l.run(t, "--proxy", p.Addr, "--ip-literal", "192.0.2.10")
-	// The host names still pass: the refusal is reported, the exit code follows the endpoints.
-	if r.code != 0 {
-		t.Fatalf("exit %d, want 0", r.code)
+	// The host names pass, but the connector's Service Bus traffic needs CONNECT to an IP
+	// address (R8): the run fails.
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1", r.code)
 	}
 	checkExpect(t, doc, map[string]string{
-		"ipLiteral.status": "fail", "ipLiteral.proxyRefuses": "true", "ipLiteral.statusCode": "403",
+		"ok": "false", "allRequiredReachable": "true", "ipLiteral.status": "fail", "ipLiteral.proxyRefuses": "true", "ipLiteral.statusCode": "403",
 		"ipLiteral.failure": "proxyDenied", "ipLiteral.target": "192.0.2.10:443", "ipLiteral.proxy": p.Addr,
 	})
 	if m := doc.Get("ipLiteral.message").String(); !strings.Contains(m, "R8") {
@@ -375,5 +377,29 @@ func TestCheckProgressOnTerminal(t *testing.T) {
 	var c probe.Check
 	if err := json.Unmarshal(out.Bytes(), &c); err != nil || len(c.Endpoints) != 5 {
 		t.Errorf("document does not read back: %v", err)
+	}
+}
+
+// --internal HOST checks the route R7 asks for; a domain controller that serves nothing on
+// 443 is reported but does not fail the run. --internal HOST:PORT requires that port.
+func TestCheckInternalRouteOnly(t *testing.T) {
+	l := newCheckLab(t)
+	p := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	from := l.netsh(t, p.Addr, "<local>;*.corp.example")
+	r, doc := l.run(t, "--from", from, "--internal", "dc1.corp.example", "--resolve", "dc1.corp.example=127.0.0.2", "--ip-literal", "192.0.2.10:"+strconv.Itoa(l.up.Port))
+	dc := checkEndpoint(t, doc, "dc1.corp.example")
+	if r.code != 0 || dc.Get("required").Bool() || !dc.Get("route.direct").Bool() || !dc.Get("route.asExpected").Bool() {
+		t.Errorf("--internal HOST: exit %d, endpoint %s", r.code, dc.Raw)
+	}
+	r, doc = l.run(t, "--from", from, "--internal", "dc1.corp.example:"+strconv.Itoa(closed), "--resolve", "dc1.corp.example=127.0.0.1", "--ip-literal", "192.0.2.10:"+strconv.Itoa(l.up.Port))
+	dc = checkEndpoint(t, doc, "dc1.corp.example")
+	if r.code != 1 || !dc.Get("required").Bool() || dc.Get("status").String() != "fail" {
+		t.Errorf("--internal HOST:PORT with the port closed: exit %d, endpoint %s", r.code, dc.Raw)
 	}
 }
