@@ -2,9 +2,9 @@ package tests
 
 import (
 	"bytes"
-	"net"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
