@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 	"ccproxy/system"
 )
 
@@ -25,7 +24,7 @@ type ChangeFlags struct {
 }
 
 func (c *ApplyCmd) Run(env *Env) error {
-	name, data, err := jsonin.ReadInput(c.Plan, env.Stdin)
+	name, data, err := system.ReadInput(c.Plan, env.Stdin)
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,8 @@ import (
 	"ccproxy/model"
 	"ccproxy/model/bypass"
 	"ccproxy/model/catalog"
-	"ccproxy/model/jsonin"
 	"ccproxy/probe"
+	"ccproxy/system"
 )
 
 // CheckCmd probes the Citrix Cloud endpoints the way the connector's services reach them.
@@ -133,7 +133,7 @@ func (c *CheckCmd) catalogTargets(env *Env) ([]probe.Target, probe.CatalogInfo, 
 	info := probe.CatalogInfo{Source: "embedded", Notes: []string{}}
 	if c.Catalog != "" {
 		var err error
-		if name, data, err = jsonin.ReadInput(c.Catalog, env.Stdin); err != nil {
+		if name, data, err = system.ReadInput(c.Catalog, env.Stdin); err != nil {
 			return nil, info, err
 		}
 		if data == nil {

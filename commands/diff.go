@@ -97,7 +97,7 @@ func loadDesiredSide(env *Env, arg string) (*diffSide, error) {
 	if arg == "" || strings.EqualFold(arg, "system") {
 		return &diffSide{name: "system", from: arg, live: true}, nil
 	}
-	name, data, err := jsonin.ReadInput(arg, env.Stdin)
+	name, data, err := system.ReadInput(arg, env.Stdin)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"ccproxy/model/catalog"
-	"ccproxy/model/jsonin"
+	"ccproxy/system"
 )
 
 // EndpointsCmd lists the addresses a Cloud Connector must reach.
@@ -20,7 +20,7 @@ func (c *EndpointsCmd) Run(env *Env) error {
 	name := "catalog"
 	if c.Catalog != "" {
 		var err error
-		if name, data, err = jsonin.ReadInput(c.Catalog, env.Stdin); err != nil {
+		if name, data, err = system.ReadInput(c.Catalog, env.Stdin); err != nil {
 			return err
 		}
 		// nil would mean the embedded catalog; an empty file is an error the loader reports.

@@ -4,7 +4,6 @@ import (
 	"io"
 
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 	"ccproxy/system"
 )
 
@@ -45,7 +44,7 @@ func (env *Env) openSourceFlags(f SourceFlags) (*stateSource, error) {
 		if f.AdvProxy == "-" && f.From == "-" {
 			return nil, &model.InputError{Input: "--advproxy", Msg: "standard input is used for two inputs (--from - and --advproxy -); hint: save one of them to a file"}
 		}
-		name, data, err := jsonin.ReadInput(f.AdvProxy, env.Stdin)
+		name, data, err := system.ReadInput(f.AdvProxy, env.Stdin)
 		if err != nil {
 			return nil, err
 		}

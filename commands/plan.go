@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
+	"ccproxy/system"
 )
 
 // PlanCmd computes the changes that reach a desired state.
@@ -74,7 +74,7 @@ func (c *PlanCmd) desired(env *Env) (*model.Desired, string, []string, error) {
 	case c.Desired != "" && flags:
 		return nil, "", nil, &model.InputError{Input: commandLine, Msg: "give a desired-state document or shorthand flags (--import-ie, --direct, --proxy, --bypass, --add-bypass, --views), not both"}
 	case c.Desired != "":
-		name, data, err := jsonin.ReadInput(c.Desired, env.Stdin)
+		name, data, err := system.ReadInput(c.Desired, env.Stdin)
 		if err != nil {
 			return nil, name, nil, err
 		}

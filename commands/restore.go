@@ -2,7 +2,7 @@ package commands
 
 import (
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
+	"ccproxy/system"
 )
 
 // RestoreCmd puts the exact bytes of a backup back, through the same plan-and-apply path
@@ -13,7 +13,7 @@ type RestoreCmd struct {
 }
 
 func (c *RestoreCmd) Run(env *Env) error {
-	name, data, err := jsonin.ReadInput(c.Backup, env.Stdin)
+	name, data, err := system.ReadInput(c.Backup, env.Stdin)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@ import (
 
 	"ccproxy/model"
 	"ccproxy/model/compliance"
-	"ccproxy/model/jsonin"
+	"ccproxy/system"
 )
 
 // TestCmd checks the state against the Cloud Connector's proxy requirements.
@@ -35,7 +35,7 @@ func (c *TestCmd) Run(env *Env) error {
 		if c.InternalFile == "-" && c.From == "-" {
 			return &model.InputError{Input: "--internal-file", Msg: "stdin already holds the state (--from -); hint: pass the internal resources in a file"}
 		}
-		name, data, err := jsonin.ReadInput(c.InternalFile, env.Stdin)
+		name, data, err := system.ReadInput(c.InternalFile, env.Stdin)
 		if err != nil {
 			return err
 		}

@@ -32,7 +32,7 @@ func Open(from string, stdin io.Reader, live func() (Writer, error)) (*Opened, e
 		}
 		return o, nil
 	}
-	name, data, err := jsonin.ReadInput(from, stdin)
+	name, data, err := ReadInput(from, stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func Open(from string, stdin io.Reader, live func() (Writer, error)) (*Opened, e
 }
 
 // OpenRead opens a --from file, or stdin for "-", whose bytes were already read; name is
-// how errors refer to it, as jsonin.ReadInput gives it.
+// how errors refer to it, as system.ReadInput gives it.
 func OpenRead(from, name string, data []byte) (*Opened, error) {
 	st, err := OpenBytes(name, data)
 	if err != nil {

@@ -2,11 +2,7 @@ package jsonin
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"unicode/utf8"
 )
 
@@ -18,57 +14,8 @@ const MaxInput = 16 << 20
 // StdinName is how messages name standard input.
 const StdinName = "stdin"
 
-// ReadInput reads the input named on the command line: "-" is stdin (named "stdin" in
-// messages), anything else a file path. It returns the name to use in messages and the
-// raw bytes, to be passed to Decode or Unmarshal.
-func ReadInput(path string, stdin io.Reader) (name string, data []byte, err error) {
-	if path == "-" {
-		if stdin == nil {
-			return StdinName, nil, &Error{Input: StdinName, Msg: "cannot read: no standard input"}
-		}
-		data, err = readLimited(StdinName, stdin)
-		return StdinName, data, err
-	}
-	data, err = ReadFile(path)
-	return path, data, err
-}
-
-// ReadFile reads a file of at most MaxInput bytes. Errors name the path as given.
-func ReadFile(path string) ([]byte, error) {
-	if path == "" {
-		return nil, &Error{Input: `""`, Msg: "no file name given; hint: pass a path, or - for stdin"}
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, readError(path, err)
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, &Error{Input: path, Msg: "is a directory, not a file"}
-	}
-	return readLimited(path, f)
-}
-
-// readLimited reads one byte past the limit so that an oversize input is detected without
-// reading all of it.
-func readLimited(name string, r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxInput+1))
-	if err != nil {
-		return nil, readError(name, err)
-	}
-	if len(data) > MaxInput {
-		return nil, tooBig(name)
-	}
-	return data, nil
-}
-
-func readError(name string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err // the path is already the message's first word
-	}
-	return &Error{Input: name, Msg: "cannot read: " + err.Error()}
-}
+// TooBig is the error for an input over MaxInput.
+func TooBig(name string) error { return tooBig(name) }
 
 func tooBig(name string) error {
 	return &Error{Input: name, Msg: "input larger than 16 MiB; hint: this is not a ccproxy document, or pass it to \"ccproxy report\", which streams"}

@@ -32,7 +32,7 @@
 //	)
 //
 //	var d Desired
-//	name, warnings, err := jsonin.Load(path, os.Stdin, desiredSpec, &d)
+//	name, warnings, err := jsonin.Unmarshal(name, data, desiredSpec, &d) // data read by system.ReadInput
 //
 // Errors are *Error values, whose ExitCode is 2. Null is accepted only where the spec
 // says Nullable and is kept, because for some fields null means "remove"; an absent key

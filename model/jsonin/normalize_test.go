@@ -3,6 +3,7 @@ package jsonin
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -223,7 +224,7 @@ func TestPowerShellFiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			var d testDoc
-			name, warnings, err := Load("testdata/"+tt.file, nil, testSpec, &d)
+			name, warnings, err := load("testdata/"+tt.file, nil, testSpec, &d)
 			if name != "testdata/"+tt.file {
 				t.Errorf("name = %q", name)
 			}
@@ -254,7 +255,7 @@ func TestUnmarshalStdin(t *testing.T) {
 	// [Console]::OutputEncoding = [Text.Encoding]::UTF8 makes 5.1 pipe a BOM and CRLF.
 	in := "\xEF\xBB\xBF{\r\n  \"Schema\": \"ccproxy/desired@1\",\r\n  \"Hosts\": \"a.example\"\r\n}\r\n"
 	var d testDoc
-	name, warnings, err := Load("-", strings.NewReader(in), testSpec, &d)
+	name, warnings, err := load("-", strings.NewReader(in), testSpec, &d)
 	if err != nil || name != "stdin" || len(warnings) != 0 {
 		t.Fatalf("name %q warnings %q err %v", name, warnings, err)
 	}
@@ -262,10 +263,10 @@ func TestUnmarshalStdin(t *testing.T) {
 		t.Errorf("hosts = %q", d.Hosts)
 	}
 
-	_, _, err = Load("-", strings.NewReader(`{"schema":"ccproxy/desired@1","retries":"x"}`), testSpec, &d)
+	_, _, err = load("-", strings.NewReader(`{"schema":"ccproxy/desired@1","retries":"x"}`), testSpec, &d)
 	checkError(t, err, `stdin: $.retries: expected a whole number (0-10), got the string "x"`)
 
-	_, _, err = Load("-", strings.NewReader(" "), testSpec, &d)
+	_, _, err = load("-", strings.NewReader(" "), testSpec, &d)
 	checkError(t, err, `stdin: empty input; hint: give a JSON document (ConvertTo-Json writes nothing at all for an empty array)`)
 }
 
@@ -417,3 +418,19 @@ func BenchmarkUnmarshal1MBUTF16(b *testing.B) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// load reads a test input as the commands do (system.ReadInput) and unmarshals it.
+func load(path string, stdin io.Reader, spec *Spec, v any) (string, []string, error) {
+	name, data, err := path, []byte(nil), error(nil)
+	if path == "-" {
+		name = StdinName
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return name, nil, err
+	}
+	warnings, err := Unmarshal(name, data, spec, v)
+	return name, warnings, err
+}

@@ -3,7 +3,6 @@ package jsonin
 import (
 	"encoding/json"
 	"errors"
-	"io"
 )
 
 // Unmarshal decodes data (Decode), checks it against spec (Normalize) and stores the
@@ -19,17 +18,6 @@ func Unmarshal(name string, data []byte, spec *Spec, v any) (warnings []string, 
 		return warnings, err
 	}
 	return warnings, storeCanonical(name, canonical, v)
-}
-
-// Load reads path ("-" for stdin) and unmarshals it as Unmarshal does. It returns the name
-// used in messages, "stdin" or the path.
-func Load(path string, stdin io.Reader, spec *Spec, v any) (name string, warnings []string, err error) {
-	name, data, err := ReadInput(path, stdin)
-	if err != nil {
-		return name, nil, err
-	}
-	warnings, err = Unmarshal(name, data, spec, v)
-	return name, warnings, err
 }
 
 // storeCanonical only fails when the spec and the Go type disagree (a spec allowing a

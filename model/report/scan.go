@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -677,7 +676,7 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 		if err != nil {
 			return err
 		}
-		c.unreachable = append(c.unreachable, EndpointFailure{Endpoint: net.JoinHostPort(host.Str, strconv.FormatInt(port.Int(), 10)), Failure: f})
+		c.unreachable = append(c.unreachable, EndpointFailure{Endpoint: joinHostPort(host.Str, strconv.FormatInt(port.Int(), 10)), Failure: f})
 		return nil
 	})
 	if err != nil {
@@ -794,3 +793,12 @@ func describe(v gjson.Result) string {
 // quote shows a value from a document in a message: credentials hidden first, then cut by
 // characters, through the one quoting rule every reader shares.
 func quote(s string) string { return jsonin.Quote(s) }
+
+// joinHostPort is net.JoinHostPort, without importing net into the domain: an IPv6 address
+// goes in brackets.
+func joinHostPort(host, port string) string {
+	if strings.Contains(host, ":") {
+		return "[" + host + "]:" + port
+	}
+	return host + ":" + port
+}

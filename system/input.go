@@ -1,0 +1,65 @@
+package system
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+
+	"ccproxy/model/jsonin"
+)
+
+// Reading files is the machine's business: jsonin only decodes what it is handed.
+
+// ReadInput reads the input named on the command line: "-" is stdin (named "stdin" in
+// messages), anything else a file path. It returns the name to use in messages and the
+// raw bytes, to be passed to Decode or Unmarshal.
+func ReadInput(path string, stdin io.Reader) (name string, data []byte, err error) {
+	if path == "-" {
+		if stdin == nil {
+			return jsonin.StdinName, nil, &jsonin.Error{Input: jsonin.StdinName, Msg: "cannot read: no standard input"}
+		}
+		data, err = readLimited(jsonin.StdinName, stdin)
+		return jsonin.StdinName, data, err
+	}
+	data, err = ReadFile(path)
+	return path, data, err
+}
+
+// ReadFile reads a file of at most jsonin.MaxInput bytes. Errors name the path as given.
+func ReadFile(path string) ([]byte, error) {
+	if path == "" {
+		return nil, &jsonin.Error{Input: `""`, Msg: "no file name given; hint: pass a path, or - for stdin"}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, readError(path, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, &jsonin.Error{Input: path, Msg: "is a directory, not a file"}
+	}
+	return readLimited(path, f)
+}
+
+// readLimited reads one byte past the limit so that an oversize input is detected without
+// reading all of it.
+func readLimited(name string, r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, jsonin.MaxInput+1))
+	if err != nil {
+		return nil, readError(name, err)
+	}
+	if len(data) > jsonin.MaxInput {
+		return nil, jsonin.TooBig(name)
+	}
+	return data, nil
+}
+
+func readError(name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is already the message's first word
+	}
+	return &jsonin.Error{Input: name, Msg: "cannot read: " + err.Error()}
+}
+
