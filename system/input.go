@@ -62,4 +62,3 @@ func readError(name string, err error) error {
 	}
 	return &jsonin.Error{Input: name, Msg: "cannot read: " + err.Error()}
 }
-

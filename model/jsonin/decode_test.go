@@ -134,5 +134,3 @@ func checkError(t *testing.T, err error, want string) {
 		t.Errorf("error\n got %s\nwant %s", err, want)
 	}
 }
-
-
