@@ -11,13 +11,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// binary is the ccproxy built once for the whole test run.
-var binary string
+// binary is the ccproxy built once for the whole test run, with coverage counting
+// (go build -cover); coverDir collects what each run of it covered.
+var binary, coverDir string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -30,15 +33,65 @@ func TestMain(m *testing.M) {
 	if runtime.GOOS == "windows" {
 		binary += ".exe"
 	}
-	build := exec.Command("go", "build", "-o", binary, "..")
+	coverDir = filepath.Join(dir, "cover")
+	if err := os.Mkdir(coverDir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	build := exec.Command("go", "build", "-cover", "-coverpkg=ccproxy/...", "-o", binary, "..")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building ccproxy:", err)
 		os.Exit(1)
 	}
 	code := m.Run()
+	if code == 0 {
+		if pct, err := coverage(coverDir); err != nil {
+			fmt.Fprintln(os.Stderr, "coverage:", err)
+		} else {
+			fmt.Printf("end-to-end runs of the binary covered %.1f%% of ccproxy's statements\n", pct)
+		}
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// coverage totals what the binary's runs covered, from the counters they left in dir
+// (go tool covdata textfmt: "file:start,end statements count" per block).
+func coverage(dir string) (float64, error) {
+	out := filepath.Join(dir, "..", "cover.txt")
+	cmd := exec.Command("go", "tool", "covdata", "textfmt", "-i", dir, "-o", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("%v: %s", err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		return 0, err
+	}
+	blocks := map[string][2]int{} // block -> statements, covered
+	for _, line := range strings.Split(string(data), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		n, _ := strconv.Atoi(f[1])
+		c, _ := strconv.Atoi(f[2])
+		b := blocks[f[0]]
+		b[0] = n
+		if c > 0 {
+			b[1] = n
+		}
+		blocks[f[0]] = b
+	}
+	total, covered := 0, 0
+	for _, b := range blocks {
+		total += b[0]
+		covered += b[1]
+	}
+	if total == 0 {
+		return 0, fmt.Errorf("no coverage counters in %s", dir)
+	}
+	return 100 * float64(covered) / float64(total), nil
 }
 
 // result is one run of the binary.
@@ -52,6 +105,7 @@ func run(t testing.TB, stdin []byte, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "GOCOVERDIR="+coverDir)
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
@@ -92,6 +146,6 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatalf("%v (run 'go test ./tests -update' to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run 'go test ./tests -update' if the change is intended\n--- got\n%s", path, got)
+		t.Errorf("%s differs from the golden file; run 'go test ./tests -update' if the change is intended\n%s", path, lineDiff(want, got))
 	}
 }
