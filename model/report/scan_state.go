@@ -1,0 +1,367 @@
+package report
+
+import (
+	"ccproxy/model"
+	"ccproxy/model/bypass"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+func (d *Doc) readState(effective gjson.Result) *docError {
+	if err := object(effective, "$.effective"); err != nil {
+		return err
+	}
+	var services, installer, same gjson.Result
+	effective.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "services":
+			services = v
+		case "installer":
+			installer = v
+		case "same":
+			same = v
+		}
+		return true
+	})
+	s := &docSettings{}
+	var err *docError
+	if s.services, err = stackSettings(services, "$.effective.services"); err != nil {
+		return err
+	}
+	if s.installer, err = stackSettings(installer, "$.effective.installer"); err != nil {
+		return err
+	}
+	if s.mismatch, err = optBool(same, "$.effective.same"); err != nil {
+		return err
+	}
+	if s.mismatch != nil {
+		s.mismatch = model.Ptr(!*s.mismatch)
+	}
+	d.settings = s
+	return nil
+}
+
+func stackSettings(v gjson.Result, path string) (Settings, *docError) {
+	var s Settings
+	if err := object(v, path); err != nil {
+		return s, err
+	}
+	var mode, proxy, byp, pac, detect gjson.Result
+	v.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "mode":
+			mode = v
+		case "proxy":
+			proxy = v
+		case "bypass":
+			byp = v
+		case "autoConfigUrl":
+			pac = v
+		case "autoDetect":
+			detect = v
+		}
+		return true
+	})
+	var err *docError
+	if s.Mode, err = optString(mode, path+".mode"); err != nil {
+		return s, err
+	}
+	if s.Proxy, err = rawOf(proxy, path+".proxy"); err != nil {
+		return s, err
+	}
+	if s.Bypass, err = rawOf(byp, path+".bypass"); err != nil {
+		return s, err
+	}
+	if s.AutoConfigURL, err = optString(pac, path+".autoConfigUrl"); err != nil {
+		return s, err
+	}
+	if s.AutoDetect, err = optBool(detect, path+".autoDetect"); err != nil {
+		return s, err
+	}
+	s.redact()
+	return s, nil
+}
+
+// rawOf reads the "raw" string of a proxy or bypass object, which may be null.
+func rawOf(v gjson.Result, path string) (*string, *docError) {
+	if !v.Exists() || v.Type == gjson.Null {
+		return nil, nil
+	}
+	if !v.IsObject() {
+		return nil, wrongType(v, path, "an object or null")
+	}
+	return optString(v.Get("raw"), path+".raw")
+}
+
+// redact hides credentials, so that no output shows them and machines that differ only in a
+// password share a group.
+func (s *Settings) redact() {
+	if s.Proxy != nil {
+		s.Proxy = model.Ptr(bypass.RedactCredentials(*s.Proxy))
+	}
+	if s.Bypass != nil {
+		s.Bypass = model.Ptr(model.RedactCredentials(*s.Bypass))
+	}
+	if s.AutoConfigURL != nil {
+		s.AutoConfigURL = model.Ptr(model.RedactCredentials(*s.AutoConfigURL))
+	}
+}
+
+// Evidence paths the settings are read from in a test document. The findings of 'test'
+// carry the values they looked at; these paths are part of that document's contract.
+var evidencePaths = [numEvidence]string{
+	"winhttp.native.mode", "winhttp.native.proxy.raw", "winhttp.native.bypass.raw",
+	"wininet.manualProxy", "wininet.proxy.raw", "wininet.bypass.raw",
+	"wininet.autoDetect", "wininet.autoConfigUrl",
+}
+
+const (
+	evNatMode = iota
+	evNatProxy
+	evNatBypass
+	evManual
+	evIEProxy
+	evIEBypass
+	evIEDetect
+	evIEPAC
+	numEvidence
+)
+
+func (d *Doc) readTest(compliant, findings gjson.Result) *docError {
+	t := &docTest{}
+	var err *docError
+	if t.compliant, err = reqBool(compliant, "$.compliant"); err != nil {
+		return err
+	}
+	var ev [numEvidence]gjson.Result
+	found := 0
+	ieKnown := -1 // unknown until installerNoAutoProxy is seen
+	err = each(findings, "$.findings", func(i int, f gjson.Result) *docError {
+		if !f.IsObject() {
+			return wrongType(f, elemPath("$.findings", i, ""), "an object")
+		}
+		var id, status gjson.Result
+		evidenceSeen := found == numEvidence
+		// Stop reading a finding once what is needed is in hand: the message and the
+		// evidence are most of its bytes.
+		f.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "id":
+				id = v
+			case "status":
+				status = v
+			case "evidence":
+				evidenceSeen = true
+				if v.IsArray() {
+					found += collectEvidence(v, &ev)
+				}
+			}
+			return !(id.Exists() && status.Exists() && evidenceSeen)
+		})
+		if id.Type != gjson.String || id.Str == "" {
+			return wrongType(id, elemPath("$.findings", i, ".id"), "a finding id")
+		}
+		st := statusIndex(status)
+		if st < 0 {
+			return wrongType(status, elemPath("$.findings", i, ".status"), "one of "+strings.Join(statusNames, ", "))
+		}
+		t.findings = append(t.findings, findingStatus{id: strings.Clone(id.Str), status: uint8(st)})
+		if id.Str == "installerNoAutoProxy" {
+			// Its only reason to be notChecked is a source without WinINet settings.
+			ieKnown = 0
+			if uint8(st) != statusNotChecked {
+				ieKnown = 1
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s, err := settingsFromEvidence(ev, ieKnown)
+	if err != nil {
+		return err
+	}
+	d.test, d.settings = t, s
+	return nil
+}
+
+// elemPath is the path of element i of the list at path, and of rest within it.
+func elemPath(path string, i int, rest string) string {
+	return path + "[" + strconv.Itoa(i) + "]" + rest
+}
+
+func statusIndex(v gjson.Result) int {
+	if v.Type == gjson.String {
+		for n, s := range statusNames {
+			if v.Str == s {
+				return n
+			}
+		}
+	}
+	return -1
+}
+
+// collectEvidence takes the values of the evidence paths not found yet and says how many.
+func collectEvidence(list gjson.Result, ev *[numEvidence]gjson.Result) int {
+	n := 0
+	list.ForEach(func(_, e gjson.Result) bool {
+		var path, value gjson.Result
+		e.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "path":
+				path = v
+			case "value":
+				value = v
+			}
+			return !(path.Exists() && value.Exists())
+		})
+		for i, want := range evidencePaths {
+			if path.Str == want && !ev[i].Exists() && value.Exists() {
+				ev[i] = value
+				n++
+			}
+		}
+		return true
+	})
+	return n
+}
+
+// settingsFromEvidence rebuilds what a state document says under "effective", with the
+// same rules (model.ReadState's effective): WinHTTP's proxy counts in proxy mode only;
+// WinINet tries auto-detect, then the PAC script, then the manual proxy.
+func settingsFromEvidence(ev [numEvidence]gjson.Result, ieKnown int) (*docSettings, *docError) {
+	var v [numEvidence]*string
+	var b [numEvidence]*bool
+	for n, r := range ev {
+		var err *docError
+		switch n {
+		case evManual, evIEDetect:
+			b[n], err = optBool(r, "")
+		default:
+			v[n], err = optString(r, "")
+		}
+		if err != nil {
+			err.place = "the evidence " + quote(evidencePaths[n])
+			return nil, err
+		}
+	}
+	s := &docSettings{}
+	svc := &s.services
+	if svc.Mode = v[evNatMode]; svc.Mode != nil {
+		if *svc.Mode == "proxy" {
+			svc.Proxy, svc.Bypass = v[evNatProxy], v[evNatBypass]
+		}
+		svc.AutoDetect = model.Ptr(false)
+	}
+	if ieKnown < 0 && (b[evManual] != nil || b[evIEDetect] != nil || v[evIEPAC] != nil || v[evIEProxy] != nil) {
+		ieKnown = 1
+	}
+	if ieKnown == 1 {
+		ie := &s.installer
+		manual := b[evManual] != nil && *b[evManual]
+		mode := "direct"
+		switch {
+		case b[evIEDetect] != nil && *b[evIEDetect]:
+			mode = "autoDetect"
+		case v[evIEPAC] != nil:
+			mode = "autoConfig"
+		case manual && v[evIEProxy] != nil:
+			mode = "proxy"
+		}
+		ie.Mode, ie.AutoConfigURL, ie.AutoDetect = &mode, v[evIEPAC], b[evIEDetect]
+		if manual {
+			ie.Proxy, ie.Bypass = v[evIEProxy], v[evIEBypass]
+		}
+	}
+	if svc.Mode != nil && s.installer.Mode != nil {
+		same := *svc.Mode == *s.installer.Mode && eq(svc.Proxy, s.installer.Proxy) && eq(svc.Bypass, s.installer.Bypass)
+		s.mismatch = model.Ptr(!same)
+	}
+	s.services.redact()
+	s.installer.redact()
+	return s, nil
+}
+
+func eq(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
+	c := &docCheck{}
+	var err *docError
+	if c.ok, err = reqBool(ok, "$.ok"); err != nil {
+		return err
+	}
+	if err = object(interception, "$.interception"); err != nil {
+		return err
+	}
+	verdict := interception.Get("verdict")
+	c.verdict = 255
+	for n, s := range verdictNames {
+		if verdict.Type == gjson.String && verdict.Str == s {
+			c.verdict = uint8(n)
+		}
+	}
+	if c.verdict == 255 {
+		return wrongType(verdict, "$.interception.verdict", "one of "+strings.Join(verdictNames, ", "))
+	}
+	err = each(interception.Get("issuers"), "$.interception.issuers", func(i int, v gjson.Result) *docError {
+		if v.Type != gjson.String {
+			return wrongType(v, elemPath("$.interception.issuers", i, ""), "a string")
+		}
+		c.issuers = append(c.issuers, strings.Clone(v.Str))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = each(endpoints, "$.endpoints", func(i int, e gjson.Result) *docError {
+		path := elemPath("$.endpoints", i, "")
+		if !e.IsObject() {
+			return wrongType(e, path, "an object")
+		}
+		var host, port, status, failure gjson.Result
+		e.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "host":
+				host = v
+			case "port":
+				port = v
+			case "status":
+				status = v
+			case "failure":
+				failure = v
+			}
+			return true
+		})
+		if status.Type != gjson.String {
+			return wrongType(status, path+".status", "pass, fail or notChecked")
+		}
+		if status.Str != "fail" {
+			return nil
+		}
+		if host.Type != gjson.String || host.Str == "" {
+			return wrongType(host, path+".host", "a host name")
+		}
+		if port.Type != gjson.Number || port.Int() < 0 || port.Int() > 65535 {
+			return wrongType(port, path+".port", "a port number")
+		}
+		f, err := optString(failure, path+".failure")
+		if err != nil {
+			return err
+		}
+		c.unreachable = append(c.unreachable, EndpointFailure{Endpoint: joinHostPort(host.Str, strconv.FormatInt(port.Int(), 10)), Failure: f})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	d.check = c
+	return nil
+}
