@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"runtime/debug"
 
 	"ccproxy/commands"
 )
@@ -17,6 +18,7 @@ var (
 
 func main() {
 	env := commands.NewEnv(os.Stdin, os.Stdout, os.Stderr)
-	env.Build = commands.BuildInfo{Version: version, Commit: commit, Date: date}
+	info, _ := debug.ReadBuildInfo()
+	env.Build = commands.WithVCS(commands.BuildInfo{Version: version, Commit: commit, Date: date}, info)
 	os.Exit(commands.Main(env, os.Args[1:]))
 }

@@ -3,6 +3,7 @@ package commands
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -12,14 +13,16 @@ import (
 
 // ApplyCmd applies a plan to the live registry.
 type ApplyCmd struct {
-	Plan string `arg:"" help:"Plan written by 'ccproxy plan' (ccproxy/plan@1): a file, or - for stdin." placeholder:"PLAN"`
+	Plan   string `arg:"" help:"Plan written by 'ccproxy plan' (ccproxy/plan@1): a file, or - for stdin." placeholder:"PLAN"`
+	WhatIf bool   `name:"what-if" help:"Check the plan against the registry (stale values, access) and show what would be written; write nothing."`
 	ChangeFlags
 }
 
 // ChangeFlags are shared by the commands that write the registry.
 type ChangeFlags struct {
-	BackupDir   string        `name:"backup-dir" help:"Folder for the backup of the values about to change (default: %ProgramData%\\ccproxy\\backups on Windows, $XDG_STATE_HOME/ccproxy/backups or ~/.local/state/ccproxy/backups elsewhere). Made readable by Administrators and SYSTEM only." placeholder:"DIR" type:"path"`
-	WhatIf      bool          `name:"what-if" help:"Check the plan against the registry and show what would be written; write nothing."`
+	BackupDir string `name:"backup-dir" help:"Folder for the backup of the values about to change (default: %ProgramData%\\ccproxy\\backups on Windows, $XDG_STATE_HOME/ccproxy/backups or ~/.local/state/ccproxy/backups elsewhere). Made readable by Administrators and SYSTEM only." placeholder:"DIR" type:"path"`
+	// WhatIf is each command's own flag, since its help says what that command checks.
+	WhatIf      bool          `kong:"-"`
 	LockTimeout time.Duration `name:"lock-timeout" help:"How long to wait for another apply to finish." default:"2m"`
 }
 
@@ -32,6 +35,7 @@ func (c *ApplyCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
+	c.ChangeFlags.WhatIf = c.WhatIf
 	return env.applyLocked(c.ChangeFlags, "apply", func(model.RegistryReader) (*model.Plan, string, error) {
 		return p, "run 'ccproxy plan' again", nil
 	})
@@ -53,6 +57,11 @@ func (env *Env) applyLocked(f ChangeFlags, reason string, plan func(model.Regist
 // it only once the lock is held) and applies it. The result is there also when the apply
 // failed and was rolled back, with the error.
 func (env *Env) lockedApply(f ChangeFlags, reason string, plan func(model.RegistryReader) (*model.Plan, string, error)) (*model.ApplyResult, error) {
+	if f.BackupDir != "" {
+		if st, err := os.Stat(f.BackupDir); err == nil && !st.IsDir() {
+			return nil, &model.InputError{Input: "--backup-dir " + f.BackupDir, Msg: "is a file, not a folder; hint: name a folder for the backups (it is created if missing)"}
+		}
+	}
 	state, err := system.StateDir(env.Getenv)
 	if err != nil && f.BackupDir == "" {
 		return nil, err

@@ -44,7 +44,7 @@ type checkFailedError struct{ res probe.Result }
 func (e checkFailedError) Error() string {
 	return fmt.Sprintf("check failed: %d of %d required endpoints reachable, interception %s, CONNECT to an IP address %s", e.res.Counts.RequiredPassed, e.res.Counts.Required, e.res.Interception.Verdict, e.res.IPLiteral.Status)
 }
-func (e checkFailedError) ExitCode() int { return 1 }
+func (e checkFailedError) ExitCode() int { return model.ExitFound }
 func (e checkFailedError) Quiet() bool   { return true }
 
 func (c *CheckCmd) Run(env *Env) error {

@@ -20,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"ccproxy/model"
+	"ccproxy/model/jsonin"
 	"ccproxy/system"
 )
 
@@ -57,6 +58,9 @@ func NewEnv(stdin io.Reader, stdout, stderr io.Writer) *Env {
 	if f, ok := stderr.(*os.File); ok {
 		e.StderrIsTerminal = isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 	}
+	if f, ok := stdin.(*os.File); ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
+		e.Stdin = &terminalStdin{r: stdin, w: stderr}
+	}
 	return e
 }
 
@@ -84,7 +88,7 @@ type CLI struct {
 	Route       RouteCmd       `cmd:"" help:"Say whether WinHTTP would send each URL through the proxy, and why (ccproxy/route@1)."`
 	Endpoints   EndpointsCmd   `cmd:"" help:"List the addresses a Cloud Connector must reach, per region (ccproxy/endpoints@1)."`
 	IntuneRules IntuneRulesCmd `cmd:"" name:"intune-rules" help:"Print the Intune custom compliance rules that match 'test --format intune'."`
-	Dsc         DscCmd         `cmd:"" name:"dsc" help:"Microsoft DSC v3 resource CCProxy/ProxySettings: manifest, get, test, set, export (DSC's JSON Lines; exit 0 whenever the operation ran)."`
+	Dsc         DscCmd         `cmd:"" name:"dsc" help:"Microsoft DSC v3 resource CCProxy/ProxySettings: manifest, schema, get, test, set, export (DSC's JSON Lines; exit 0 whenever the operation ran)."`
 	Report      ReportCmd      `cmd:"" help:"Summarise the state, test and check documents collected from a fleet (ccproxy/report@1; --jsonl or --format csv for one row per machine)."`
 }
 
@@ -170,9 +174,71 @@ func Main(env *Env, args []string) int {
 	parser, err := kong.New(&root, options...)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ccproxy: %v\n", err)
-		return 3
+		return model.ExitEnvironment
 	}
-	return env.run(parser, args)
+	return env.run(parser, versionFlag(args))
+}
+
+// versionFlag turns 'ccproxy --version' (with no command) into 'ccproxy version', as most
+// command-line tools accept both.
+func versionFlag(args []string) []string {
+	if firstCommand(args) != "" {
+		return args
+	}
+	out := make([]string, 0, len(args))
+	found := false
+	for _, a := range args {
+		if a == "--version" && !found {
+			found = true
+			continue
+		}
+		out = append(out, a)
+	}
+	if !found {
+		return args
+	}
+	return append(out, "version")
+}
+
+// emptyOutput reports an --output flag given an empty value ('--output=' or --output ""),
+// which kong would otherwise turn into the current folder.
+func emptyOutput(args []string) bool {
+	for i, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "--output=" || (a == "--output" && i+1 < len(args) && args[i+1] == "") {
+			return true
+		}
+	}
+	return false
+}
+
+// helpHint names the help of the command a usage error is about: 'ccproxy plan --help',
+// 'ccproxy dsc set --help', or the top level's when no command was recognised.
+func helpHint(err error) string {
+	words := []string{"ccproxy"}
+	var pe *kong.ParseError
+	if errors.As(err, &pe) && pe.Context != nil {
+		for _, p := range pe.Context.Path {
+			if p.Command != nil {
+				words = append(words, p.Command.Name)
+			}
+		}
+	}
+	return "see '" + strings.Join(words, " ") + " --help'"
+}
+
+// checkOutput refuses an --output that names a folder before anything runs, so the command
+// changes nothing and says which flag is wrong.
+func checkOutput(path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return &model.InputError{Input: "--output " + path, Msg: "is a directory; hint: name a file in it, e.g. --output " + filepath.Join(path, "state.json")}
+	}
+	return nil
 }
 
 // kongExit carries the code kong exits with (after --help) out of its parse.
@@ -191,14 +257,23 @@ func (env *Env) run(parser *kong.Kong, args []string) (code int) {
 		// A bug must still end in one line and an exit code a script can handle.
 		env.setupLog()
 		env.Log.Error().Msg(oneLine(model.RedactCredentials(fmt.Sprintf("internal error: %v; hint: rerun with --log-level debug and report it", r))))
-		code = 3
+		code = model.ExitEnvironment
 	}()
+	if emptyOutput(args) {
+		env.setupLog()
+		env.Log.Error().Msg("--output: empty file name; hint: name a file, e.g. --output state.json, or leave --output out to write to stdout")
+		return model.ExitBadInput
+	}
 	ctx, err := parser.Parse(args)
 	env.setupLog()
 	if err != nil {
 		// Usage errors: unknown flag, missing argument, bad enum value.
-		env.Log.Error().Msg(oneLine(err.Error()) + "; see 'ccproxy --help'")
-		return 2
+		env.Log.Error().Msg(oneLine(err.Error()) + "; " + helpHint(err))
+		return model.ExitBadInput
+	}
+	env.Log.Debug().Str("command", ctx.Command()).Str("args", model.RedactCredentials(strings.Join(args, " "))).Msg("started")
+	if err := checkOutput(env.Globals.Output); err != nil {
+		return env.fail(err)
 	}
 	if err := ctx.Run(env); err != nil {
 		return env.fail(err)
@@ -207,7 +282,7 @@ func (env *Env) run(parser *kong.Kong, args []string) (code int) {
 }
 
 func (e *Env) fail(err error) int {
-	code := 3
+	code := model.ExitEnvironment
 	var ec exitCoder
 	if errors.As(err, &ec) {
 		code = ec.ExitCode()
@@ -217,7 +292,7 @@ func (e *Env) fail(err error) int {
 		// Drift and non-compliance are results, already in the document on stdout.
 		return code
 	}
-	e.Log.Error().Msg(oneLine(model.RedactCredentials(err.Error())))
+	e.Log.Error().Msg(jsonin.ASCII(oneLine(model.RedactCredentials(err.Error()))))
 	return code
 }
 
@@ -258,6 +333,7 @@ func (e *Env) Emit(doc any) error {
 // emitFormatted writes output already formatted (a document, one Intune line, a text list,
 // JSON Lines) to stdout, or to --output atomically.
 func (e *Env) emitFormatted(b []byte) error {
+	e.logDecision(b)
 	if e.Globals.Output == "" {
 		_, err := e.Stdout.Write(b)
 		return err

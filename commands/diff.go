@@ -20,7 +20,7 @@ type DiffCmd struct {
 type differ struct{}
 
 func (differ) Error() string { return "the documents differ" }
-func (differ) ExitCode() int { return 1 }
+func (differ) ExitCode() int { return model.ExitFound }
 func (differ) Quiet() bool   { return true }
 
 // diffSide is one compared document: a desired state, or a state with its source.

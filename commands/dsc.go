@@ -122,6 +122,7 @@ func (c *DscTestCmd) Run(env *Env) error {
 // DscSetCmd reaches the desired state on the live registry.
 type DscSetCmd struct {
 	DscInput
+	WhatIf bool `name:"what-if" help:"Show the state the resource would reach and the changes, in DSC's what-if form; write nothing."`
 	ChangeFlags
 }
 
@@ -167,7 +168,7 @@ func (c *DscSetCmd) Run(env *Env) error {
 		}
 	}
 	if res.Backup != nil {
-		env.Log.Info().Msgf("applied and verified %d changes; the values before are in %s", len(stacks), res.Backup.Path)
+		env.Log.Info().Msgf("applied and verified %s; the values before are in %s", model.Count(len(stacks), "change"), res.Backup.Path)
 	} else {
 		env.Log.Info().Msg("already in the desired state: nothing written")
 	}

@@ -101,7 +101,8 @@ func (env *Env) readStateSource(op *system.Opened, user string) (*stateSource, e
 	if op.Info.Kind == "registry" {
 		opts.Environment = env.proxyEnvironment()
 	}
-	st, err := model.ReadState(op.Store, opts)
+	env.logSource(op, user)
+	st, err := model.ReadState(env.traced(op.Store), opts)
 	if err != nil {
 		return nil, err
 	}

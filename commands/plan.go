@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"ccproxy/model"
+	"ccproxy/model/jsonin"
 	"ccproxy/system"
 )
 
@@ -14,7 +15,7 @@ type PlanCmd struct {
 	Desired string `arg:"" optional:"" help:"Desired-state document (ccproxy/desired@1): a file, or - for stdin. Or use the shorthand flags." placeholder:"DESIRED"`
 	SourceFlags
 
-	ImportIE         bool     `name:"import-ie" help:"WinHTTP: copy the WinINet manual proxy and bypass list, exactly as 'netsh winhttp import proxy source=ie' does."`
+	ImportIE         bool     `name:"import-ie" help:"WinHTTP: copy the WinINet manual proxy and bypass list, as 'netsh winhttp import proxy source=ie' does, to both registry views unless --views says otherwise."`
 	Direct           bool     `help:"WinHTTP: direct access, no proxy."`
 	Proxy            string   `help:"WinHTTP: use this proxy: host:port, or per scheme (http=p:3128;https=p:3128)." placeholder:"PROXY"`
 	Bypass           []string `help:"WinHTTP: the whole bypass list, entries separated by ; (or the flag repeated); \"\" empties it." placeholder:"LIST" sep:"none"`
@@ -30,7 +31,7 @@ const commandLine = "command line"
 type planNotEmpty struct{}
 
 func (planNotEmpty) Error() string { return "the plan is not empty" }
-func (planNotEmpty) ExitCode() int { return 1 }
+func (planNotEmpty) ExitCode() int { return model.ExitFound }
 func (planNotEmpty) Quiet() bool   { return true }
 
 func (c *PlanCmd) Run(env *Env) error {
@@ -105,21 +106,21 @@ func (c *PlanCmd) fromFlags() (*model.Desired, error) {
 		modes = append(modes, "--proxy")
 	}
 	if len(modes) > 1 {
-		return nil, &model.InputError{Input: commandLine, Msg: strings.Join(modes, " and ") + " exclude each other; hint: give one"}
+		return nil, &model.InputError{Input: strings.Join(modes, " and "), Msg: "exclude each other; hint: give one"}
 	}
 	if c.Bypass != nil {
 		if c.ImportIE || c.Direct {
-			return nil, &model.InputError{Input: commandLine, Msg: "--bypass goes with --proxy (--import-ie copies the bypass list; --direct has none); hint: use --add-bypass with --import-ie"}
+			return nil, &model.InputError{Input: "--bypass", Msg: "goes with --proxy (--import-ie copies the bypass list; --direct has none); hint: use --add-bypass with --import-ie"}
 		}
 		w.Bypass = splitEntries(c.Bypass)
 	}
 	if c.AddBypass != nil {
 		if c.Direct {
-			return nil, &model.InputError{Input: commandLine, Msg: "--add-bypass does nothing with --direct: nothing goes through a proxy"}
+			return nil, &model.InputError{Input: "--add-bypass", Msg: "does nothing with --direct: nothing goes through a proxy; hint: leave it out, or plan --proxy HOST:PORT --bypass ..."}
 		}
 		w.EnsureBypass = splitEntries(c.AddBypass)
 		if len(w.EnsureBypass) == 0 {
-			return nil, &model.InputError{Input: commandLine, Msg: "--add-bypass needs an entry such as dc01.corp.example or 10.*"}
+			return nil, &model.InputError{Input: "--add-bypass", Msg: "needs an entry such as dc01.corp.example or 10.*"}
 		}
 	}
 	if c.Views != nil {
@@ -128,7 +129,7 @@ func (c *PlanCmd) fromFlags() (*model.Desired, error) {
 			for _, part := range strings.Split(v, ",") {
 				if part = strings.ToLower(strings.TrimSpace(part)); part != "" {
 					if part != model.ViewNative && part != model.ViewWOW64 {
-						return nil, &model.InputError{Input: commandLine, Msg: fmt.Sprintf("--views: unknown view %q; expected native, wow64 or both", part)}
+						return nil, &model.InputError{Input: "--views", Msg: fmt.Sprintf("unknown view %s; hint: give native, wow64 or both (native,wow64)", jsonin.Quote(part))}
 					}
 					w.Views = append(w.Views, part)
 				}

@@ -48,7 +48,7 @@ func (c *ReportCmd) Run(env *Env) error {
 		progress = func() {
 			if n := agg.Documents() + agg.Rejected(); n%256 == 0 && time.Since(last) > 200*time.Millisecond {
 				last = time.Now()
-				fmt.Fprintf(env.Stderr, "\rccproxy: read %d documents, %d rejected\x1b[K", agg.Documents(), agg.Rejected())
+				fmt.Fprintf(env.Stderr, "\rccproxy: read %s, %d rejected\x1b[K", model.Count(agg.Documents(), "document"), agg.Rejected())
 			}
 		}
 	}
@@ -77,7 +77,7 @@ func (c *ReportCmd) Run(env *Env) error {
 		return &model.InputError{Input: strings.Join(paths, " "), Msg: "no documents found; hint: pass the files or folders that hold the collected ccproxy documents"}
 	}
 	if agg.Rejected() > 0 {
-		env.Log.Info().Msgf("%d documents rejected; the report lists them under rejected", agg.Rejected())
+		env.Log.Info().Msgf("%s rejected; the report lists them under rejected", model.Count(agg.Rejected(), "document"))
 	}
 	switch {
 	case c.Format == "csv":

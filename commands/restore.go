@@ -9,6 +9,7 @@ import (
 // as apply, so that a restore makes its own backup and rolls back on failure.
 type RestoreCmd struct {
 	Backup string `arg:"" help:"Backup written by 'ccproxy apply' (ccproxy/backup@1): a file, or - for stdin." placeholder:"BACKUP"`
+	WhatIf bool   `name:"what-if" help:"Check the backup against the registry (same machine, values still as the backup expects) and show what would be put back; write nothing."`
 	ChangeFlags
 }
 
@@ -21,6 +22,7 @@ func (c *RestoreCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
+	c.ChangeFlags.WhatIf = c.WhatIf
 	return env.applyLocked(c.ChangeFlags, "restore", func(r model.RegistryReader) (*model.Plan, string, error) {
 		host := ""
 		if env.Hostname != nil {

@@ -1,8 +1,6 @@
 package commands
 
 import (
-	"fmt"
-
 	"ccproxy/model"
 	"ccproxy/model/compliance"
 	"ccproxy/system"
@@ -21,9 +19,9 @@ type TestCmd struct {
 type testFailedError struct{ failed int }
 
 func (e testFailedError) Error() string {
-	return fmt.Sprintf("not compliant: %d findings failed", e.failed)
+	return "not compliant: " + model.Count(e.failed, "finding") + " failed"
 }
-func (e testFailedError) ExitCode() int { return 1 }
+func (e testFailedError) ExitCode() int { return model.ExitFound }
 func (e testFailedError) Quiet() bool   { return true }
 
 func (c *TestCmd) Run(env *Env) error {

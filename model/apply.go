@@ -71,7 +71,7 @@ func (e *StalePlanError) Error() string {
 }
 
 // ExitCode is 2: the plan is bad input now.
-func (e *StalePlanError) ExitCode() int { return 2 }
+func (e *StalePlanError) ExitCode() int { return ExitBadInput }
 
 // ApplyError is an apply that failed after it started writing: exit code 4 when the
 // registry was put back as it was, 5 when that failed too.
@@ -93,9 +93,9 @@ func (e *ApplyError) Error() string {
 // ExitCode is 4 after a successful rollback, 5 otherwise.
 func (e *ApplyError) ExitCode() int {
 	if e.RollbackFailed == nil {
-		return 4
+		return ExitRolledBack
 	}
-	return 5
+	return ExitRollbackFailed
 }
 
 func (e *ApplyError) Unwrap() error { return e.Cause }

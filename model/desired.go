@@ -398,7 +398,7 @@ func checkProxy(name, place string, p *DesiredProxy) error {
 	}
 	for _, e := range bypass.ParseProxy(p.Raw).Entries {
 		if !e.Valid {
-			return &InputError{Input: name, Place: place, Msg: "proxy entry is not usable: " + e.Note}
+			return &InputError{Input: name, Place: place, Msg: "proxy entry is not usable: " + e.Note + "; hint: write host:port, such as proxy.corp.example:8080, or one entry per scheme, such as http=proxy:8080;https=proxy:8080"}
 		}
 	}
 	return nil

@@ -2,6 +2,30 @@ package model
 
 import "fmt"
 
+// The exit codes of every command, as the README's and docs/contract.md's tables give them
+// (a test compares the three).
+const (
+	ExitOK             = 0
+	ExitFound          = 1
+	ExitBadInput       = 2
+	ExitEnvironment    = 3
+	ExitRolledBack     = 4
+	ExitRollbackFailed = 5
+)
+
+// ExitCodes says what each exit code means, in the words of the documentation.
+var ExitCodes = []struct {
+	Code    int
+	Meaning string
+}{
+	{ExitOK, "success"},
+	{ExitFound, "ran fine and found drift, non-compliance or unreachable endpoints"},
+	{ExitBadInput, "bad usage or bad input: unknown flag, unreadable or malformed file"},
+	{ExitEnvironment, "environment: access denied, registry unavailable, live source unsupported on this OS"},
+	{ExitRolledBack, "apply failed and was rolled back: nothing changed"},
+	{ExitRollbackFailed, "apply failed and the rollback failed too: the message names the backup to restore"},
+}
+
 // InputError is bad input - a file or value that cannot be read or parsed: exit code 2.
 // Its message names the input, the place and the problem, with a hint where one helps.
 type InputError struct {
@@ -18,7 +42,7 @@ func (e *InputError) Error() string {
 }
 
 // ExitCode maps bad input to 2, as the conventions say.
-func (e *InputError) ExitCode() int { return 2 }
+func (e *InputError) ExitCode() int { return ExitBadInput }
 
 // EnvError is a failure of the environment (access denied, registry unavailable, live
 // source unsupported on this OS): exit code 3.
@@ -27,4 +51,17 @@ type EnvError struct{ Msg string }
 func (e *EnvError) Error() string { return e.Msg }
 
 // ExitCode maps environment failures to 3.
-func (e *EnvError) ExitCode() int { return 3 }
+func (e *EnvError) ExitCode() int { return ExitEnvironment }
+
+// Count writes n with the noun in the number it needs: Count(1, "document") is
+// "1 document", Count(2, "document") "2 documents". Nouns whose plural is not noun+"s"
+// give it as plural.
+func Count(n int, noun string, plural ...string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	if len(plural) > 0 {
+		return fmt.Sprintf("%d %s", n, plural[0])
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

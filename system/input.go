@@ -50,9 +50,18 @@ func readLimited(name string, r io.Reader) ([]byte, error) {
 		return nil, readError(name, err)
 	}
 	if len(data) > jsonin.MaxInput {
+		if sniff(data[:512]) == "reg" {
+			return nil, regTooBig(name)
+		}
 		return nil, jsonin.TooBig(name)
 	}
 	return data, nil
+}
+
+// regTooBig answers a whole-registry export: only the proxy keys are needed, and they are
+// a few kilobytes.
+func regTooBig(name string) error {
+	return &jsonin.Error{Input: name, Msg: `registry export larger than 16 MiB; hint: export only the proxy keys: reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections" winhttp.reg, reg export "HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings" ie.reg (SYSTEM's: "HKU\.DEFAULT\Software\...\Internet Settings") and join them in one file, which may hold many keys`}
 }
 
 func readError(name string, err error) error {

@@ -71,6 +71,9 @@ func OpenBytes(name string, data []byte) (*MemStore, error) {
 		return st, nil
 	case "empty":
 		return nil, &model.InputError{Input: name, Msg: "empty input; hint: pass a .reg export, a ccproxy state document or the output of 'netsh winhttp show proxy'"}
+	case "binary":
+		off, c := firstControl(data)
+		return nil, &model.InputError{Input: name, Place: fmt.Sprintf("byte %d", off), Msg: fmt.Sprintf("control byte 0x%02x: this is not a text file (a binary file?); hint: pass a .reg export, a ccproxy state document or the output of 'netsh winhttp show proxy'", c)}
 	}
 	np, err := ParseNetsh(name, data)
 	if err != nil {
@@ -88,6 +91,8 @@ func sniff(data []byte) string {
 	switch {
 	case text == "":
 		return "empty"
+	case looksBinary(head):
+		return "binary"
 	case hasPrefixFold(text, "Windows Registry Editor") || hasPrefixFold(text, "REGEDIT4"):
 		return "reg"
 	case strings.HasPrefix(text, "{") || strings.HasPrefix(text, "["):
@@ -100,6 +105,28 @@ func sniff(data []byte) string {
 		return "advanced"
 	}
 	return "text"
+}
+
+// looksBinary is true for text decoded from a binary file: no source ccproxy reads holds a
+// control character other than tab, line breaks, form feed and NUL padding.
+func looksBinary(text []rune) bool {
+	for _, c := range text {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// firstControl finds, for the message, the first byte of the raw input that looksBinary
+// would refuse (UTF-16's zero bytes aside).
+func firstControl(data []byte) (int, byte) {
+	for i, c := range data {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0 {
+			return i, c
+		}
+	}
+	return 0, data[0]
 }
 
 // advancedStore is a source that holds only the advanced WinHTTP settings.

@@ -38,7 +38,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	build := exec.Command("go", "build", "-cover", "-coverpkg=ccproxy/...", "-o", binary, "..")
+	// Stamped like build.ps1 stamps a release, so the version test can compare the commit.
+	headCommit = gitHead()
+	build := exec.Command("go", "build", "-cover", "-coverpkg=ccproxy/...", "-ldflags", "-X main.commit="+headCommit, "-o", binary, "..")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building ccproxy:", err)
@@ -54,6 +56,17 @@ func TestMain(m *testing.M) {
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// headCommit is the checkout's commit the binary was stamped with, "unknown" outside git.
+var headCommit string
+
+func gitHead() string {
+	out, err := exec.Command("git", "-C", "..", "rev-parse", "HEAD").Output()
+	if rev := strings.TrimSpace(string(out)); err == nil && regexp.MustCompile(`^[0-9a-f]{40}$`).MatchString(rev) {
+		return rev
+	}
+	return "unknown"
 }
 
 // coverage totals what the binary's runs covered, from the counters they left in dir

@@ -189,7 +189,7 @@ func parseProxyEntry(tok string) ProxyEntry {
 
 	if e.HasCredentials {
 		e.Valid = false
-		e.Note = joinNotes(e.Note, "credentials (user:password@) are not part of the Windows proxy syntax; remove them and set up proxy authentication separately")
+		e.Note = joinNotes(e.Note, "credentials (a user name and password before an @) are not part of the Windows proxy syntax; remove them and set up proxy authentication separately")
 	}
 	if e.Port == 0 {
 		e.Note = joinNotes(e.Note, "no port: Windows uses "+strconv.Itoa(defaultProxyPort(e))+", the default for this kind of proxy")

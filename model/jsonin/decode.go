@@ -72,7 +72,34 @@ func Decode(name string, data []byte) (text []byte, warnings []string, err error
 	if len(bytes.Trim(text, " \t\r\n")) == 0 {
 		return nil, warnings, emptyInput(name)
 	}
+	if err := notJSONText(name, text); err != nil {
+		return nil, warnings, err
+	}
 	return text, warnings, nil
+}
+
+// notJSONText refuses, before any JSON parsing, the two inputs that would otherwise get a
+// JSON syntax error that helps nobody: a registry export given where a document is expected
+// (it is a source, read with --from), and a binary file. JSON text holds no control
+// character other than its whitespace (RFC 8259 sections 2 and 7: tab, line feed, carriage
+// return outside strings; none unescaped inside), so the first one shows the input is not a
+// JSON document, and the message names it by its code, never by the raw byte.
+func notJSONText(name string, text []byte) error {
+	head := bytes.TrimLeft(text, " \t\r\n")
+	if hasPrefixFold(head, "Windows Registry Editor") || hasPrefixFold(head, "REGEDIT4") {
+		return &Error{Input: name, Msg: "this is a registry export (.reg), not a JSON document; hint: a registry export is a source, read with --from: 'ccproxy get --from " + name + "', or 'ccproxy plan --from " + name + " --import-ie' for a plan made from it"}
+	}
+	for i, c := range text {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			line, col := position(text, i)
+			return &Error{Input: name, Path: place(line, col), Msg: fmt.Sprintf("control byte 0x%02x: this is not a text document (a binary file?); hint: pass a JSON document written by ccproxy or ConvertTo-Json", c)}
+		}
+	}
+	return nil
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
 }
 
 // decodeUTF16 converts UTF-16 to UTF-8. skip is the BOM length, so that byte offsets in

@@ -1,8 +1,10 @@
 package jsonin
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -44,7 +46,34 @@ func Quote(s string) string {
 			n++
 		}
 	}
-	return string(appendString(make([]byte, 0, len(s)+2), s))
+	return ASCII(string(appendString(make([]byte, 0, len(s)+2), s)))
+}
+
+// ASCII writes every character outside ASCII as a \uXXXX escape (a surrogate pair above
+// U+FFFF), the way ccproxy's JSON output does, so that a message survives any console code
+// page and never carries raw bytes of a binary input.
+func ASCII(s string) string {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+16)
+	b = append(b, s[:i]...)
+	for _, r := range s[i:] {
+		switch {
+		case r < utf8.RuneSelf:
+			b = append(b, byte(r))
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			b = fmt.Appendf(b, `\u%04x\u%04x`, r1, r2)
+		default:
+			b = fmt.Appendf(b, `\u%04x`, r)
+		}
+	}
+	return string(b)
 }
 
 func quote(s string) string { return Quote(s) }
