@@ -16,13 +16,16 @@ type ApplyCmd struct {
 	Plan   string `arg:"" help:"Plan written by 'ccproxy plan' (ccproxy/plan@1): a file, or - for stdin." placeholder:"PLAN"`
 	WhatIf bool   `name:"what-if" help:"Check the plan against the registry (stale values, access) and show what would be written; write nothing."`
 	ChangeFlags
+	FormatFlag
 }
 
 // ChangeFlags are shared by the commands that write the registry.
 type ChangeFlags struct {
 	BackupDir string `name:"backup-dir" help:"Folder for the backup of the values about to change (default: %ProgramData%\\ccproxy\\backups on Windows, $XDG_STATE_HOME/ccproxy/backups or ~/.local/state/ccproxy/backups elsewhere). Made readable by Administrators and SYSTEM only." placeholder:"DIR" type:"path"`
 	// WhatIf is each command's own flag, since its help says what that command checks.
-	WhatIf      bool          `kong:"-"`
+	WhatIf bool `kong:"-"`
+	// format is the resolved output format, decided before anything is written.
+	format      string        `kong:"-"`
 	LockTimeout time.Duration `name:"lock-timeout" help:"How long to wait for another apply to finish." default:"2m"`
 }
 
@@ -36,6 +39,9 @@ func (c *ApplyCmd) Run(env *Env) error {
 		return err
 	}
 	c.ChangeFlags.WhatIf = c.WhatIf
+	if c.ChangeFlags.format, err = env.resolveFormat(c.Format); err != nil {
+		return err
+	}
 	return env.applyLocked(c.ChangeFlags, "apply", func(model.RegistryReader) (*model.Plan, string, error) {
 		return p, "run 'ccproxy plan' again", nil
 	})
@@ -46,7 +52,7 @@ func (c *ApplyCmd) Run(env *Env) error {
 func (env *Env) applyLocked(f ChangeFlags, reason string, plan func(model.RegistryReader) (*model.Plan, string, error)) error {
 	res, applyErr := env.lockedApply(f, reason, plan)
 	if res != nil {
-		if err := env.Emit(res); err != nil && applyErr == nil {
+		if err := env.EmitAs(res, f.format); err != nil && applyErr == nil {
 			return err
 		}
 	}

@@ -21,6 +21,7 @@ import (
 // CheckCmd probes the Citrix Cloud endpoints the way the connector's services reach them.
 type CheckCmd struct {
 	SourceFlags
+	FormatFlag
 	Region       string        `help:"Citrix Cloud region whose endpoints are probed: commercial, japan or government." enum:"commercial,japan,government" default:"commercial"`
 	CustomerID   string        `name:"customer-id" help:"Your Citrix Cloud customer id, which fills the customer-specific host names." placeholder:"ID"`
 	Catalog      string        `help:"Use this catalog instead of the embedded one: a ccproxy/catalog@1 file or Citrix's published allow-list JSON; - for stdin." placeholder:"FILE"`
@@ -100,7 +101,7 @@ func (c *CheckCmd) Run(env *Env) error {
 	if o.Progress != nil {
 		fmt.Fprint(env.Stderr, "\r\x1b[K")
 	}
-	if err := env.Emit(doc); err != nil {
+	if err := env.EmitAs(doc, c.Format); err != nil {
 		return err
 	}
 	if !doc.OK {

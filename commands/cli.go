@@ -42,6 +42,8 @@ type Env struct {
 	ShowAdvproxy system.AdvancedRunner
 	// StderrIsTerminal enables progress output.
 	StderrIsTerminal bool
+	// StdoutIsTerminal makes --format auto write text.
+	StdoutIsTerminal bool
 	Build            BuildInfo
 	Globals          *Globals
 }
@@ -58,6 +60,9 @@ func NewEnv(stdin io.Reader, stdout, stderr io.Writer) *Env {
 	if f, ok := stderr.(*os.File); ok {
 		e.StderrIsTerminal = isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 	}
+	if f, ok := stdout.(*os.File); ok {
+		e.StdoutIsTerminal = isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+	}
 	if f, ok := stdin.(*os.File); ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
 		e.Stdin = &terminalStdin{r: stdin, w: stderr}
 	}
@@ -70,6 +75,7 @@ type Globals struct {
 	LogFormat string `help:"Log format: auto (console on a terminal, JSON otherwise), console, json." default:"auto" enum:"auto,console,json" name:"log-format"`
 	Compress  bool   `help:"Write the JSON document on one line."`
 	Output    string `help:"Write the document to FILE (atomically, UTF-8 without BOM) instead of stdout." placeholder:"FILE" type:"path"`
+	NoColor   bool   `name:"no-color" help:"No colour in text output (also NO_COLOR=1)."`
 }
 
 // CLI is the whole command line.
@@ -176,7 +182,7 @@ func Main(env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "ccproxy: %v\n", err)
 		return model.ExitEnvironment
 	}
-	return env.run(parser, versionFlag(args))
+	return env.run(parser, foldEnumValues(versionFlag(args)))
 }
 
 // versionFlag turns 'ccproxy --version' (with no command) into 'ccproxy version', as most
@@ -334,6 +340,11 @@ func (e *Env) Emit(doc any) error {
 // JSON Lines) to stdout, or to --output atomically.
 func (e *Env) emitFormatted(b []byte) error {
 	e.logDecision(b)
+	return e.write(b)
+}
+
+// write puts output on stdout, or in --output atomically.
+func (e *Env) write(b []byte) error {
 	if e.Globals.Output == "" {
 		_, err := e.Stdout.Write(b)
 		return err

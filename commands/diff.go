@@ -14,6 +14,7 @@ type DiffCmd struct {
 	A string `arg:"" help:"A state source (.reg export, ccproxy state document, netsh text, system) or a desired-state document; - for stdin." placeholder:"A"`
 	B string `arg:"" optional:"" help:"The same kinds as A; default: the state from --from (the live registry unless told otherwise)." placeholder:"B"`
 	SourceFlags
+	FormatFlag
 }
 
 // differ is diff's "found differences" result: exit 1, already told on stdout.
@@ -70,7 +71,7 @@ func (c *DiffCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	if err := env.Emit(d); err != nil {
+	if err := env.EmitAs(d, c.Format); err != nil {
 		return err
 	}
 	if !d.Same {

@@ -1,7 +1,12 @@
 package commands
 
 import (
+	"bytes"
+	"encoding/csv"
+	"strconv"
 	"strings"
+
+	"ccproxy/model/jsonin"
 
 	"ccproxy/model/catalog"
 	"ccproxy/system"
@@ -12,14 +17,17 @@ type EndpointsCmd struct {
 	Region     string `help:"Citrix Cloud region: commercial, japan or government." enum:"commercial,japan,government" default:"commercial"`
 	CustomerID string `name:"customer-id" help:"Your Citrix Cloud customer id, which fills the customer-specific host names." placeholder:"ID"`
 	Catalog    string `help:"Use this catalog instead of the embedded one: a ccproxy/catalog@1 file or Citrix's published allow-list JSON; - for stdin." placeholder:"FILE"`
-	Format     string `help:"json: the ccproxy/endpoints@1 document; text: one allow-list pattern per line, for a firewall or proxy." enum:"json,text" default:"json"`
+	Format     string `help:"auto (text on a console, the JSON document otherwise), json, text (host, port and purpose in a table), csv (host, port, protocol, purpose, required, source: for firewall teams) or list (one allow-list pattern per line, for a firewall or proxy)." placeholder:"auto|json|text|csv|list"`
 }
 
 func (c *EndpointsCmd) Run(env *Env) error {
+	format, err := env.resolveFormat(c.Format, "csv", "list")
+	if err != nil {
+		return err
+	}
 	var data []byte
 	name := "catalog"
 	if c.Catalog != "" {
-		var err error
 		if name, data, err = system.ReadInput(c.Catalog, env.Stdin); err != nil {
 			return err
 		}
@@ -32,8 +40,20 @@ func (c *EndpointsCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	if c.Format == "text" {
+	switch format {
+	case "list":
 		return env.emitFormatted([]byte(strings.Join(cat.Patterns(), "\n") + "\n"))
+	case "csv":
+		var b bytes.Buffer
+		cw := csv.NewWriter(&b)
+		_ = cw.Write([]string{"host", "port", "protocol", "purpose", "required", "source"})
+		for _, e := range cat.Entries {
+			for _, p := range e.Ports {
+				_ = cw.Write([]string{e.Pattern, strconv.Itoa(p), e.Kind, e.Purpose, strconv.FormatBool(e.Required), e.Source})
+			}
+		}
+		cw.Flush()
+		return env.emitFormatted([]byte(jsonin.ASCII(b.String())))
 	}
-	return env.Emit(cat.Document())
+	return env.EmitAs(cat.Document(), format)
 }

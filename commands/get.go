@@ -18,6 +18,7 @@ type SourceFlags struct {
 // GetCmd reads the current state.
 type GetCmd struct {
 	SourceFlags
+	FormatFlag
 }
 
 func (c *GetCmd) Run(env *Env) error {
@@ -25,7 +26,7 @@ func (c *GetCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	return env.Emit(st)
+	return env.EmitAs(st, c.Format)
 }
 
 // ReadState reads the state from the chosen source.

@@ -14,6 +14,7 @@ import (
 type PlanCmd struct {
 	Desired string `arg:"" optional:"" help:"Desired-state document (ccproxy/desired@1): a file, or - for stdin. Or use the shorthand flags." placeholder:"DESIRED"`
 	SourceFlags
+	FormatFlag
 
 	ImportIE         bool     `name:"import-ie" help:"WinHTTP: copy the WinINet manual proxy and bypass list, as 'netsh winhttp import proxy source=ie' does, to both registry views unless --views says otherwise."`
 	Direct           bool     `help:"WinHTTP: direct access, no proxy."`
@@ -59,7 +60,7 @@ func (c *PlanCmd) Run(env *Env) error {
 	for _, w := range warnings {
 		p.Warnings = append(p.Warnings, model.Warning{Code: "inputEncoding", Path: name, Message: w})
 	}
-	if err := env.Emit(p); err != nil {
+	if err := env.EmitAs(p, c.Format); err != nil {
 		return err
 	}
 	if c.DetailedExitcode && !p.Empty {

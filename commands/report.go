@@ -17,7 +17,7 @@ import (
 type ReportCmd struct {
 	Paths  []string `arg:"" optional:"" help:"Files and folders of ccproxy state, test and check documents: one per file or JSON Lines, UTF-8 or UTF-16, plain or gzip; folders are read recursively, skipping names that start with a dot; - for stdin (the default)." placeholder:"PATH|-"`
 	JSONL  bool     `name:"jsonl" help:"Write one line per machine (ccproxy/machine@1) instead of the summary."`
-	Format string   `help:"json: the ccproxy/report@1 summary, or the lines of --jsonl; csv: one row per machine, for a spreadsheet." enum:"json,csv" default:"json"`
+	Format string   `help:"auto (text on a console, JSON otherwise), json: the ccproxy/report@1 summary, or the lines of --jsonl; text: the summary for a person; csv: one row per machine, for a spreadsheet." placeholder:"auto|json|text|csv"`
 	Hosts  int      `help:"Host names each group of the summary lists; machines counts them all, and --jsonl or --format csv list every machine." default:"20"`
 }
 
@@ -27,6 +27,16 @@ type ReportCmd struct {
 const reportGCPercent = 50
 
 func (c *ReportCmd) Run(env *Env) error {
+	format, err := env.resolveFormat(c.Format, "csv")
+	if err != nil {
+		return err
+	}
+	if c.JSONL && format == "text" && c.Format == "" {
+		format = "json" // --jsonl asks for lines; auto does not turn them into text
+	}
+	if c.JSONL && format != "json" {
+		return &model.InputError{Input: "--jsonl", Msg: "does not go with --format " + format + "; hint: pick one: JSON Lines, or --format " + format + " without --jsonl"}
+	}
 	if c.JSONL && c.Format == "csv" {
 		return &model.InputError{Input: "--jsonl", Msg: "does not go with --format csv; hint: pick one: JSON Lines or CSV"}
 	}
@@ -80,7 +90,7 @@ func (c *ReportCmd) Run(env *Env) error {
 		env.Log.Info().Msgf("%s rejected; the report lists them under rejected", model.Count(agg.Rejected(), "document"))
 	}
 	switch {
-	case c.Format == "csv":
+	case format == "csv":
 		return env.emitStream(func(w io.Writer) error {
 			cw, err := report.NewCSVWriter(w)
 			if err != nil {
@@ -103,7 +113,7 @@ func (c *ReportCmd) Run(env *Env) error {
 			})
 		})
 	}
-	return env.Emit(agg.Report(report.Options{Paths: paths, HostsPerGroup: c.Hosts, Now: env.Now()}))
+	return env.EmitAs(agg.Report(report.Options{Paths: paths, HostsPerGroup: c.Hosts, Now: env.Now()}), format)
 }
 
 // emitStream writes output too large to hold in memory (one line per machine) to stdout, or

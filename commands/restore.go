@@ -11,6 +11,7 @@ type RestoreCmd struct {
 	Backup string `arg:"" help:"Backup written by 'ccproxy apply' (ccproxy/backup@1): a file, or - for stdin." placeholder:"BACKUP"`
 	WhatIf bool   `name:"what-if" help:"Check the backup against the registry (same machine, values still as the backup expects) and show what would be put back; write nothing."`
 	ChangeFlags
+	FormatFlag
 }
 
 func (c *RestoreCmd) Run(env *Env) error {
@@ -23,6 +24,9 @@ func (c *RestoreCmd) Run(env *Env) error {
 		return err
 	}
 	c.ChangeFlags.WhatIf = c.WhatIf
+	if c.ChangeFlags.format, err = env.resolveFormat(c.Format); err != nil {
+		return err
+	}
 	return env.applyLocked(c.ChangeFlags, "restore", func(r model.RegistryReader) (*model.Plan, string, error) {
 		host := ""
 		if env.Hostname != nil {

@@ -8,6 +8,7 @@ import (
 // RouteCmd explains how a stack would send each URL.
 type RouteCmd struct {
 	SourceFlags
+	FormatFlag
 	Stack string   `help:"Whose rules: winhttp (the connector services) or wininet (the installer, with the --user's settings)." enum:"winhttp,wininet" default:"winhttp"`
 	View  string   `help:"WinHTTP registry view: native (64-bit, the services) or wow64 (32-bit programs)." enum:"native,wow64" default:"native"`
 	URLs  []string `arg:"" name:"url" help:"URLs (http or https), host names or host:port; a bare host is read as https." sep:"none"`
@@ -22,5 +23,5 @@ func (c *RouteCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	return env.Emit(doc)
+	return env.EmitAs(doc, c.Format)
 }

@@ -11,7 +11,7 @@ type TestCmd struct {
 	SourceFlags
 	Internal     []string `help:"An internal resource (domain controller, connector, VDA, hypervisor, Provisioning server) that must bypass the proxy (R7): host, IP address or host:port. Repeatable." placeholder:"HOST" sep:"none"`
 	InternalFile string   `name:"internal-file" help:"A file of internal resources, one per line; '#' starts a comment; - for stdin." placeholder:"FILE"`
-	Format       string   `help:"json: the ccproxy/test@1 document; intune: one line of flat settings for an Intune custom compliance discovery script (always exit 0: the values decide)." enum:"json,intune" default:"json"`
+	Format       string   `help:"auto (text on a console, the JSON document otherwise; CCPROXY_FORMAT sets the default), json, text, or intune: one line of flat settings for an Intune custom compliance discovery script (always exit 0: the values decide)." placeholder:"auto|json|text|intune"`
 }
 
 // testFailedError is a non-compliant result: exit 1, and nothing logged, because the
@@ -25,6 +25,10 @@ func (e testFailedError) ExitCode() int { return model.ExitFound }
 func (e testFailedError) Quiet() bool   { return true }
 
 func (c *TestCmd) Run(env *Env) error {
+	format, err := env.resolveFormat(c.Format, "intune")
+	if err != nil {
+		return err
+	}
 	hosts, err := compliance.ParseInternal(c.Internal)
 	if err != nil {
 		return err
@@ -51,14 +55,14 @@ func (c *TestCmd) Run(env *Env) error {
 		return err
 	}
 	rep := compliance.Evaluate(st, compliance.Options{Internal: hosts})
-	if c.Format == "intune" {
+	if format == "intune" {
 		b, err := model.MarshalDocument(rep.Intune(st, env.Build.Version), true)
 		if err != nil {
 			return err
 		}
 		return env.emitFormatted(b)
 	}
-	if err := env.Emit(rep); err != nil {
+	if err := env.EmitAs(rep, format); err != nil {
 		return err
 	}
 	if !rep.Compliant {

@@ -8,13 +8,15 @@ import (
 )
 
 // VersionCmd prints the build stamp.
-type VersionCmd struct{}
+type VersionCmd struct {
+	FormatFlag
+}
 
 func (c *VersionCmd) Run(env *Env) error {
-	return env.Emit(model.Version{
+	return env.EmitAs(model.Version{
 		Schema: model.SchemaVersion, Version: env.Build.Version, Commit: env.Build.Commit, BuildDate: env.Build.Date,
 		GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
-	})
+	}, c.Format)
 }
 
 // WithVCS fills what the linker flags did not stamp (commit and date "unknown") from the

@@ -94,7 +94,7 @@ func (o Options) withDefaults() Options {
 func Run(ctx context.Context, targets []Target, o Options) Result {
 	o = o.withDefaults()
 	start := time.Now()
-	res := Result{StartedAt: o.Now().UTC(), Endpoints: make([]Endpoint, len(targets))}
+	res := Result{StartedAt: o.Now().UTC().Truncate(time.Second), Endpoints: make([]Endpoint, len(targets))}
 
 	runCtx, cancel := context.WithTimeout(ctx, o.Deadline)
 	defer cancel()

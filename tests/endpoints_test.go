@@ -17,11 +17,11 @@ func TestEndpointsGolden(t *testing.T) {
 	}{
 		{"commercial.json", nil},
 		{"commercial-acme.json", []string{"--customer-id", "acme"}},
-		{"commercial.txt", []string{"--format", "text"}},
-		{"japan.txt", []string{"--region", "japan", "--format", "text"}},
+		{"commercial.txt", []string{"--format", "list"}},
+		{"japan.txt", []string{"--region", "japan", "--format", "list"}},
 		{"government.json", []string{"--region", "government", "--customer-id", "agency1"}},
 		{"citrix-allowlist.json", []string{"--catalog", "tests/testdata/endpoints/input-citrix-allowlist.json", "--customer-id", "acme"}},
-		{"citrix-allowlist.txt", []string{"--catalog", "tests/testdata/endpoints/input-citrix-allowlist.json", "--format", "text"}},
+		{"citrix-allowlist.txt", []string{"--catalog", "tests/testdata/endpoints/input-citrix-allowlist.json", "--format", "list"}},
 	} {
 		t.Run(tt.golden, func(t *testing.T) {
 			r := run(t, nil, append([]string{"endpoints"}, tt.args...)...)
@@ -74,7 +74,7 @@ func TestEndpointsErrors(t *testing.T) {
 		{[]string{"--catalog", "-"}, `{"A": {"AllowList": ["bad host"]}}`, `stdin: $.A.AllowList[0]`},
 		{[]string{"--catalog", "-"}, `{"schema": "ccproxy/catalog@1", "regions": {"commercial": [{"pattern": "a.com", "purpse": "x", "source": "y"}]}}`, `did you mean \"purpose\"`},
 		{[]string{"--catalog", "-"}, ``, "stdin"},
-		{[]string{"--format", "csv"}, "", "csv"},
+		{[]string{"--format", "yaml"}, "", "yaml"},
 	} {
 		var stdin []byte
 		if tt.stdin != "" || len(tt.args) > 1 && tt.args[1] == "-" {

@@ -403,7 +403,7 @@ func TestTestOutputFile(t *testing.T) {
 		t.Errorf("report to a file: exit %d, %v", r.code, err)
 	}
 	out = filepath.Join(dir, "allow.txt")
-	r = testcmdRun(t, nil, nil, "--output", out, "endpoints", "--format", "text")
+	r = testcmdRun(t, nil, nil, "--output", out, "endpoints", "--format", "list")
 	b, err = os.ReadFile(out)
 	if r.code != 0 || err != nil || !bytes.HasPrefix(b, []byte("*.citrixworkspacesapi.net\n")) {
 		t.Errorf("allow list to a file: exit %d, %q, %v", r.code, b, err)

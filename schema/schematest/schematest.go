@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -18,6 +19,8 @@ import (
 // CheckContract verifies what PowerShell and fleet tools rely on: UTF-8 without BOM, ASCII
 // only, a final newline, a top-level object whose first key is "schema", no empty keys, no
 // keys equal ignoring case, no "__type", and integers within +-2^53.
+var fineTime = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+(Z|[+-]\d\d:\d\d)"`)
+
 func CheckContract(doc []byte) error {
 	if bytes.HasPrefix(doc, []byte{0xEF, 0xBB, 0xBF}) {
 		return fmt.Errorf("starts with a BOM")
@@ -47,6 +50,11 @@ func CheckContract(doc []byte) error {
 	}
 	if _, err := whole.Token(); err != io.EOF {
 		return fmt.Errorf("more than one document on stdout")
+	}
+	// PowerShell 7's ConvertFrom-Json turns a time into [datetime] only with at most seven
+	// fractional digits (its tick precision); ccproxy writes whole seconds everywhere.
+	if m := fineTime.Find(doc); m != nil {
+		return fmt.Errorf("time %s has fractional seconds; documents carry whole seconds", m)
 	}
 	return walkKeys(doc)
 }

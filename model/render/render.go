@@ -1,0 +1,264 @@
+// Package render turns ccproxy's JSON documents into text for a person at a console: the
+// verdict in one line, then short aligned tables. It reads the document as written (with
+// gjson), so the text says exactly what the JSON says and a saved document renders the same.
+//
+// The text is ASCII, fits 80 columns (long values wrap onto indented lines, never cut), and
+// colour, when asked for, only repeats what a word already says (PASS, FAIL, WARN).
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"ccproxy/model/jsonin"
+)
+
+// Options shape the text.
+type Options struct {
+	// Color adds ANSI colours to the status words (a terminal, without NO_COLOR or
+	// --no-color).
+	Color bool
+	// Width is the line width to fit; 0 means 80.
+	Width int
+}
+
+// Text renders a ccproxy document. A document kind without a text form is an error naming it.
+func Text(doc []byte, o Options) ([]byte, error) {
+	if o.Width <= 0 {
+		o.Width = 80
+	}
+	if !gjson.ValidBytes(doc) {
+		return nil, fmt.Errorf("render: not a JSON document")
+	}
+	d := gjson.ParseBytes(doc)
+	w := &writer{o: o}
+	kind := d.Get("schema").String()
+	switch kind {
+	case "ccproxy/state@1":
+		w.state(d)
+	case "ccproxy/test@1":
+		w.test(d)
+	case "ccproxy/plan@1":
+		w.plan(d)
+	case "ccproxy/apply@1":
+		w.apply(d)
+	case "ccproxy/route@1":
+		w.route(d)
+	case "ccproxy/check@1":
+		w.check(d)
+	case "ccproxy/diff@1":
+		w.diff(d)
+	case "ccproxy/endpoints@1":
+		w.endpoints(d)
+	case "ccproxy/report@1":
+		w.report(d)
+	case "ccproxy/version@1":
+		w.linef("ccproxy %s (commit %s, built %s, %s, %s/%s)", d.Get("version").String(), d.Get("commit").String(),
+			d.Get("buildDate").String(), d.Get("goVersion").String(), d.Get("os").String(), d.Get("arch").String())
+	default:
+		return nil, fmt.Errorf("render: no text form for %q", kind)
+	}
+	return []byte(w.b.String()), nil
+}
+
+type writer struct {
+	b strings.Builder
+	o Options
+}
+
+// ANSI colours, used only to repeat a word's meaning.
+const (
+	red    = "31"
+	green  = "32"
+	yellow = "33"
+	bold   = "1"
+)
+
+func (w *writer) paint(code, s string) string {
+	if !w.o.Color || s == "" {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// status renders a status word in capitals, padded to width, coloured by meaning.
+func (w *writer) status(s string, width int) string {
+	word := strings.ToUpper(s)
+	switch s {
+	case "notChecked":
+		word = "NOT CHECKED"
+	case "notApplicable":
+		word = "N/A"
+	}
+	pad := strings.Repeat(" ", max(0, width-len(word)))
+	switch s {
+	case "pass", "ok", "direct", "same":
+		return w.paint(green, word) + pad
+	case "fail", "failed":
+		return w.paint(red, word) + pad
+	case "warn", "notChecked":
+		return w.paint(yellow, word) + pad
+	}
+	return word + pad
+}
+
+func (w *writer) linef(format string, args ...any) {
+	w.b.WriteString(jsonin.ASCII(fmt.Sprintf(format, args...)))
+	w.b.WriteByte('\n')
+}
+
+func (w *writer) blank() { w.b.WriteByte('\n') }
+
+// para writes text wrapped to the width, the first line after prefix and the others
+// indented by indent spaces.
+func (w *writer) para(prefix string, indent int, text string) {
+	width := w.o.Width
+	text = jsonin.ASCII(text)
+	pad := strings.Repeat(" ", indent)
+	line := prefix
+	lineLen := visibleLen(prefix)
+	first := true
+	var words []string
+	for _, word := range strings.Fields(text) {
+		words = append(words, split(word, width-indent)...)
+	}
+	for _, word := range words {
+		if !first && lineLen+1+len(word) > width {
+			w.b.WriteString(strings.TrimRight(line, " "))
+			w.b.WriteByte('\n')
+			line, lineLen = pad, indent
+			first = true
+		}
+		if !first {
+			line += " "
+			lineLen++
+		}
+		line += word
+		lineLen += len(word)
+		first = false
+	}
+	w.b.WriteString(strings.TrimRight(line, " "))
+	w.b.WriteByte('\n')
+}
+
+// split breaks a word longer than n (a registry path, a long bypass list) after its
+// separators, and hard where a piece is still too long, so that no line passes the width.
+func split(word string, n int) []string {
+	if n < 8 {
+		n = 8
+	}
+	if visibleLen(word) <= n {
+		return []string{word}
+	}
+	var out []string
+	for len(word) > n {
+		cut := strings.LastIndexAny(word[:n], `\;,/`)
+		if cut < n/3 {
+			cut = n - 1
+		}
+		out = append(out, word[:cut+1])
+		word = word[cut+1:]
+	}
+	if word != "" {
+		out = append(out, word)
+	}
+	return out
+}
+
+// visibleLen is the length of s without ANSI colour sequences.
+func visibleLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b {
+			for i < len(s) && s[i] != 'm' {
+				i++
+			}
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// table writes rows in aligned columns; the last column wraps to the width.
+func (w *writer) table(header []string, rows [][]string) {
+	if len(rows) == 0 {
+		return
+	}
+	cols := len(header)
+	widths := make([]int, cols)
+	all := append([][]string{header}, rows...)
+	for _, r := range all {
+		for i := 0; i < cols-1 && i < len(r); i++ {
+			widths[i] = max(widths[i], visibleLen(jsonin.ASCII(r[i])))
+		}
+	}
+	// Leave the last column at least 16 characters: narrow the others only if needed.
+	for total(widths[:cols-1])+2*(cols-1) > w.o.Width-16 {
+		i := widest(widths[:cols-1])
+		if widths[i] <= 12 {
+			break
+		}
+		widths[i]--
+	}
+	for n, r := range all {
+		var line strings.Builder
+		for i := 0; i < cols-1; i++ {
+			cell := ""
+			if i < len(r) {
+				cell = jsonin.ASCII(r[i])
+			}
+			if visibleLen(cell) > widths[i] {
+				cell = cell[:widths[i]-1] + "~"
+			}
+			if n == 0 {
+				cell = w.paint(bold, cell)
+			}
+			line.WriteString(cell + strings.Repeat(" ", widths[i]-visibleLen(cell)+2))
+		}
+		last := ""
+		if cols-1 < len(r) {
+			last = r[cols-1]
+		}
+		if n == 0 {
+			last = w.paint(bold, last)
+		}
+		w.para(line.String(), total(widths[:cols-1])+2*(cols-1), last)
+	}
+}
+
+func total(ws []int) int {
+	n := 0
+	for _, x := range ws {
+		n += x
+	}
+	return n
+}
+
+func widest(ws []int) int {
+	best := 0
+	for i, x := range ws {
+		if x > ws[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// or is s, or dash when s is empty, for a table cell.
+func or(s, dash string) string {
+	if s == "" {
+		return dash
+	}
+	return s
+}
+
+// plural writes n with its noun in the number it needs.
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

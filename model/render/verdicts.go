@@ -1,0 +1,293 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// test: the verdict, then one line per finding with its status, and the fix where one exists.
+func (w *writer) test(d gjson.Result) {
+	s := d.Get("summary")
+	counts := fmt.Sprintf("%d failed, %d warned, %d passed, %d not checked, %d n/a",
+		s.Get("fail").Int(), s.Get("warn").Int(), s.Get("pass").Int(), s.Get("notChecked").Int(), s.Get("notApplicable").Int())
+	if d.Get("compliant").Bool() {
+		w.para(w.paint(green, "COMPLIANT")+": ", 2, counts)
+	} else {
+		w.para(w.paint(red, "NOT COMPLIANT")+": ", 2, counts)
+	}
+	w.para("  source: ", 10, sourceLine(d.Get("source")))
+	w.blank()
+	d.Get("findings").ForEach(func(_, f gjson.Result) bool {
+		reqs := []string{}
+		f.Get("requirements").ForEach(func(_, r gjson.Result) bool { reqs = append(reqs, r.String()); return true })
+		w.para(w.status(f.Get("status").String(), 12)+" ", 13, f.Get("id").String()+" ("+strings.Join(reqs, ",")+"): "+f.Get("title").String())
+		if st := f.Get("status").String(); st == "fail" || st == "warn" || st == "notChecked" {
+			w.para(strings.Repeat(" ", 13), 13, f.Get("message").String())
+		}
+		if r := f.Get("remediation"); r.IsObject() {
+			w.para(strings.Repeat(" ", 13)+"fix: ", 18, r.Get("summary").String())
+			if c := r.Get("command").String(); c != "" {
+				w.para(strings.Repeat(" ", 18), 20, c)
+			}
+		}
+		return true
+	})
+}
+
+// plan: each value's before and after, as terraform plan shows them.
+func (w *writer) plan(d gjson.Result) {
+	n := d.Get("changes.#").Int()
+	if d.Get("empty").Bool() || n == 0 {
+		w.linef("%s: the registry already holds the desired state", w.paint(green, "NO CHANGES"))
+	} else {
+		w.linef("PLAN: %s", plural(n, "change"))
+	}
+	w.para("  made from: ", 13, sourceLine(d.Get("source")))
+	d.Get("changes").ForEach(func(_, c gjson.Result) bool {
+		w.blank()
+		w.change(c, "")
+		return true
+	})
+	if r := d.Get("restartRequired"); r.Get("required").Bool() {
+		w.blank()
+		w.para(w.paint(yellow, "RESTART")+": ", 9, r.Get("reason").String())
+	}
+	if d.Get("requiresElevation").Bool() && n > 0 {
+		w.para("", 2, "apply it from an elevated prompt: ccproxy apply PLAN.json")
+	}
+	w.warnings(d.Get("warnings"))
+}
+
+// change renders one registry change: the value, then before and after.
+func (w *writer) change(c gjson.Result, status string) {
+	t := c.Get("target")
+	sign := map[string]string{"create": "+", "update": "~", "delete": "-"}[c.Get("action").String()]
+	head := fmt.Sprintf("%s %s %s", sign, t.Get("stack").String(), or(t.Get("view").String(), t.Get("scope").String()))
+	if status != "" {
+		head += " [" + status + "]"
+	}
+	w.linef("%s", strings.TrimRight(head, " "))
+	w.para("    value:  ", 12, t.Get("registryPath").String()+`\`+t.Get("valueName").String())
+	w.para("    before: ", 12, valueText(c.Get("before")))
+	w.para("    after:  ", 12, valueText(c.Get("after")))
+}
+
+func valueText(v gjson.Result) string {
+	if !v.Get("exists").Bool() {
+		return "(no value)"
+	}
+	return or(v.Get("text").String(), v.Get("type").String()+" "+v.Get("hex").String())
+}
+
+// apply and restore: the result, the backup, each change's status.
+func (w *writer) apply(d gjson.Result) {
+	res := d.Get("result").String()
+	word := map[string]string{
+		"applied": w.paint(green, "APPLIED"), "alreadyApplied": w.paint(green, "ALREADY APPLIED"), "noChanges": w.paint(green, "NO CHANGES"),
+		"whatIf": "WHAT-IF", "rolledBack": w.paint(red, "ROLLED BACK"), "rollbackFailed": w.paint(red, "ROLLBACK FAILED"),
+	}[res]
+	line := fmt.Sprintf("%s: %s", or(word, res), plural(d.Get("changes.#").Int(), "change"))
+	if d.Get("verified").Bool() {
+		line += ", read back and verified"
+	}
+	w.para("", 2, line)
+	if b := d.Get("backup"); b.IsObject() {
+		w.para("  backup: ", 10, b.Get("path").String())
+	}
+	if e := d.Get("error").String(); e != "" {
+		w.para("  error: ", 9, e)
+	}
+	d.Get("changes").ForEach(func(_, c gjson.Result) bool {
+		w.blank()
+		w.change(c, c.Get("status").String())
+		return true
+	})
+	if r := d.Get("restartRequired"); r.Get("required").Bool() {
+		w.blank()
+		w.para(w.paint(yellow, "RESTART")+": ", 9, r.Get("reason").String())
+	}
+	w.warnings(d.Get("warnings"))
+}
+
+// route: per URL the decision and what decided it.
+func (w *writer) route(d gjson.Result) {
+	set := d.Get("settings")
+	w.para("settings: ", 10, set.Get("detail").String())
+	w.blank()
+	rows := [][]string{}
+	d.Get("routes").ForEach(func(_, r gjson.Result) bool {
+		b := r.Get("bypass")
+		why := ""
+		switch {
+		case b.Get("entry").String() != "":
+			why = "bypass entry " + b.Get("entry").String()
+		case b.Get("bypassed").Bool():
+			why = "bypassed: " + b.Get("reason").String()
+		case r.Get("decision").String() == "proxy":
+			why = "no bypass entry matches"
+		default:
+			var notes []string
+			r.Get("notes").ForEach(func(_, n gjson.Result) bool { notes = append(notes, n.String()); return true })
+			why = strings.Join(notes, "; ")
+		}
+		decision := strings.ToUpper(r.Get("decision").String())
+		if p := r.Get("proxy.address").String(); p != "" && r.Get("decision").String() == "proxy" {
+			decision += " " + p
+		}
+		rows = append(rows, []string{r.Get("url").String(), decision, or(why, "-")})
+		return true
+	})
+	w.table([]string{"URL", "ROUTE", "WHY"}, rows)
+}
+
+// check: the verdict, then one line per endpoint with the failing stage and class.
+func (w *writer) check(d gjson.Result) {
+	c := d.Get("counts")
+	counts := fmt.Sprintf("%d of %d endpoints reached, %d failed, %d not checked; required: %d of %d",
+		c.Get("passed").Int(), c.Get("total").Int(), c.Get("failed").Int(), c.Get("notChecked").Int(), c.Get("requiredPassed").Int(), c.Get("required").Int())
+	if d.Get("ok").Bool() {
+		w.para(w.paint(green, "OK")+": ", 2, counts)
+	} else {
+		if d.Get("ipLiteral.status").String() == "fail" {
+			counts += "; the proxy refuses CONNECT to an IP address (R8)"
+		}
+		if !d.Get("allRoutesAsExpected").Bool() {
+			counts += fmt.Sprintf("; %d internal hosts not routed direct", d.Get("counts.misrouted").Int())
+		}
+		w.para(w.paint(red, "FAILED")+": ", 2, counts)
+	}
+	r := d.Get("routing")
+	w.para("  route: ", 9, r.Get("source").String()+" "+or(r.Get("proxy").String(), "direct"))
+	w.para("  TLS interception: ", 20, d.Get("interception.verdict").String())
+	ip := d.Get("ipLiteral")
+	w.para("  CONNECT to an IP (R8): ", 25, w.status(ip.Get("status").String(), 0)+" "+ip.Get("message").String())
+	if d.Get("deadlineReached").Bool() {
+		w.para("  ", 2, w.paint(yellow, "the deadline stopped the run")+": unfinished endpoints are not checked")
+	}
+	w.blank()
+	rows := [][]string{}
+	d.Get("endpoints").ForEach(func(_, e gjson.Result) bool {
+		stage := ""
+		e.Get("stages").ForEach(func(_, s gjson.Result) bool {
+			if !s.Get("ok").Bool() {
+				stage = s.Get("name").String()
+				return false
+			}
+			return true
+		})
+		what := joinNonEmpty(stage, e.Get("failure").String(), e.Get("message").String())
+		if !e.Get("required").Bool() {
+			what = joinNonEmpty("optional", what)
+		}
+		rows = append(rows, []string{w.status(e.Get("status").String(), 11), fmt.Sprintf("%s:%d", e.Get("host").String(), e.Get("port").Int()), or(what, "-")})
+		return true
+	})
+	w.table([]string{"STATUS", "ENDPOINT", "STAGE / CLASS"}, rows)
+}
+
+// diff: one line per difference.
+func (w *writer) diff(d gjson.Result) {
+	n := d.Get("differences.#").Int()
+	if d.Get("same").Bool() {
+		w.linef("%s: %s and %s", w.paint(green, "SAME"), d.Get("a.name").String(), d.Get("b.name").String())
+	} else {
+		w.para(w.paint(red, "DIFFERENT")+": ", 2, fmt.Sprintf("%s between %s and %s", plural(n, "difference"), d.Get("a.name").String(), d.Get("b.name").String()))
+	}
+	d.Get("differences").ForEach(func(_, x gjson.Result) bool {
+		w.blank()
+		w.linef("  %s", x.Get("path").String())
+		w.para("    a: ", 7, rawOrNone(x.Get("before")))
+		w.para("    b: ", 7, rawOrNone(x.Get("after")))
+		if note := x.Get("note").String(); note != "" {
+			w.para("    note: ", 10, note)
+		}
+		return true
+	})
+	if m := d.Get("notCompared.#").Int(); m > 0 {
+		w.blank()
+		w.linef("not compared:")
+		d.Get("notCompared").ForEach(func(_, x gjson.Result) bool {
+			w.para("  ", 4, x.String())
+			return true
+		})
+	}
+}
+
+func rawOrNone(v gjson.Result) string {
+	switch {
+	case !v.Exists() || v.Type == gjson.Null:
+		return "(none)"
+	case v.Type == gjson.String:
+		return v.String()
+	}
+	return v.Raw
+}
+
+// endpoints: host and port per line, for people and firewall teams.
+func (w *writer) endpoints(d gjson.Result) {
+	rows := [][]string{}
+	d.Get("entries").ForEach(func(_, e gjson.Result) bool {
+		var ports []string
+		e.Get("ports").ForEach(func(_, p gjson.Result) bool { ports = append(ports, p.String()); return true })
+		req := "required"
+		if !e.Get("required").Bool() {
+			req = "optional"
+		}
+		rows = append(rows, []string{e.Get("pattern").String(), strings.Join(ports, ","), req, e.Get("purpose").String()})
+		return true
+	})
+	w.linef("%s for region %s", plural(int64(len(rows)), "endpoint"), d.Get("region").String())
+	w.blank()
+	w.table([]string{"HOST", "PORT", "NEED", "PURPOSE"}, rows)
+}
+
+// report: the fleet in a few lines.
+func (w *writer) report(d gjson.Result) {
+	m := d.Get("machines")
+	w.linef("FLEET: %s; %d compliant, %d not compliant, %d not tested", plural(m.Get("seen").Int(), "machine"), m.Get("compliant").Int(), m.Get("nonCompliant").Int(), m.Get("notTested").Int())
+	w.linef("  check: %d passed, %d failed, %d not checked; services and installer differ on %d",
+		m.Get("checkPassed").Int(), m.Get("checkFailed").Int(), m.Get("notChecked").Int(), m.Get("mismatched").Int())
+	in := d.Get("inputs")
+	w.linef("  read %s from %s; %d rejected", plural(in.Get("documents").Int(), "document"), plural(in.Get("files").Int(), "file"), d.Get("rejected.count").Int())
+	rows := [][]string{}
+	d.Get("findings").ForEach(func(_, f gjson.Result) bool {
+		if f.Get("fail").Int()+f.Get("warn").Int() == 0 {
+			return true
+		}
+		var hosts []string
+		f.Get("failedHosts").ForEach(func(_, h gjson.Result) bool { hosts = append(hosts, h.String()); return true })
+		rows = append(rows, []string{f.Get("id").String(), fmt.Sprint(f.Get("fail").Int()), fmt.Sprint(f.Get("warn").Int()), or(strings.Join(hosts, " "), "-")})
+		return true
+	})
+	if len(rows) > 0 {
+		w.blank()
+		w.table([]string{"FINDING", "FAIL", "WARN", "FAILED ON"}, rows)
+	}
+	rows = rows[:0]
+	d.Get("unreachable").ForEach(func(_, u gjson.Result) bool {
+		rows = append(rows, []string{u.Get("endpoint").String(), or(u.Get("failure").String(), "-"), fmt.Sprint(u.Get("machines").Int())})
+		return true
+	})
+	if len(rows) > 0 {
+		w.blank()
+		w.table([]string{"UNREACHABLE", "CLASS", "MACHINES"}, rows)
+	}
+	if n := d.Get("rejected.count").Int(); n > 0 {
+		w.blank()
+		w.linef("rejected (%d):", n)
+		d.Get("rejected.documents").ForEach(func(i, r gjson.Result) bool {
+			if i.Int() >= 5 {
+				w.linef("  ... %d more in the JSON report", n-5)
+				return false
+			}
+			place := r.Get("file").String()
+			if l := r.Get("line"); l.Exists() && l.Type != gjson.Null {
+				place += fmt.Sprintf(": line %d", l.Int())
+			}
+			w.para("  "+place+": ", 4, r.Get("reason").String())
+			return true
+		})
+	}
+}

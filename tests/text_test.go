@@ -1,0 +1,182 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"ccproxy/commands"
+	"ccproxy/model"
+	"ccproxy/probe/probetest"
+	"ccproxy/system"
+)
+
+var (
+	textTime = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
+	textPort = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+)
+
+// textGolden checks text output: ASCII, no line over 80 columns, no colour when stdout is
+// not a console, and the golden file's content, times and loopback ports normalised.
+func textGolden(t *testing.T, name string, out []byte) {
+	t.Helper()
+	for i, line := range strings.Split(string(out), "\n") {
+		if len(line) > 80 {
+			t.Errorf("%s: line %d has %d columns: %q", name, i+1, len(line), line)
+		}
+		for _, c := range []byte(line) {
+			if c >= 0x80 || c == 0x1b {
+				t.Errorf("%s: line %d holds byte 0x%02x: %q", name, i+1, c, line)
+				break
+			}
+		}
+	}
+	out = textTime.ReplaceAll(out, []byte("2000-01-01T00:00:00Z"))
+	out = textPort.ReplaceAll(out, []byte("127.0.0.1:PORT"))
+	golden(t, filepath.Join("text", name), out)
+}
+
+// Every command with a document has a text form for a person; each is kept as a golden.
+func TestTextOutputGolden(t *testing.T) {
+	tmp := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"get-ie-proxy-winhttp-direct.txt", []string{"get", "--from", "examples/ie-proxy-winhttp-direct.reg"}, 0},
+		{"get-system-account-autodetect.txt", []string{"get", "--from", "examples/system-account-autodetect.reg", "--user", "system"}, 0},
+		{"get-winhttp-views-disagree.txt", []string{"get", "--from", "examples/winhttp-views-disagree.reg"}, 0},
+		{"get-netsh.txt", []string{"get", "--from", "examples/netsh-show-proxy.txt"}, 0},
+		{"test-ie-proxy-winhttp-direct.txt", []string{"test", "--from", "examples/ie-proxy-winhttp-direct.reg", "--internal", "dc01.corp.example", "--internal", "vda.other.example"}, 1},
+		{"test-ie-winhttp-matching.txt", []string{"test", "--from", "examples/ie-winhttp-matching.reg"}, 0},
+		{"plan-import-ie.txt", []string{"plan", "--from", "examples/ie-proxy-winhttp-direct.reg", "--import-ie", "--add-bypass", "dc02.corp.example"}, 0},
+		{"plan-empty.txt", []string{"plan", "--from", "examples/ie-winhttp-matching.reg", "--import-ie"}, 0},
+		{"route-wininet.txt", []string{"route", "--from", "examples/ie-proxy-winhttp-direct.reg", "--stack", "wininet", "https://dc01.corp.example", "https://citrix.cloud.com", "10.1.2.3", "localhost"}, 0},
+		{"diff.txt", []string{"diff", "examples/ie-proxy-winhttp-direct.reg", "examples/ie-winhttp-matching.reg"}, 1},
+		{"endpoints-japan.txt", []string{"endpoints", "--region", "japan"}, 0},
+		{"version.txt", []string{"version"}, 0},
+	}
+	for _, c := range cases {
+		r := run(t, nil, append(c.args, "--format", "text")...)
+		if r.code != c.code || len(r.stderr) != 0 {
+			t.Errorf("%v: exit %d (want %d), stderr %s", c.args, r.code, c.code, r.stderr)
+		}
+		out := r.stdout
+		if c.name == "version.txt" {
+			out = bytes.ReplaceAll(out, []byte(headCommit), []byte("COMMIT"))
+			out = regexp.MustCompile(`go1\.[0-9.]+, [a-z0-9]+/[a-z0-9]+`).ReplaceAll(out, []byte("GO, OS/ARCH"))
+		}
+		textGolden(t, c.name, out)
+	}
+
+	// The fleet report of two machines, one compliant.
+	docs := filepath.Join(tmp, "fleet")
+	if err := os.Mkdir(docs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for host, reg := range map[string]string{"CC01": "ie-proxy-winhttp-direct.reg", "CC02": "ie-winhttp-matching.reg"} {
+		r := run(t, nil, "test", "--from", "examples/"+reg)
+		if err := os.WriteFile(filepath.Join(docs, host+".test.json"), r.stdout, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(docs, "CC03.test.json"), []byte(`{"schema":"ccproxy/test@1"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, nil, "report", docs, "--format", "text")
+	if r.code != 0 {
+		t.Errorf("report: exit %d, %s", r.code, r.stderr)
+	}
+	textGolden(t, "report.txt", bytes.ReplaceAll(r.stdout, []byte(tmp), []byte("$TMP")))
+
+	// endpoints --format csv, for firewall teams.
+	r = run(t, nil, "endpoints", "--region", "japan", "--format", "csv")
+	golden(t, "text/endpoints-japan.csv", r.stdout)
+}
+
+// apply's text: the result, the backup and each change's status.
+func TestTextOutputApply(t *testing.T) {
+	m := newPlanMachine(t, planLive(t, "ie-proxy-winhttp-direct.reg"))
+	plan := m.planRun(t, nil, "plan", "--import-ie")
+	if plan.code != 0 {
+		t.Fatalf("plan: exit %d, %s", plan.code, plan.stderr)
+	}
+	path := planWrite(t, "plan.json", plan.stdout)
+	r := m.planRun(t, nil, "apply", path, "--format", "text")
+	if r.code != 0 {
+		t.Fatalf("apply: exit %d, %s", r.code, r.stderr)
+	}
+	out := bytes.ReplaceAll(r.stdout, []byte(m.stateDir), []byte("$STATE"))
+	out = regexp.MustCompile(`backup-\d{8}T\d{6}Z-[0-9a-f]{8}\.json`).ReplaceAll(out, []byte("backup-TIME.json"))
+	textGolden(t, "apply.txt", out)
+}
+
+// check's text: the verdict, the route, R8, and one line per endpoint with its failing
+// stage and class.
+func TestTextOutputCheck(t *testing.T) {
+	l := newCheckLab(t)
+	p := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel, RefuseIPLiterals: true})
+	r := run(t, nil, "check", "--catalog", l.catalog, "--ca-file", l.caFile, "--proxy", p.Addr, "--ip-literal", "192.0.2.10", "--format", "text")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1: %s", r.code, r.stderr)
+	}
+	// The lab's ports are ephemeral, five digits on Linux.
+	textGolden(t, "check-refuses-ip.txt", regexp.MustCompile(`:[1-9]\d{4}\b`).ReplaceAll(r.stdout, []byte(":PORT")))
+}
+
+// auto writes text on a console and JSON otherwise; CCPROXY_FORMAT sets the default; colour
+// only on a console, never with NO_COLOR or --no-color, and never alone: the words stay.
+func TestFormatAutoAndColour(t *testing.T) {
+	runAs := func(terminal bool, getenv map[string]string, args ...string) (string, int) {
+		var out, errb bytes.Buffer
+		env := commands.NewEnv(nil, &out, &errb)
+		env.StdoutIsTerminal = terminal
+		env.Now = func() time.Time { return testcmdNow }
+		env.Getenv = func(k string) string { return getenv[k] }
+		env.ShowAdvproxy = func(context.Context) ([]byte, error) { return nil, errors.New("no netsh in this test") }
+		env.OpenLive = func() (system.Writer, error) { return nil, &model.EnvError{Msg: "no live registry"} }
+		code := commands.Main(env, args)
+		return out.String() + errb.String(), code
+	}
+	get := []string{"test", "--from", "../examples/ie-proxy-winhttp-direct.reg"}
+	if out, _ := runAs(false, nil, get...); !strings.HasPrefix(out, "{") {
+		t.Errorf("auto, not a console: want JSON, got %.80q", out)
+	}
+	out, _ := runAs(true, nil, get...)
+	if !strings.Contains(out, "\x1b[31mNOT COMPLIANT\x1b[0m") || !strings.Contains(out, "FAIL") {
+		t.Errorf("auto on a console: want coloured text with its words, got %.200q", out)
+	}
+	for name, c := range map[string]struct {
+		env  map[string]string
+		args []string
+	}{
+		"NO_COLOR":   {map[string]string{"NO_COLOR": "1"}, nil},
+		"--no-color": {nil, []string{"--no-color"}},
+	} {
+		if out, _ := runAs(true, c.env, append(get, c.args...)...); strings.Contains(out, "\x1b[") || !strings.Contains(out, "NOT COMPLIANT") {
+			t.Errorf("%s: want plain text, got %.200q", name, out)
+		}
+	}
+	if out, _ := runAs(true, nil, append(get, "--output", filepath.Join(t.TempDir(), "t.json"))...); out != "" {
+		t.Errorf("--output on a console writes the JSON file and nothing else, got %q", out)
+	}
+	if out, _ := runAs(false, map[string]string{"CCPROXY_FORMAT": "TEXT"}, get...); !strings.HasPrefix(out, "NOT COMPLIANT") {
+		t.Errorf("CCPROXY_FORMAT=TEXT: want text, got %.80q", out)
+	}
+	if out, _ := runAs(true, map[string]string{"CCPROXY_FORMAT": "text"}, append(get, "--format", "json")...); !strings.HasPrefix(out, "{") {
+		t.Errorf("--format json beats CCPROXY_FORMAT: got %.80q", out)
+	}
+	if out, code := runAs(false, map[string]string{"CCPROXY_FORMAT": "yaml"}, get...); code != 2 || !strings.Contains(out, "CCPROXY_FORMAT") {
+		t.Errorf("CCPROXY_FORMAT=yaml: exit %d, %s", code, out)
+	}
+	if out, code := runAs(false, nil, append(get, "--format", "yaml")...); code != 2 || !strings.Contains(out, "--format") {
+		t.Errorf("--format yaml: exit %d, %s", code, out)
+	}
+}
