@@ -18,6 +18,7 @@ type ReportCmd struct {
 	Paths  []string `arg:"" optional:"" help:"Files and folders of ccproxy state, test and check documents: one per file or JSON Lines, UTF-8 or UTF-16, plain or gzip; folders are read recursively, skipping names that start with a dot; - for stdin (the default)." placeholder:"PATH|-"`
 	JSONL  bool     `name:"jsonl" help:"Write one line per machine (ccproxy/machine@1) instead of the summary."`
 	Format string   `help:"auto (text on a console, JSON otherwise), json: the ccproxy/report@1 summary, or the lines of --jsonl; text: the summary for a person; csv: one row per machine, for a spreadsheet." placeholder:"auto|json|text|csv"`
+	Strict bool     `help:"Exit 2 when any document was rejected (after writing the report), for pipelines that must see every machine."`
 	Hosts  int      `help:"Host names each group of the summary lists; machines counts them all, and --jsonl or --format csv list every machine." default:"20"`
 }
 
@@ -62,6 +63,7 @@ func (c *ReportCmd) Run(env *Env) error {
 			}
 		}
 	}
+	var firstRejects []string
 	files, err := system.ReadReport(paths, system.ReportOptions{Stdin: env.Stdin}, func(it report.Item) {
 		if it.Warning != "" {
 			env.Log.Info().Msg(model.RedactCredentials(it.Warning))
@@ -72,6 +74,9 @@ func (c *ReportCmd) Run(env *Env) error {
 				place = fmt.Sprintf("%s: line %d", place, *it.Reject.Line)
 			}
 			env.Log.Info().Msg(place + ": rejected: " + it.Reject.Reason)
+			if len(firstRejects) < 3 {
+				firstRejects = append(firstRejects, place+": "+it.Reject.Reason)
+			}
 		}
 		agg.Add(it)
 		progress()
@@ -86,9 +91,27 @@ func (c *ReportCmd) Run(env *Env) error {
 	if agg.Documents() == 0 && agg.Rejected() == 0 {
 		return &model.InputError{Input: strings.Join(paths, " "), Msg: "no documents found; hint: pass the files or folders that hold the collected ccproxy documents"}
 	}
-	if agg.Rejected() > 0 {
-		env.Log.Info().Msgf("%s rejected; the report lists them under rejected", model.Count(agg.Rejected(), "document"))
+	if n := agg.Skipped(); n > 0 {
+		env.Log.Info().Msgf("skipped %s that cannot hold a ccproxy document (.md, .ps1, .reg, .log, ...); the report counts them under inputs.skipped", model.Count(n, "file"))
 	}
+	if n := agg.Rejected(); n > 0 {
+		more := ""
+		if n > len(firstRejects) {
+			more = "; ..."
+		}
+		env.Log.Warn().Msg(model.RedactCredentials(fmt.Sprintf("%s rejected (the report lists each under rejected): %s%s", model.Count(n, "document"), strings.Join(firstRejects, "; "), more)))
+	}
+	if err := c.emit(env, agg, paths, format); err != nil {
+		return err
+	}
+	if c.Strict && agg.Rejected() > 0 {
+		return &model.InputError{Input: "--strict", Msg: model.Count(agg.Rejected(), "document") + " rejected; hint: the report lists them under rejected: fix or remove them, or run without --strict"}
+	}
+	return nil
+}
+
+// emit writes the report in the chosen form.
+func (c *ReportCmd) emit(env *Env, agg *report.Aggregator, paths []string, format string) error {
 	switch {
 	case format == "csv":
 		return env.emitStream(func(w io.Writer) error {

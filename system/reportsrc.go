@@ -158,11 +158,29 @@ func walkReportPath(p string, jobs chan<- string, results chan<- []report.Item) 
 		if d.IsDir() {
 			return nil
 		}
+		if notADocument(d.Name()) {
+			results <- []report.Item{{Skipped: path}}
+			return nil
+		}
 		if d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0 {
 			jobs <- path
 		}
 		return nil
 	})
+}
+
+// notDocumentExt are the kinds of file found beside collected documents (the scripts that
+// collected them, their logs, registry exports, spreadsheets) that cannot hold one. ccproxy
+// documents are .json, .jsonl, .txt or .gz, or have no extension.
+var notDocumentExt = map[string]bool{
+	".md": true, ".ps1": true, ".psm1": true, ".psd1": true, ".reg": true, ".log": true, ".csv": true,
+	".xml": true, ".html": true, ".htm": true, ".cmd": true, ".bat": true, ".ini": true, ".exe": true,
+	".dll": true, ".msi": true, ".cab": true, ".zip": true, ".evtx": true, ".etl": true, ".png": true,
+	".jpg": true, ".pdf": true, ".yaml": true, ".yml": true, ".mof": true,
+}
+
+func notADocument(name string) bool {
+	return notDocumentExt[strings.ToLower(filepath.Ext(name))]
 }
 
 // readReportFile reads a file whole into buf when it can hold only documents of the

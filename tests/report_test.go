@@ -23,7 +23,8 @@ func TestReportMatchesGeneratedFleet(t *testing.T) {
 		t.Fatalf("the generator did not make the fleet this test needs: %+v", truth)
 	}
 	r := run(t, nil, "report", dir)
-	if r.code != 0 || len(r.stderr) != 0 {
+	// The one stderr line says how many were rejected and the first reasons.
+	if r.code != 0 || bytes.Count(r.stderr, []byte("\n")) != 1 || !bytes.Contains(r.stderr, []byte("36 documents rejected")) {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
 	}
 	got := reportParse(t, r.stdout)
@@ -259,15 +260,27 @@ func TestReportRejectsAndGoesOn(t *testing.T) {
 	write("b.json", `{"schema":"ccproxy/check@1","startedAt":`)
 	write("c.json", "\xff\xfe{\x00")
 	r := reportRun(t, nil, false, "report", dir)
-	if r.code != 0 || len(r.stderr) != 0 {
+	if r.code != 0 || !strings.HasPrefix(string(r.stderr), `{"level":"warn"`) || !strings.Contains(string(r.stderr), "2 documents rejected") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	// --strict: the same report, and exit 2.
+	if s := reportRun(t, nil, false, "report", "--strict", dir); s.code != 2 || !bytes.Equal(s.stdout, r.stdout) && len(s.stdout) == 0 {
+		t.Errorf("--strict: exit %d, want 2 with the report on stdout", s.code)
+	}
+	// Files that cannot be documents are counted, not rejected.
+	write("collect.ps1", "Get-Item .")
+	write("notes.md", "# fleet")
+	k := reportRun(t, nil, false, "report", dir)
+	if got := reportParse(t, k.stdout); got.Rejected.Count != 2 || got.Inputs.Skipped != 2 {
+		t.Errorf("skipped files: rejected %d, skipped %d; want 2 and 2", got.Rejected.Count, got.Inputs.Skipped)
 	}
 	got := reportParse(t, r.stdout)
 	if got.Machines.Seen != 1 || got.Machines.CheckPassed != 1 || got.Rejected.Count != 2 {
 		t.Errorf("machines %+v, rejected %+v", got.Machines, got.Rejected)
 	}
 	r = reportRun(t, nil, true, "report", dir)
-	if r.code != 0 || !bytes.HasSuffix(r.stderr, []byte("\r\x1b[K")) {
+	// The progress line is cleared before the summary of what was rejected.
+	if r.code != 0 || !bytes.HasPrefix(r.stderr, []byte("\r\x1b[K")) || !bytes.Contains(r.stderr, []byte("2 documents rejected")) {
 		t.Errorf("terminal: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = reportRun(t, nil, false, "--log-level", "info", "report", dir)

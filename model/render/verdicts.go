@@ -250,7 +250,7 @@ func (w *writer) report(d gjson.Result) {
 	w.linef("  check: %d passed, %d failed, %d not checked; services and installer differ on %d",
 		m.Get("checkPassed").Int(), m.Get("checkFailed").Int(), m.Get("notChecked").Int(), m.Get("mismatched").Int())
 	in := d.Get("inputs")
-	w.linef("  read %s from %s; %d rejected", plural(in.Get("documents").Int(), "document"), plural(in.Get("files").Int(), "file"), d.Get("rejected.count").Int())
+	w.linef("  read %s from %s; %d rejected, %d skipped by kind", plural(in.Get("documents").Int(), "document"), plural(in.Get("files").Int(), "file"), d.Get("rejected.count").Int(), in.Get("skipped").Int())
 	rows := [][]string{}
 	d.Get("findings").ForEach(func(_, f gjson.Result) bool {
 		if f.Get("fail").Int()+f.Get("warn").Int() == 0 {

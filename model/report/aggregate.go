@@ -12,6 +12,7 @@ const MaxRejectedListed = 1000
 // documents that say the same thing (most of a fleet) share one interned profile. It is not
 // safe for concurrent use: feed it from one goroutine.
 type Aggregator struct {
+	skipped int // files a folder walk left out by their kind
 	index    map[string]int32 // lower-case host -> machines
 	machines chunks[machine]
 	slots    chunks[slot]
@@ -84,8 +85,15 @@ func (a *Aggregator) Rejected() int { return a.rejected }
 // AddFiles counts inputs read (the reader knows them, the documents do not).
 func (a *Aggregator) AddFiles(n int) { a.files += n }
 
+// Skipped is the number of files left out by their kind so far.
+func (a *Aggregator) Skipped() int { return a.skipped }
+
 // Add takes one item from a Reader.
 func (a *Aggregator) Add(it Item) {
+	if it.Skipped != "" {
+		a.skipped++
+		return
+	}
 	if it.Reject != nil {
 		a.rejected++
 		a.rejects.offer(*it.Reject)

@@ -67,7 +67,7 @@ func (a *Aggregator) Report(o Options) Report {
 	k := o.HostsPerGroup
 	r := Report{
 		Schema: SchemaReport, GeneratedAt: o.Now.UTC().Truncate(time.Second), HostsPerGroup: k,
-		Inputs: Inputs{Paths: append([]string{}, o.Paths...), Files: a.files, Documents: a.documents, Superseded: a.superseded,
+		Inputs: Inputs{Paths: append([]string{}, o.Paths...), Files: a.files, Documents: a.documents, Superseded: a.superseded, Skipped: a.skipped,
 			ByKind: KindCounts{State: a.byKind[KindState], Test: a.byKind[KindTest], Check: a.byKind[KindCheck]}},
 		Rejected: Rejected{Count: a.rejected, Documents: a.rejects.sorted()},
 	}

@@ -27,6 +27,9 @@ type Item struct {
 	Reject *RejectedDoc // nil when Doc was accepted
 	// Warning, when not empty, is worth a log line (a document read as Windows-1252).
 	Warning string
+	// Skipped is a file a folder walk left out because its kind cannot hold a ccproxy
+	// document (a script, a registry export, a log): counted, not rejected one by one.
+	Skipped string
 }
 
 // Reader reads the documents of inputs. It keeps its buffers from one input to the next;

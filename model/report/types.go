@@ -29,6 +29,7 @@ type Inputs struct {
 	Files      int        `json:"files" doc:"files read, stdin counting as one"`
 	Documents  int        `json:"documents" doc:"documents accepted, superseded ones included"`
 	Superseded int        `json:"superseded" doc:"accepted documents left out because the same host has a newer one of the same kind"`
+	Skipped    int        `json:"skipped" doc:"files in the folders given that were not read because their kind cannot hold a ccproxy document (.md, .ps1, .reg, .log, ...); a file named on the command line is always read"`
 	ByKind     KindCounts `json:"byKind" doc:"documents accepted, by kind"`
 }
 
