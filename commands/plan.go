@@ -14,7 +14,7 @@ import (
 type PlanCmd struct {
 	Desired string `arg:"" optional:"" help:"Desired-state document (ccproxy/desired@1): a file, or - for stdin. Or use the shorthand flags." placeholder:"DESIRED"`
 	SourceFlags
-	FormatFlag
+	Format string `help:"auto (text on a console, the JSON document otherwise; CCPROXY_FORMAT sets the default), json, text, reg (the planned values as a .reg file regedit imports: UTF-16LE, the exact bytes) or netsh (the netsh lines that make the WinHTTP changes, where netsh can)." placeholder:"auto|json|text|reg|netsh"`
 
 	ImportIE         bool     `name:"import-ie" help:"WinHTTP: copy the WinINet manual proxy and bypass list, as 'netsh winhttp import proxy source=ie' does, to both registry views unless --views says otherwise."`
 	Direct           bool     `help:"WinHTTP: direct access, no proxy."`
@@ -36,6 +36,10 @@ func (planNotEmpty) ExitCode() int { return model.ExitFound }
 func (planNotEmpty) Quiet() bool   { return true }
 
 func (c *PlanCmd) Run(env *Env) error {
+	format, err := env.resolveFormat(c.Format, "reg", "netsh")
+	if err != nil {
+		return err
+	}
 	if c.Desired == "-" && c.From == "-" {
 		return &model.InputError{Input: "stdin", Msg: "both the desired state and --from read stdin; hint: give one of them as a file"}
 	}
@@ -60,7 +64,7 @@ func (c *PlanCmd) Run(env *Env) error {
 	for _, w := range warnings {
 		p.Warnings = append(p.Warnings, model.Warning{Code: "inputEncoding", Path: name, Message: w})
 	}
-	if err := env.EmitAs(p, c.Format); err != nil {
+	if err := c.emit(env, p, format); err != nil {
 		return err
 	}
 	if c.DetailedExitcode && !p.Empty {
@@ -87,6 +91,22 @@ func (c *PlanCmd) desired(env *Env) (*model.Desired, string, []string, error) {
 	}
 	d, err := c.fromFlags()
 	return d, commandLine, nil, err
+}
+
+// emit writes the plan as its document, as text, or for change control: a .reg file regedit
+// imports, or the netsh lines that make its WinHTTP changes.
+func (c *PlanCmd) emit(env *Env, p *model.Plan, format string) error {
+	switch format {
+	case "reg":
+		b, err := model.PlanRegFile(p)
+		if err != nil {
+			return err
+		}
+		return env.write(b)
+	case "netsh":
+		return env.write([]byte(jsonin.ASCII(model.PlanNetsh(p))))
+	}
+	return env.EmitAs(p, format)
 }
 
 // fromFlags builds the WinHTTP part of a desired state from the shorthand flags.

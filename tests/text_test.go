@@ -3,7 +3,9 @@ package tests
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -178,5 +180,60 @@ func TestFormatAutoAndColour(t *testing.T) {
 	}
 	if out, code := runAs(false, nil, append(get, "--format", "yaml")...); code != 2 || !strings.Contains(out, "--format") {
 		t.Errorf("--format yaml: exit %d, %s", code, out)
+	}
+}
+
+// plan --format reg writes exactly the planned bytes in a file the .reg reader (and regedit)
+// reads back; --format netsh writes the netsh lines, and says what netsh cannot do.
+func TestPlanForChangeControl(t *testing.T) {
+	args := []string{"plan", "--from", "examples/ie-proxy-winhttp-direct.reg", "--import-ie", "--add-bypass", "dc02.corp.example"}
+	doc := run(t, nil, args...)
+	reg := run(t, nil, append(args, "--format", "reg")...)
+	if reg.code != 0 || !bytes.HasPrefix(reg.stdout, []byte{0xFF, 0xFE, 'W', 0}) {
+		t.Fatalf("--format reg: exit %d, %q", reg.code, reg.stderr)
+	}
+	st, err := system.LoadRegFile("plan.reg", reg.stdout)
+	if err != nil {
+		t.Fatalf("the .reg does not read back: %v", err)
+	}
+	n := 0
+	gjsonEach(doc.stdout, "changes", func(c map[string]any) {
+		target := c["target"].(map[string]any)
+		after := c["after"].(map[string]any)
+		v, err := st.ReadValue(target["registryPath"].(string), target["valueName"].(string))
+		if err != nil || v == nil {
+			t.Errorf("%v: not in the .reg (%v)", target, err)
+			return
+		}
+		if got := fmt.Sprintf("%x", v.Data); got != after["hex"] || model.RegTypeName(v.Type) != after["type"] {
+			t.Errorf("%v: .reg holds %s %s, the plan %s %s", target["valueName"], model.RegTypeName(v.Type), got, after["type"], after["hex"])
+		}
+		n++
+	})
+	if n != 2 {
+		t.Errorf("%d changes compared, want 2", n)
+	}
+	// A WinINet plan: every type regedit writes, read back exactly.
+	wi := run(t, nil, "plan", "--from", "examples/ie-proxy-winhttp-direct.reg", "examples/desired-connector.json", "--format", "reg")
+	if _, err := system.LoadRegFile("wininet.reg", wi.stdout); wi.code != 0 || err != nil {
+		t.Errorf("desired-connector --format reg: exit %d, %v, %s", wi.code, err, wi.stderr)
+	}
+	netsh := run(t, nil, append(args, "--format", "netsh")...)
+	if netsh.code != 0 {
+		t.Fatalf("--format netsh: exit %d, %s", netsh.code, netsh.stderr)
+	}
+	golden(t, "text/plan.netsh.cmd", regexp.MustCompile(`plan [0-9a-f]{12}`).ReplaceAll(netsh.stdout, []byte("plan FINGERPRINT")))
+}
+
+func gjsonEach(doc []byte, path string, f func(map[string]any)) {
+	var v map[string]any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return
+	}
+	list, _ := v[path].([]any)
+	for _, x := range list {
+		if m, ok := x.(map[string]any); ok {
+			f(m)
+		}
 	}
 }
