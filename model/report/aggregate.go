@@ -12,7 +12,7 @@ const MaxRejectedListed = 1000
 // documents that say the same thing (most of a fleet) share one interned profile. It is not
 // safe for concurrent use: feed it from one goroutine.
 type Aggregator struct {
-	skipped int // files a folder walk left out by their kind
+	skipped  int              // files a folder walk left out by their kind
 	index    map[string]int32 // lower-case host -> machines
 	machines chunks[machine]
 	slots    chunks[slot]
