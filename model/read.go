@@ -59,6 +59,9 @@ func ReadState(r RegistryReader, o ReadOptions) (*State, error) {
 	if err := b.services(); err != nil {
 		return nil, err
 	}
+	if err := b.machine(); err != nil {
+		return nil, err
+	}
 	b.st.Environment = o.Environment
 	b.effective()
 	return b.st, nil

@@ -20,7 +20,10 @@ type State struct {
 	// ServiceAccounts holds the own WinINet settings of each built-in account a connector
 	// service runs as (SYSTEM, LOCAL SERVICE, NETWORK SERVICE).
 	ServiceAccounts []AccountWinINet `json:"serviceAccounts" doc:"the own WinINet settings (HKEY_USERS\\<SID>) of each built-in account a connector service runs as: SYSTEM S-1-5-18, LOCAL SERVICE S-1-5-19, NETWORK SERVICE S-1-5-20"`
-	Warnings        []Warning        `json:"warnings"`
+	// Machine holds the registry values of the machine's prerequisites (TLS, .NET, FIPS,
+	// WPAD, pending reboots) that test judges.
+	Machine  MachineState `json:"machine" doc:"the registry values of the machine's prerequisites beyond the proxy line, as found"`
+	Warnings []Warning    `json:"warnings"`
 }
 
 // AccountWinINet is one built-in account's own Internet Options (HKEY_USERS\<SID>).

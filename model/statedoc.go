@@ -94,6 +94,19 @@ var (
 			jsonin.Key("account", jsonin.String()),
 			jsonin.Required("wininet", stateWinINetSpec),
 		))),
+		jsonin.Key("machine", jsonin.Object(
+			jsonin.Key("values", jsonin.List(jsonin.Object(
+				jsonin.Required("id", jsonin.String()),
+				jsonin.Required("registryPath", jsonin.String()),
+				jsonin.Key("valueName", jsonin.String()),
+				jsonin.Required("known", jsonin.Bool()),
+				jsonin.Required("exists", jsonin.Bool()),
+				jsonin.Key("type", jsonin.String().Nullable()),
+				jsonin.Key("hex", jsonin.String().Nullable()),
+				jsonin.Key("number", jsonin.Any()),
+				jsonin.Key("text", jsonin.String().Nullable()),
+			))),
+		)),
 		jsonin.Key("warnings", jsonin.Any()),
 	)
 )
@@ -119,6 +132,37 @@ type SavedState struct {
 	} `json:"serviceAccounts"`
 	// Services rebuilds the connector's services from effective.connectorServices.
 	Services []SavedService
+	// Machine holds the prerequisite values, rebuilt from their bytes.
+	Machine struct {
+		Values []SavedMachineValue `json:"values"`
+	} `json:"machine"`
+}
+
+// SavedMachineValue is one prerequisite value of a saved state.
+type SavedMachineValue struct {
+	RegistryPath string  `json:"registryPath"`
+	ValueName    string  `json:"valueName"`
+	Known        bool    `json:"known"`
+	Exists       bool    `json:"exists"`
+	Type         *string `json:"type"`
+	Hex          *string `json:"hex"`
+}
+
+// Value is the registry value a saved prerequisite holds; nil for a marker key or a value
+// that does not exist, and an error when the document was edited into nonsense.
+func (v SavedMachineValue) Value() (*RegValue, error) {
+	if !v.Exists || v.ValueName == "" || v.Type == nil || v.Hex == nil {
+		return nil, nil
+	}
+	t, ok := regTypeNumber[*v.Type]
+	if !ok {
+		return nil, fmt.Errorf("unknown value type %s", jsonQuote(*v.Type))
+	}
+	data, err := hex.DecodeString(*v.Hex)
+	if err != nil {
+		return nil, fmt.Errorf("hex is not hex")
+	}
+	return &RegValue{Type: t, Data: data}, nil
 }
 
 // SavedView is one WinHTTP view of a saved state.

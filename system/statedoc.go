@@ -1,6 +1,7 @@
 package system
 
 import (
+	"fmt"
 	"strings"
 
 	"ccproxy/model"
@@ -72,6 +73,31 @@ func LoadStateDocument(name string, data []byte) (*MemStore, []string, error) {
 			}
 			if n, ok := model.StartType(deref(s.Start)); ok {
 				_ = st.SetValue(key, "Start", model.EncodeDWORD(n))
+			}
+		}
+	}
+	for i, m := range doc.Machine.Values {
+		if !m.Known {
+			continue
+		}
+		key := m.RegistryPath
+		if m.ValueName == "" {
+			// A marker key: what was known is its parent, which holds it or not.
+			parent := key[:max(0, strings.LastIndexByte(key, '\\'))]
+			st.EnsureKey(parent)
+			if m.Exists {
+				st.EnsureKey(key)
+			}
+			continue
+		}
+		st.EnsureKey(key)
+		v, err := m.Value()
+		if err != nil {
+			return nil, warnings, &model.InputError{Input: name, Place: fmt.Sprintf("$.machine.values[%d]", i), Msg: err.Error() + "; the document was edited"}
+		}
+		if v != nil {
+			if err := st.SetValue(key, m.ValueName, *v); err != nil {
+				return nil, warnings, err
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf16"
 
 	"ccproxy/commands"
+	"ccproxy/model"
 	"ccproxy/schema/schematest"
 	"ccproxy/system"
 )
@@ -27,6 +28,11 @@ func planLive(t testing.TB, example string) *system.MemStore {
 		t.Fatal(err)
 	}
 	st.Info = system.SourceInfo{Kind: "registry", Host: "CC01"}
+	// A Cloud Connector machine has .NET Framework 4.8 (Release 528449 on Server 2022):
+	// without it the live registry would say it is missing.
+	if err := st.SetValue(`HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full`, "Release", model.EncodeDWORD(528449)); err != nil {
+		t.Fatal(err)
+	}
 	return st
 }
 

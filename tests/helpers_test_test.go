@@ -56,6 +56,10 @@ func testcmdLive(t testing.TB, winhttp, wininet *model.ConnBlob, boot, changed t
 			t.Fatal(err)
 		}
 	}
+	// .NET Framework 4.8, as every Cloud Connector machine has.
+	if err := st.SetValue(`HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full`, "Release", model.EncodeDWORD(528449)); err != nil {
+		t.Fatal(err)
+	}
 	st.SetKeyTime(model.WinHTTPNativeKey, changed)
 	st.SetKeyTime(model.WinHTTPWOW64Key, changed)
 	return st

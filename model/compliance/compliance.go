@@ -64,7 +64,7 @@ type Finding struct {
 	Check        string       `json:"check"`
 	Subject      *string      `json:"subject" doc:"the internal host for per-host checks, else null"`
 	Title        string       `json:"title"`
-	Requirements []string     `json:"requirements" doc:"Cloud Connector requirement ids (R1-R8) this check serves"`
+	Requirements []string     `json:"requirements" doc:"what this check serves: the Cloud Connector proxy requirements R1-R8, a Citrix article (CTX335879), or the connector's machine prerequisites"`
 	Severity     string       `json:"severity" enum:"high,medium,low"`
 	Status       string       `json:"status" enum:"pass,fail,warn,notApplicable,notChecked"`
 	Message      string       `json:"message" doc:"what was found, in one or two sentences"`
@@ -133,6 +133,13 @@ var Checks = []CheckInfo{
 	{CheckServiceAccountsAgree, "The connector services' accounts' own Internet Options lead where WinHTTP does", []string{"R4"}, SeverityMedium},
 	{CheckWinHTTPAdvancedAgrees, "The advanced WinHTTP settings (netsh winhttp show advproxy) agree with WinHttpSettings", []string{"R4"}, SeverityMedium},
 	{CheckWinHTTPBypassHonoured, "Every WinHTTP bypass entry is one Windows honours", []string{"R7"}, SeverityMedium},
+	{CheckTLS12ClientEnabled, "SChannel's TLS 1.2 client protocol is enabled", []string{"CTX335879"}, SeverityHigh},
+	{CheckCipherSuitesAccepted, "The cipher-suite order holds a TLS 1.2 suite Citrix Cloud accepts", []string{"CTX335879"}, SeverityHigh},
+	{CheckDotNetStrongCrypto, ".NET Framework programs use the system's TLS 1.2 (SchUseStrongCrypto, SystemDefaultTlsVersions)", []string{"CTX335879"}, SeverityMedium},
+	{CheckDotNetVersion, ".NET Framework 4.7.2 or later is installed", []string{"prerequisites"}, SeverityHigh},
+	{CheckFIPSModeOff, "FIPS mode is off", []string{"prerequisites"}, SeverityHigh},
+	{CheckAutoProxyService, "The WinHTTP Web Proxy Auto-Discovery service is not disabled", []string{"prerequisites"}, SeverityLow},
+	{CheckRebootNotPending, "No reboot is pending (the connector would reboot itself)", []string{"prerequisites"}, SeverityMedium},
 }
 
 func checkInfo(id string) CheckInfo {
@@ -152,6 +159,8 @@ func Evaluate(st *model.State, o Options) Report {
 		c.winhttpReadable, c.installerProxyInServices, c.winhttpMatchesImport, c.installerNoAutoProxy,
 		c.winhttpNoAutoProxy, c.winhttpViewsAgree, c.winhttpProxyUsable, c.noProxyCredentials,
 		c.restartNotPending, c.internalBypassed, c.serviceAccountsAgree, c.winhttpAdvancedAgrees, c.winhttpBypassHonoured,
+		c.tls12ClientEnabled, c.cipherSuitesAccepted, c.dotnetStrongCrypto, c.dotnetVersion, c.fipsModeOff,
+		c.autoProxyServiceEnabled, c.rebootNotPending,
 	} {
 		r.Findings = append(r.Findings, run()...)
 	}

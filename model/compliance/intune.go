@@ -40,6 +40,13 @@ type Intune struct {
 	ServiceAccountsAgreeStatus     string `json:"serviceAccountsAgreeStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
 	WinHTTPAdvancedAgreesStatus    string `json:"winhttpAdvancedAgreesStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
 	WinHTTPBypassHonouredStatus    string `json:"winhttpBypassHonouredStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	TLS12ClientEnabledStatus       string `json:"tls12ClientEnabledStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	CipherSuitesAcceptedStatus     string `json:"cipherSuitesAcceptedStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	DotNetStrongCryptoStatus       string `json:"dotnetStrongCryptoStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	DotNetVersionStatus            string `json:"dotnetVersionStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	FIPSModeOffStatus              string `json:"fipsModeOffStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	AutoProxyServiceEnabledStatus  string `json:"autoProxyServiceEnabledStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	RebootNotPendingStatus         string `json:"rebootNotPendingStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
 }
 
 // IntuneSetting is the name of the Intune setting that holds a check's status.
@@ -118,6 +125,13 @@ func (d *Intune) statusFields() map[string]*string {
 		CheckServiceAccountsAgree:     &d.ServiceAccountsAgreeStatus,
 		CheckWinHTTPAdvancedAgrees:    &d.WinHTTPAdvancedAgreesStatus,
 		CheckWinHTTPBypassHonoured:    &d.WinHTTPBypassHonouredStatus,
+		CheckTLS12ClientEnabled:       &d.TLS12ClientEnabledStatus,
+		CheckCipherSuitesAccepted:     &d.CipherSuitesAcceptedStatus,
+		CheckDotNetStrongCrypto:       &d.DotNetStrongCryptoStatus,
+		CheckDotNetVersion:            &d.DotNetVersionStatus,
+		CheckFIPSModeOff:              &d.FIPSModeOffStatus,
+		CheckAutoProxyService:         &d.AutoProxyServiceEnabledStatus,
+		CheckRebootNotPending:         &d.RebootNotPendingStatus,
 	}
 }
 
@@ -168,6 +182,13 @@ var ruleText = map[string]string{
 	CheckServiceAccountsAgree:     "A Cloud Connector service's account has its own Internet Options that lead elsewhere than WinHTTP; .NET components without their own proxy setting follow them. Give that account the same proxy, or remove its settings.",
 	CheckWinHTTPAdvancedAgrees:    "The advanced WinHTTP proxy settings (netsh winhttp show advproxy) differ from the legacy WinHttpSettings. Align them with the 'netsh winhttp set advproxy' line that 'ccproxy test' prints.",
 	CheckWinHTTPBypassHonoured:    "The WinHTTP bypass list has entries Windows does not honour (CIDR ranges, paths, a leading dot, IPv6 without brackets, or a wildcard WinHTTP may not match). Rewrite them as 'ccproxy test' suggests.",
+	CheckTLS12ClientEnabled:       "SChannel's TLS 1.2 client protocol is disabled; Citrix Cloud accepts only TLS 1.2 and later (CTX335879). Set Enabled=1 and DisabledByDefault=0 under SCHANNEL\\Protocols\\TLS 1.2\\Client and restart.",
+	CheckCipherSuitesAccepted:     "The cipher-suite order holds none of the TLS 1.2 suites Citrix Cloud accepts (CTX335879). Put TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 and TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 back and restart.",
+	CheckDotNetStrongCrypto:       ".NET Framework is not set to use the system's TLS 1.2 (SchUseStrongCrypto, SystemDefaultTlsVersions). Set both to 1 in both registry views and restart.",
+	CheckDotNetVersion:            "The Cloud Connector needs .NET Framework 4.7.2 or later. Install .NET Framework 4.8 and restart.",
+	CheckFIPSModeOff:              "FIPS mode is on; the Cloud Connector does not support it. Turn off 'System cryptography: Use FIPS compliant algorithms' and restart.",
+	CheckAutoProxyService:         "The WinHTTP Web Proxy Auto-Discovery service is disabled, which breaks automatic detection and saving Internet Options. Set its start type to Manual.",
+	CheckRebootNotPending:         "A reboot is pending; the Cloud Connector reboots the machine itself within minutes. Restart it at a time of your choosing.",
 	CheckInternalBypassed:         "An internal resource (domain controller, connector, VDA, hypervisor) is sent through the proxy by WinHTTP. Add it to the bypass list with 'ccproxy plan --add-bypass HOST' and restart the machine.",
 }
 
