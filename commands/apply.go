@@ -3,8 +3,11 @@ package commands
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 
 	"ccproxy/model"
@@ -15,6 +18,7 @@ import (
 type ApplyCmd struct {
 	Plan   string `arg:"" help:"Plan written by 'ccproxy plan' (ccproxy/plan@1): a file, or - for stdin." placeholder:"PLAN"`
 	WhatIf bool   `name:"what-if" help:"Check the plan against the registry (stale values, access) and show what would be written; write nothing."`
+	From   string `help:"With --what-if: check the plan against this source (a .reg export, a ccproxy state document) instead of the live registry, to review it on any machine." placeholder:"SOURCE"`
 	ChangeFlags
 	FormatFlag
 }
@@ -25,7 +29,9 @@ type ChangeFlags struct {
 	// WhatIf is each command's own flag, since its help says what that command checks.
 	WhatIf bool `kong:"-"`
 	// format is the resolved output format, decided before anything is written.
-	format      string        `kong:"-"`
+	format string `kong:"-"`
+	// from is --from of apply and restore: an export to check against with --what-if.
+	from        string        `kong:"-"`
 	LockTimeout time.Duration `name:"lock-timeout" help:"How long to wait for another apply to finish." default:"2m"`
 }
 
@@ -38,7 +44,7 @@ func (c *ApplyCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	c.ChangeFlags.WhatIf = c.WhatIf
+	c.ChangeFlags.WhatIf, c.ChangeFlags.from = c.WhatIf, c.From
 	if c.ChangeFlags.format, err = env.resolveFormat(c.Format); err != nil {
 		return err
 	}
@@ -68,6 +74,9 @@ func (env *Env) lockedApply(f ChangeFlags, reason string, plan func(model.Regist
 			return nil, &model.InputError{Input: "--backup-dir " + f.BackupDir, Msg: "is a file, not a folder; hint: name a folder for the backups (it is created if missing)"}
 		}
 	}
+	if f.from != "" && !strings.EqualFold(f.from, "system") {
+		return env.offlineWhatIf(f, plan)
+	}
 	state, err := system.StateDir(env.Getenv)
 	if err != nil && f.BackupDir == "" {
 		return nil, err
@@ -82,6 +91,10 @@ func (env *Env) lockedApply(f ChangeFlags, reason string, plan func(model.Regist
 	}
 	store, err := env.OpenLive()
 	if err != nil {
+		var ee *model.EnvError
+		if errors.As(err, &ee) && runtime.GOOS != "windows" {
+			return nil, &model.EnvError{Msg: "apply and restore write the live registry, which only Windows has; hint: review a plan here with 'ccproxy apply --what-if --from EXPORT.reg PLAN', and apply it on the machine"}
+		}
 		return nil, err
 	}
 	lock, err := system.AcquireApplyLock(lockPath, f.LockTimeout)
@@ -110,6 +123,33 @@ func (env *Env) lockedApply(f ChangeFlags, reason string, plan func(model.Regist
 				return "", err
 			}
 			return system.WritePrivateFile(backupDir, backupFileName(b.CreatedAt), doc)
+		},
+	})
+}
+
+// offlineWhatIf checks a plan (or a restore) against a source that is not the live
+// registry: the same stale check and the same list of what would be written, with no lock,
+// no backup and no write, so that a change board can review a plan on any machine.
+func (env *Env) offlineWhatIf(f ChangeFlags, plan func(model.RegistryReader) (*model.Plan, string, error)) (*model.ApplyResult, error) {
+	if !f.WhatIf {
+		return nil, &model.InputError{Input: "--from " + f.from, Msg: "a plan is applied to the live registry only; hint: add --what-if to check it against this source, or run apply on the machine itself"}
+	}
+	op, err := system.Open(f.from, env.Stdin, env.OpenLive)
+	if err != nil {
+		return nil, err
+	}
+	w, ok := op.Store.(system.Writer)
+	if !ok {
+		return nil, &model.InputError{Input: "--from " + f.from, Msg: "cannot be checked against; hint: pass a .reg export or a ccproxy state document"}
+	}
+	p, staleHint, err := plan(w)
+	if err != nil {
+		return nil, err
+	}
+	return model.ApplyPlan(w, p, model.ApplyOptions{
+		WhatIf: true, Now: env.Now(), Host: op.Info.Host, Reason: "what-if", StaleHint: staleHint,
+		WriteBackup: func(*model.Backup) (string, error) {
+			return "", &model.EnvError{Msg: "no backup is written in a what-if"}
 		},
 	})
 }

@@ -10,6 +10,7 @@ import (
 type RestoreCmd struct {
 	Backup string `arg:"" help:"Backup written by 'ccproxy apply' (ccproxy/backup@1): a file, or - for stdin." placeholder:"BACKUP"`
 	WhatIf bool   `name:"what-if" help:"Check the backup against the registry (same machine, values still as the backup expects) and show what would be put back; write nothing."`
+	From   string `help:"With --what-if: check against this source (a .reg export, a ccproxy state document) instead of the live registry." placeholder:"SOURCE"`
 	ChangeFlags
 	FormatFlag
 }
@@ -23,7 +24,7 @@ func (c *RestoreCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	c.ChangeFlags.WhatIf = c.WhatIf
+	c.ChangeFlags.WhatIf, c.ChangeFlags.from = c.WhatIf, c.From
 	if c.ChangeFlags.format, err = env.resolveFormat(c.Format); err != nil {
 		return err
 	}

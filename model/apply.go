@@ -67,7 +67,7 @@ type StalePlanError struct {
 }
 
 func (e *StalePlanError) Error() string {
-	return "plan is stale: " + e.Value + " changed since the plan was made; " + e.Hint
+	return "plan is stale: " + e.Value + " changed since the plan was made; hint: " + e.Hint
 }
 
 // ExitCode is 2: the plan is bad input now.

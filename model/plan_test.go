@@ -427,7 +427,7 @@ func TestFingerprintCoversEveryReadValue(t *testing.T) {
 			if !errors.As(err, &se) || se.ExitCode() != 2 {
 				t.Fatalf("got %v, want a stale plan", err)
 			}
-			want := "plan is stale: " + fv.RegistryPath + `\` + fv.ValueName + " changed since the plan was made; run 'ccproxy plan' again"
+			want := "plan is stale: " + fv.RegistryPath + `\` + fv.ValueName + " changed since the plan was made; hint: run 'ccproxy plan' again"
 			if err.Error() != want {
 				t.Errorf("message %q\nwant %q", err, want)
 			}

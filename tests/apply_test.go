@@ -157,7 +157,7 @@ func TestApplyRefusesStalePlan(t *testing.T) {
 	}
 	before := live.Snapshot()
 	a := m.planRun(t, nil, "apply", planFile)
-	want := `plan is stale: ` + settings + `\ProxyOverride changed since the plan was made; run 'ccproxy plan' again`
+	want := `plan is stale: ` + settings + `\ProxyOverride changed since the plan was made; hint: run 'ccproxy plan' again`
 	if a.code != 2 || !bytes.Contains(a.stderr, []byte(strings.ReplaceAll(want, `\`, `\\`))) || len(a.stdout) != 0 {
 		t.Fatalf("exit %d, stderr %s", a.code, a.stderr)
 	}

@@ -61,6 +61,9 @@ func TestMessagesGolden(t *testing.T) {
 		{"plan", "--from", R, "--proxy", "proxy:99999"},
 		{"plan", "--from", R, "--direct", "--add-bypass", "dc01"},
 		{"report", "--log-level", "info", docs},
+		{"apply", planFile},
+		{"apply", "--from", "examples/ie-winhttp-matching.reg", planFile},
+		{"apply", "--what-if", "--from", "examples/ie-winhttp-matching.reg", planFile},
 	}
 	var out bytes.Buffer
 	for _, args := range cases {
