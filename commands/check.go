@@ -30,7 +30,7 @@ type CheckCmd struct {
 	Proxy        string        `help:"Probe through this proxy instead of the WinHTTP settings, to try it before applying it." placeholder:"PROXY" xor:"route"`
 	Bypass       string        `help:"With --proxy: the bypass list to try with it." placeholder:"LIST"`
 	Direct       bool          `help:"Probe without a proxy, whatever WinHTTP says." xor:"route"`
-	Concurrency  int           `help:"Endpoints probed at once." default:"16"`
+	Concurrency  int           `help:"Endpoints probed at once; 0 (the default): the whole catalog in one round, up to 64." default:"0"`
 	StageTimeout time.Duration `name:"stage-timeout" help:"Limit for each stage (DNS, TCP, CONNECT, TLS, HTTP)." default:"5s"`
 	Deadline     time.Duration `help:"Limit for the whole check; endpoints not finished by then are notChecked." default:"30s"`
 	IPLiteral    string        `name:"ip-literal" help:"The IP address (and port, 443 by default) to CONNECT to through the proxy for R8; by default an address of the first catalog host." placeholder:"ADDRESS[:PORT]"`
@@ -73,6 +73,12 @@ func (c *CheckCmd) Run(env *Env) error {
 		return err
 	}
 	targets = dedupeTargets(append(targets, extra...))
+	if c.Concurrency == 0 {
+		// One round for the whole catalog: a proxy that adds latency to each connection
+		// then costs that latency once, not once per batch.
+		c.Concurrency = max(1, min(len(targets), 64))
+	}
+	doc.Limits.Concurrency = c.Concurrency
 
 	route, routing, err := c.routing(env)
 	if err != nil {
@@ -112,8 +118,8 @@ func (c *CheckCmd) Run(env *Env) error {
 
 func (c *CheckCmd) validate() error {
 	switch {
-	case c.Concurrency < 1 || c.Concurrency > 1024:
-		return &model.InputError{Input: "--concurrency", Msg: fmt.Sprintf("%d is out of range (1-1024)", c.Concurrency)}
+	case c.Concurrency < 0 || c.Concurrency > 1024:
+		return &model.InputError{Input: "--concurrency", Msg: fmt.Sprintf("%d is out of range (0-1024; 0 is the whole catalog, up to 64)", c.Concurrency)}
 	case c.StageTimeout <= 0:
 		return &model.InputError{Input: "--stage-timeout", Msg: fmt.Sprintf("%s must be positive; hint: such as 5s or 1500ms", c.StageTimeout)}
 	case c.Deadline <= 0:

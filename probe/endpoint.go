@@ -362,7 +362,7 @@ func proxyAuthMessage(proxy string, resp *response) string {
 	if len(schemes) > 0 {
 		how = " (" + strings.Join(schemes, ", ") + ")"
 	}
-	return fmt.Sprintf("the proxy %s demands authentication%s: 407 Proxy Authentication Required; the Cloud Connector supports only an unauthenticated proxy, so allow the Citrix hosts without authentication", proxy, how)
+	return fmt.Sprintf("the proxy %s demands authentication%s: 407 Proxy Authentication Required; the Windows Cloud Connector supports only an unauthenticated proxy, so allow the Citrix hosts without authentication (the Connector Appliance, which has its own proxy setting, also supports Basic authentication)", proxy, how)
 }
 
 func (a *attempt) tlsStage(conn net.Conn) *tls.Conn {

@@ -3,27 +3,24 @@ package system
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"ccproxy/model"
 )
 
+// realCaptureName stands in a table for the real capture, read inside its subtest.
+const realCaptureName = "\x00real capture"
+
 func TestParseAdvanced(t *testing.T) {
 	tb, fb := model.Ptr(true), model.Ptr(false)
 	s := model.Ptr[string]
-	real, err := os.ReadFile(filepath.Join("..", "..", "shared", "realdata", "advproxy-json_ms-docs-netsh-exe-commands.txt"))
-	if err != nil {
-		t.Fatalf("the real capture is missing: %v", err)
-	}
 	cases := []struct {
 		name string
 		text string
 		want model.AdvancedSettings
 	}{
-		{"the JSON netsh echoes (Microsoft's netsh reference)", string(real), model.AdvancedSettings{Source: "settingsFile", ProxyIsEnabled: tb,
+		{"the JSON netsh echoes (Microsoft's netsh reference)", realCaptureName, model.AdvancedSettings{Source: "settingsFile", ProxyIsEnabled: tb,
 			Proxy: s("http=http-proxy.com:8080;https=https-proxy.com:8081;ftp=ftp-proxy.com:8082;socks=socks-proxy.com:8083"), AutoConfigIsEnabled: fb, AutoDetect: tb, PerUserProxySettings: tb}},
 		{"show advproxy, tab-indented as Server 2022 prints it", "\r\nCurrent WinHTTP advanced proxy settings:\r\n\r\n{\r\n\t\"Proxy\":\t\t\"localhost:8080\",\r\n\t\"ProxyBypass\":\t\t\"<local>\"\r\n}\r\n",
 			model.AdvancedSettings{Source: "netshShowAdvproxy", Proxy: s("localhost:8080"), ProxyBypass: s("<local>")}},
@@ -39,7 +36,11 @@ func TestParseAdvanced(t *testing.T) {
 	for _, c := range cases {
 		for _, e := range regEncodings {
 			t.Run(c.name+"/"+e.name, func(t *testing.T) {
-				got, _, err := ParseAdvanced("adv.txt", e.enc(c.text))
+				text := c.text
+				if text == realCaptureName {
+					text = string(realCapture(t, "advproxy-json_ms-docs-netsh-exe-commands.txt"))
+				}
+				got, _, err := ParseAdvanced("adv.txt", e.enc(text))
 				if err != nil {
 					t.Fatal(err)
 				}

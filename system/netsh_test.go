@@ -3,8 +3,6 @@ package system
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -136,10 +134,7 @@ func TestParseNetshRealCaptures(t *testing.T) {
 		{"netsh-ja-proxy-none_mshr-h-blog.txt", japanese.ShiftJIS, NetshProxy{Proxy: "1.2.3.4:5678"}},
 		{"netsh-zh-CN-direct_shenlin9-Temp.txt", simplifiedchinese.GBK, NetshProxy{Direct: true}},
 	} {
-		data, err := os.ReadFile(filepath.Join("..", "..", "shared", "realdata", c.file))
-		if err != nil {
-			t.Fatalf("the real capture is missing: %v", err)
-		}
+		data := realCapture(t, c.file)
 		oem, err := c.enc.NewEncoder().Bytes(data)
 		if err != nil {
 			t.Fatal(err)

@@ -159,7 +159,7 @@ func TestCheckTunnellingProxyAllPass(t *testing.T) {
 		"routing.source": "winhttp", "routing.proxy": p.Addr, "routing.bypass": "<local>;*.corp.example",
 		"catalog.source": "file", "catalog.entries": "5", "interception.verdict": "none",
 		"ipLiteral.status": "pass", "ipLiteral.target": ip, "ipLiteral.proxyRefuses": "false", "ipLiteral.statusCode": "200",
-		"limits.concurrency": "16", "limits.stageTimeoutMs": "5000", "limits.deadlineMs": "30000",
+		"limits.concurrency": "6", "limits.stageTimeoutMs": "5000", "limits.deadlineMs": "30000",
 	})
 	trust := checkEndpoint(t, doc, "trust.citrixworkspacesapi.net")
 	checkExpect(t, trust, map[string]string{
@@ -322,7 +322,7 @@ func TestCheckBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--direct", "--concurrency", "0"}, "--concurrency: 0 is out of range"},
+		{[]string{"--direct", "--concurrency", "2000"}, "--concurrency: 2000 is out of range"},
 		{[]string{"--direct", "--host", "*.cloud.com"}, "a wildcard names many hosts"},
 		{[]string{"--direct", "--internal", "dc1:99999"}, "port must be a number"},
 		{[]string{"--direct", "--bypass", "x"}, "--bypass: only goes with --proxy"},
