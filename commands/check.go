@@ -76,7 +76,8 @@ func (c *CheckCmd) Run(env *Env) error {
 	if c.Concurrency == 0 {
 		// One round for the whole catalog: a proxy that adds latency to each connection
 		// then costs that latency once, not once per batch.
-		c.Concurrency = max(1, min(len(targets), 64))
+		// The R8 test (CONNECT to an IP address) takes a slot of its own.
+		c.Concurrency = max(1, min(len(targets)+1, 64))
 	}
 	doc.Limits.Concurrency = c.Concurrency
 

@@ -159,7 +159,7 @@ func TestCheckTunnellingProxyAllPass(t *testing.T) {
 		"routing.source": "winhttp", "routing.proxy": p.Addr, "routing.bypass": "<local>;*.corp.example",
 		"catalog.source": "file", "catalog.entries": "5", "interception.verdict": "none",
 		"ipLiteral.status": "pass", "ipLiteral.target": ip, "ipLiteral.proxyRefuses": "false", "ipLiteral.statusCode": "200",
-		"limits.concurrency": "6", "limits.stageTimeoutMs": "5000", "limits.deadlineMs": "30000",
+		"limits.concurrency": "7", "limits.stageTimeoutMs": "5000", "limits.deadlineMs": "30000",
 	})
 	trust := checkEndpoint(t, doc, "trust.citrixworkspacesapi.net")
 	checkExpect(t, trust, map[string]string{
