@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -19,6 +20,7 @@ type ApplyCmd struct {
 	Plan   string `arg:"" help:"Plan written by 'ccproxy plan' (ccproxy/plan@1): a file, or - for stdin." placeholder:"PLAN"`
 	WhatIf bool   `name:"what-if" help:"Check the plan against the registry (stale values, access) and show what would be written; write nothing."`
 	From   string `help:"With --what-if: check the plan against this source (a .reg export, a ccproxy state document) instead of the live registry, to review it on any machine." placeholder:"SOURCE"`
+	Keep   int    `help:"Backups to keep in the backup folder: after a successful apply, older ones are deleted." default:"20"`
 	ChangeFlags
 	FormatFlag
 }
@@ -48,9 +50,18 @@ func (c *ApplyCmd) Run(env *Env) error {
 	if c.ChangeFlags.format, err = env.resolveFormat(c.Format); err != nil {
 		return err
 	}
-	return env.applyLocked(c.ChangeFlags, "apply", func(model.RegistryReader) (*model.Plan, string, error) {
+	if c.Keep < 1 {
+		return &model.InputError{Input: "--keep", Msg: fmt.Sprintf("%d keeps no backup; hint: keep at least 1, the one that undoes this apply", c.Keep)}
+	}
+	err = env.applyLocked(c.ChangeFlags, "apply", func(model.RegistryReader) (*model.Plan, string, error) {
 		return p, "run 'ccproxy plan' again", nil
 	})
+	if err == nil && !c.WhatIf && c.From == "" {
+		if dir, _, ferr := env.backupFolder(c.BackupDir); ferr == nil {
+			env.pruneBackups(dir, c.Keep)
+		}
+	}
+	return err
 }
 
 // applyLocked applies under the lock (see lockedApply) and emits the ccproxy/apply@1
@@ -77,13 +88,9 @@ func (env *Env) lockedApply(f ChangeFlags, reason string, plan func(model.Regist
 	if f.from != "" && !strings.EqualFold(f.from, "system") {
 		return env.offlineWhatIf(f, plan)
 	}
-	state, err := system.StateDir(env.Getenv)
-	if err != nil && f.BackupDir == "" {
+	backupDir, state, err := env.backupFolder(f.BackupDir)
+	if err != nil {
 		return nil, err
-	}
-	backupDir := f.BackupDir
-	if backupDir == "" {
-		backupDir = filepath.Join(state, "backups")
 	}
 	lockPath := filepath.Join(backupDir, "..", "apply.lock")
 	if state != "" {
@@ -125,6 +132,40 @@ func (env *Env) lockedApply(f ChangeFlags, reason string, plan func(model.Regist
 			return system.WritePrivateFile(backupDir, backupFileName(b.CreatedAt), doc)
 		},
 	})
+}
+
+// backupFolder is --backup-dir, or the default folder under ccproxy's state folder; state is
+// that folder ("" when only --backup-dir says where).
+func (env *Env) backupFolder(flag string) (dir, state string, err error) {
+	state, err = system.StateDir(env.Getenv)
+	if err != nil && flag == "" {
+		return "", "", err
+	}
+	if flag != "" {
+		return flag, state, nil
+	}
+	return filepath.Join(state, "backups"), state, nil
+}
+
+// pruneBackups keeps the newest keep backups of dir, after a successful apply only, so
+// that a failed apply never costs the backups that could undo it.
+func (env *Env) pruneBackups(dir string, keep int) {
+	files, err := system.ReadBackupFolder(dir)
+	if err != nil {
+		env.Log.Warn().Msg(model.RedactCredentials(err.Error()))
+		return
+	}
+	l := model.ListBackups(dir, files)
+	for i, b := range l.Backups {
+		if i < keep {
+			continue
+		}
+		if err := os.Remove(b.Path); err != nil {
+			env.Log.Warn().Msgf("cannot delete the old backup %s: %v", b.Path, err)
+			continue
+		}
+		env.Log.Debug().Str("backup", b.Path).Msg("deleted an old backup (--keep)")
+	}
 }
 
 // offlineWhatIf checks a plan (or a restore) against a source that is not the live

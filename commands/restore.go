@@ -8,7 +8,8 @@ import (
 // RestoreCmd puts the exact bytes of a backup back, through the same plan-and-apply path
 // as apply, so that a restore makes its own backup and rolls back on failure.
 type RestoreCmd struct {
-	Backup string `arg:"" help:"Backup written by 'ccproxy apply' (ccproxy/backup@1): a file, or - for stdin." placeholder:"BACKUP"`
+	Backup string `arg:"" optional:"" help:"Backup written by 'ccproxy apply' (ccproxy/backup@1): a file, or - for stdin; or --latest." placeholder:"BACKUP"`
+	Latest bool   `help:"Restore the newest backup of the backup folder ('ccproxy backups' lists them)."`
 	WhatIf bool   `name:"what-if" help:"Check the backup against the registry (same machine, values still as the backup expects) and show what would be put back; write nothing."`
 	From   string `help:"With --what-if: check against this source (a .reg export, a ccproxy state document) instead of the live registry." placeholder:"SOURCE"`
 	ChangeFlags
@@ -16,6 +17,27 @@ type RestoreCmd struct {
 }
 
 func (c *RestoreCmd) Run(env *Env) error {
+	switch {
+	case c.Latest && c.Backup != "":
+		return &model.InputError{Input: "--latest", Msg: "names the backup too; hint: give a backup file or --latest, not both"}
+	case !c.Latest && c.Backup == "":
+		return &model.InputError{Input: "restore", Msg: "no backup named; hint: give a backup file, or --latest for the newest ('ccproxy backups' lists them)"}
+	case c.Latest:
+		dir, _, err := env.backupFolder(c.BackupDir)
+		if err != nil {
+			return err
+		}
+		files, err := system.ReadBackupFolder(dir)
+		if err != nil {
+			return err
+		}
+		l := model.ListBackups(dir, files)
+		if len(l.Backups) == 0 {
+			return &model.InputError{Input: "--latest", Msg: "no backup in " + dir + "; hint: name the folder with --backup-dir"}
+		}
+		c.Backup = l.Backups[0].Path
+		env.Log.Info().Str("backup", c.Backup).Msg("restoring the newest backup")
+	}
 	name, data, err := system.ReadInput(c.Backup, env.Stdin)
 	if err != nil {
 		return err

@@ -27,6 +27,7 @@ var generated = []struct {
 	{"plan", "ccproxy plan: the exact registry writes that reach a desired state, with a fingerprint of the state they were computed from", model.SchemaPlan, model.Plan{}},
 	{"apply", "ccproxy apply: what an apply or restore wrote, the backup it made, and whether a restart is required", model.SchemaApply, model.ApplyResult{}},
 	{"backup", "ccproxy backup: the exact bytes of every registry value an apply was about to change", model.SchemaBackup, model.Backup{}},
+	{"backups", "ccproxy backups: the backups in a folder, newest first", model.SchemaBackups, model.BackupList{}},
 	{"test", "ccproxy test: findings of the Cloud Connector proxy requirements R1-R8", compliance.SchemaTest, compliance.Report{}},
 	{"route", "ccproxy route: how WinHTTP (or WinINet) would send each URL, and why", compliance.SchemaRoute, compliance.RouteDoc{}},
 	{"intune", "ccproxy intune: flat settings for an Intune custom compliance discovery script (test --format intune)", compliance.SchemaIntune, compliance.Intune{}},

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"ccproxy/model"
 )
 
 // StateDir is ccproxy's machine-wide folder for the apply lock and backups:
@@ -88,4 +90,22 @@ func privateErr(path string, err error) error {
 		return &EnvError{Msg: fmt.Sprintf("cannot write %s: access denied; hint: run from an elevated prompt, or pass --backup-dir", path)}
 	}
 	return &EnvError{Msg: fmt.Sprintf("cannot write %s: %v", path, err)}
+}
+
+// ReadBackupFolder reads the files of a backup folder whose names say they are backups
+// (backup-*.json, as apply names them); a folder that does not exist holds none.
+func ReadBackupFolder(dir string) ([]model.BackupFile, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "backup-*.json"))
+	if err != nil {
+		return nil, &EnvError{Msg: "--backup-dir " + dir + ": " + err.Error()}
+	}
+	if _, err := os.Stat(dir); err != nil && !os.IsNotExist(err) {
+		return nil, privateErr(dir, err)
+	}
+	var out []model.BackupFile
+	for _, n := range names {
+		data, err := ReadFile(n)
+		out = append(out, model.BackupFile{Path: n, Data: data, Err: err})
+	}
+	return out, nil
 }

@@ -40,6 +40,9 @@ func planLive(t testing.TB, example string) *system.MemStore {
 type planMachine struct {
 	live     system.Writer
 	stateDir string // XDG_STATE_HOME: the apply lock and the default backups live under it
+	// tick, when set, moves the clock a minute on at each run, so that backups have an order.
+	tick bool
+	runs int
 }
 
 func newPlanMachine(t testing.TB, live system.Writer) *planMachine {
@@ -75,7 +78,12 @@ func (m *planMachine) dscRun(t testing.TB, stdin []byte, traceLevel string, args
 		}
 		return ""
 	}
-	env.Now = func() time.Time { return time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC) }
+	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	if m.tick {
+		m.runs++
+		now = now.Add(time.Duration(m.runs) * time.Minute)
+	}
+	env.Now = func() time.Time { return now }
 	code := commands.Main(env, args)
 	return result{stdout: out.Bytes(), stderr: errb.Bytes(), code: code}
 }

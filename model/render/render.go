@@ -54,6 +54,8 @@ func Text(doc []byte, o Options) ([]byte, error) {
 		w.endpoints(d)
 	case "ccproxy/report@1":
 		w.report(d)
+	case "ccproxy/backups@1":
+		w.backups(d)
 	case "ccproxy/version@1":
 		w.linef("ccproxy %s (commit %s, built %s, %s, %s/%s)", d.Get("version").String(), d.Get("commit").String(),
 			d.Get("buildDate").String(), d.Get("goVersion").String(), d.Get("os").String(), d.Get("arch").String())

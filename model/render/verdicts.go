@@ -291,3 +291,26 @@ func (w *writer) report(d gjson.Result) {
 		})
 	}
 }
+
+// backups: one line per backup, newest first.
+func (w *writer) backups(d gjson.Result) {
+	n := d.Get("backups.#").Int()
+	w.para("", 2, plural(n, "backup")+" in "+d.Get("folder").String()+", newest first")
+	rows := [][]string{}
+	d.Get("backups").ForEach(func(_, b gjson.Result) bool {
+		fp := b.Get("planFingerprint").String()
+		if len(fp) > 12 {
+			fp = fp[:12]
+		}
+		rows = append(rows, []string{b.Get("createdAt").String(), or(b.Get("host").String(), "-"), b.Get("reason").String(), fp, b.Get("path").String()})
+		return true
+	})
+	if len(rows) > 0 {
+		w.blank()
+		w.table([]string{"CREATED", "HOST", "REASON", "PLAN", "FILE"}, rows)
+	}
+	d.Get("unreadable").ForEach(func(_, u gjson.Result) bool {
+		w.para("  "+w.status("warn", 5), 8, u.Get("path").String()+": "+u.Get("reason").String())
+		return true
+	})
+}

@@ -1,0 +1,28 @@
+package commands
+
+import (
+	"ccproxy/model"
+	"ccproxy/system"
+)
+
+// BackupsCmd lists the backups apply left, newest first.
+type BackupsCmd struct {
+	BackupDir string `name:"backup-dir" help:"The backup folder (default: the one apply uses)." placeholder:"DIR" type:"path"`
+	FormatFlag
+}
+
+func (c *BackupsCmd) Run(env *Env) error {
+	format, err := env.resolveFormat(c.Format)
+	if err != nil {
+		return err
+	}
+	dir, _, err := env.backupFolder(c.BackupDir)
+	if err != nil {
+		return err
+	}
+	files, err := system.ReadBackupFolder(dir)
+	if err != nil {
+		return err
+	}
+	return env.EmitAs(model.ListBackups(dir, files), format)
+}
