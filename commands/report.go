@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ccproxy/model"
+	"ccproxy/model/render"
 	"ccproxy/model/report"
 	"ccproxy/system"
 )
@@ -17,7 +18,7 @@ import (
 type ReportCmd struct {
 	Paths  []string `arg:"" optional:"" help:"Files and folders of ccproxy state, test and check documents: one per file or JSON Lines, UTF-8 or UTF-16, plain or gzip; folders are read recursively, skipping names that start with a dot; - for stdin (the default)." placeholder:"PATH|-"`
 	JSONL  bool     `name:"jsonl" help:"Write one line per machine (ccproxy/machine@1) instead of the summary."`
-	Format string   `help:"auto (text on a console, JSON otherwise), json: the ccproxy/report@1 summary, or the lines of --jsonl; text: the summary for a person; csv: one row per machine, for a spreadsheet." placeholder:"auto|json|text|csv"`
+	Format string   `help:"auto (text on a console, JSON otherwise), json: the ccproxy/report@1 summary, or the lines of --jsonl; text: the summary for a person; csv: one row per machine, for a spreadsheet; html: one self-contained page (no network) with the same numbers." placeholder:"auto|json|text|csv|html"`
 	Strict bool     `help:"Exit 2 when any document was rejected (after writing the report), for pipelines that must see every machine."`
 	Hosts  int      `help:"Host names each group of the summary lists; machines counts them all, and --jsonl or --format csv list every machine." default:"20"`
 }
@@ -28,7 +29,7 @@ type ReportCmd struct {
 const reportGCPercent = 50
 
 func (c *ReportCmd) Run(env *Env) error {
-	format, err := env.resolveFormat(c.Format, "csv")
+	format, err := env.resolveFormat(c.Format, "csv", "html")
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,20 @@ func (c *ReportCmd) emit(env *Env, agg *report.Aggregator, paths []string, forma
 			})
 		})
 	}
-	return env.EmitAs(agg.Report(report.Options{Paths: paths, HostsPerGroup: c.Hosts, Now: env.Now()}), format)
+	rep := agg.Report(report.Options{Paths: paths, HostsPerGroup: c.Hosts, Now: env.Now()})
+	if format == "html" {
+		b, err := model.MarshalDocument(rep, true)
+		if err != nil {
+			return err
+		}
+		env.logDecision(b)
+		page, err := render.HTML(b)
+		if err != nil {
+			return err
+		}
+		return env.write(page)
+	}
+	return env.EmitAs(rep, format)
 }
 
 // emitStream writes output too large to hold in memory (one line per machine) to stdout, or

@@ -189,6 +189,10 @@ func variants() ([]variant, error) {
 			info.BootTime = &boot
 		}
 		st := system.NewMemStore(info)
+		// Every connector machine has .NET Framework 4.8 (Release 528449).
+		if err := st.SetValue(`HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full`, "Release", model.EncodeDWORD(528449)); err != nil {
+			return nil, err
+		}
 		wow := s.wow64
 		if wow == nil {
 			wow = s.native
