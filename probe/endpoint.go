@@ -436,6 +436,13 @@ func (a *attempt) httpStage(conn net.Conn, absolute bool) {
 		}
 		a.ep.HTTP.StatusCode = ptr(resp.StatusCode)
 		a.ep.HTTP.Status = resp.Status
+		if d := resp.Header.Get("Date"); d != "" {
+			a.ep.HTTP.Date = ptr(d)
+			// IMF-fixdate, the one form RFC 9110 lets a server send.
+			if at, err := time.Parse("Mon, 02 Jan 2006 15:04:05 GMT", d); err == nil {
+				a.ep.HTTP.SkewSeconds = ptr(int64(at.Sub(a.r.o.Now()).Round(time.Second) / time.Second))
+			}
+		}
 		details := "GET " + url + ": " + resp.Proto + " " + resp.Status
 		code := resp.StatusCode
 		switch {

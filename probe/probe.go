@@ -7,6 +7,7 @@ package probe
 import (
 	"context"
 	"crypto/x509"
+	"fmt"
 	"net"
 	"sort"
 	"strconv"
@@ -249,7 +250,9 @@ func summarise(res *Result) {
 	}
 	// A proxy that refuses CONNECT to an IP address breaks the connector's Service Bus
 	// traffic (R8): that fails the run like an unreachable endpoint.
-	res.OK = res.AllRequiredReachable && res.AllRoutesAsExpected && in.Verdict != VerdictDetected && !(res.IPLiteral.ProxyRefuses != nil && *res.IPLiteral.ProxyRefuses)
+	res.Clock = clockCheck(res.Endpoints)
+	res.OK = res.AllRequiredReachable && res.AllRoutesAsExpected && in.Verdict != VerdictDetected && !(res.IPLiteral.ProxyRefuses != nil && *res.IPLiteral.ProxyRefuses) &&
+		res.Clock.Status != StatusFail
 }
 
 func ms(d time.Duration) float64 {
@@ -268,4 +271,50 @@ func newEndpoint(t Target, rt Route) Endpoint {
 		Host: t.Host, Port: t.Port, Kind: t.Kind, Purpose: t.Purpose, Required: t.Required, Source: t.Source,
 		Route: rt, Stages: []Stage{}, Interception: Interception{Verdict: VerdictUnknown, Evidence: []Evidence{}},
 	}
+}
+
+// clockCheck takes the median of the skews the endpoints' answers showed, so that one
+// server with a wrong clock does not decide.
+func clockCheck(eps []Endpoint) ClockCheck {
+	type skew struct {
+		s    int64
+		from string
+	}
+	var all []skew
+	for _, e := range eps {
+		if e.HTTP != nil && e.HTTP.SkewSeconds != nil {
+			all = append(all, skew{*e.HTTP.SkewSeconds, e.Host + ":" + strconv.Itoa(e.Port)})
+		}
+	}
+	c := ClockCheck{Status: StatusNotChecked, Answers: len(all)}
+	if len(all) == 0 {
+		c.Message = "no HTTP answer carried a Date, so the clock could not be compared"
+		return c
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].s < all[j].s })
+	m := all[len(all)/2]
+	c.SkewSeconds, c.From = &m.s, &m.from
+	abs := m.s
+	if abs < 0 {
+		abs = -abs
+	}
+	if time.Duration(abs)*time.Second > MaxClockSkew {
+		c.Status = StatusFail
+		dir := "behind"
+		if m.s < 0 {
+			dir = "ahead of"
+		}
+		c.Message = fmt.Sprintf("the local clock is %s %s the servers' (%s): beyond %s, TLS and token validation fail; hint: sync the clock (w32tm /resync, or fix the domain's time source)", (time.Duration(abs) * time.Second).String(), dir, m.from, MaxClockSkew)
+		return c
+	}
+	c.Status = StatusPass
+	c.Message = fmt.Sprintf("the local clock agrees with the servers' to within %s (median of %s; the skew is in skewSeconds)", MaxClockSkew, plural(len(all), "answer"))
+	return c
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

@@ -119,8 +119,23 @@ type Result struct {
 	Counts               Counts              `json:"counts"`
 	Interception         InterceptionSummary `json:"interception"`
 	IPLiteral            IPLiteralCheck      `json:"ipLiteral" doc:"R8: CONNECT to an IP address through the proxy"`
+	Clock                ClockCheck          `json:"clock" doc:"the local clock against the Date of the endpoints' HTTP answers"`
 	Endpoints            []Endpoint          `json:"endpoints"`
 }
+
+// ClockCheck compares the local clock with the Date header of the endpoints' HTTP answers
+// (RFC 9110 section 6.6.1: the origin's clock, to the second). Citrix asks for a connector
+// clock in sync with UTC: TLS certificate and token validation break beyond a few minutes.
+type ClockCheck struct {
+	Status      string  `json:"status" enum:"pass,fail,notChecked"`
+	SkewSeconds *int64  `json:"skewSeconds" doc:"server time minus local time, the median over the answers; positive when the local clock is behind"`
+	Answers     int     `json:"answers" doc:"HTTP answers that carried a Date"`
+	From        *string `json:"from" doc:"the endpoint whose answer gave the median"`
+	Message     string  `json:"message"`
+}
+
+// MaxClockSkew is how far the local clock may be from the servers'.
+const MaxClockSkew = 5 * time.Minute
 
 // Counts summarise the endpoints.
 type Counts struct {
@@ -221,9 +236,12 @@ type Cert struct {
 
 // HTTPResult is the answer to the HTTP request.
 type HTTPResult struct {
-	URL        string `json:"url"`
-	StatusCode *int   `json:"statusCode"`
-	Status     string `json:"status"`
+	URL        string  `json:"url"`
+	StatusCode *int    `json:"statusCode"`
+	Status     string  `json:"status"`
+	Date       *string `json:"date" doc:"the answer's Date header, as sent; null when it had none"`
+	// SkewSeconds is the Date minus the local clock when the answer came.
+	SkewSeconds *int64 `json:"skewSeconds"`
 }
 
 // Interception is one endpoint's verdict.

@@ -32,11 +32,15 @@ type checkLab struct {
 	caFile  string
 }
 
-func newCheckLab(t *testing.T) *checkLab {
+func newCheckLab(t *testing.T, upstream ...probetest.UpstreamOptions) *checkLab {
 	t.Helper()
 	l := &checkLab{dir: t.TempDir(), ca: probetest.MustCA("ccproxy Test Root CA", "ccproxy Test")}
 	var err error
-	if l.up, err = probetest.NewTLSUpstream(l.ca, probetest.UpstreamOptions{}); err != nil {
+	uo := probetest.UpstreamOptions{}
+	if len(upstream) > 0 {
+		uo = upstream[0]
+	}
+	if l.up, err = probetest.NewTLSUpstream(l.ca, uo); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(l.up.Close)
@@ -44,7 +48,7 @@ func newCheckLab(t *testing.T) *checkLab {
 		t.Fatal(err)
 	}
 	t.Cleanup(l.expired.Close)
-	if l.plain, err = probetest.NewHTTPUpstream(probetest.UpstreamOptions{}); err != nil {
+	if l.plain, err = probetest.NewHTTPUpstream(uo); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(l.plain.Close)
@@ -401,5 +405,28 @@ func TestCheckInternalRouteOnly(t *testing.T) {
 	dc = checkEndpoint(t, doc, "dc1.corp.example")
 	if r.code != 1 || !dc.Get("required").Bool() || dc.Get("status").String() != "fail" {
 		t.Errorf("--internal HOST:PORT with the port closed: exit %d, endpoint %s", r.code, dc.Raw)
+	}
+}
+
+// The endpoints' Date headers show the local clock's skew: beyond five minutes the check
+// fails, naming it; within, it passes.
+func TestCheckClockSkew(t *testing.T) {
+	l := newCheckLab(t, probetest.UpstreamOptions{DateSkew: 10 * time.Minute})
+	p := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel})
+	r, doc := l.run(t, "--proxy", p.Addr)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1", r.code)
+	}
+	checkExpect(t, doc, map[string]string{"ok": "false", "allRequiredReachable": "true", "clock.status": "fail"})
+	if s := doc.Get("clock.skewSeconds").Int(); s < 590 || s > 610 {
+		t.Errorf("skew %d s, want about 600", s)
+	}
+	if m := doc.Get("clock.message").String(); !strings.Contains(m, "behind") || !strings.Contains(m, "w32tm") {
+		t.Errorf("message %q", m)
+	}
+	good := newCheckLab(t)
+	r, doc = good.run(t, "--proxy", p.Addr)
+	if r.code != 0 || doc.Get("clock.status").String() != "pass" || doc.Get("clock.answers").Int() == 0 {
+		t.Errorf("clock in sync: exit %d, clock %s", r.code, doc.Get("clock").Raw)
 	}
 }

@@ -161,6 +161,9 @@ func (w *writer) check(d gjson.Result) {
 	r := d.Get("routing")
 	w.para("  route: ", 9, r.Get("source").String()+" "+or(r.Get("proxy").String(), "direct"))
 	w.para("  TLS interception: ", 20, d.Get("interception.verdict").String())
+	if cl := d.Get("clock"); cl.Exists() {
+		w.para("  clock: ", 9, w.status(cl.Get("status").String(), 0)+" "+cl.Get("message").String())
+	}
 	ip := d.Get("ipLiteral")
 	w.para("  CONNECT to an IP (R8): ", 25, w.status(ip.Get("status").String(), 0)+" "+ip.Get("message").String())
 	if d.Get("deadlineReached").Bool() {

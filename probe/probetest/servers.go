@@ -21,6 +21,7 @@ type UpstreamOptions struct {
 	Expired    bool           // TLS: serve certificates that expired a month ago
 	MaxVersion uint16         // TLS: the highest version offered, 0 for Go's default
 	Status     map[string]int // path -> status; other paths answer 200
+	DateSkew   time.Duration  // added to the Date header's time: a server whose clock is off
 }
 
 // Server is a fake upstream on loopback.
@@ -35,6 +36,9 @@ func (o UpstreamOptions) handler() http.Handler {
 		code := http.StatusOK
 		if c, ok := o.Status[r.URL.Path]; ok {
 			code = c
+		}
+		if o.DateSkew != 0 {
+			w.Header().Set("Date", time.Now().Add(o.DateSkew).UTC().Format(http.TimeFormat))
 		}
 		w.WriteHeader(code)
 		fmt.Fprintf(w, "%d %s\n", code, r.URL.Path)
