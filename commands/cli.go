@@ -3,17 +3,12 @@
 package commands
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"reflect"
-	"runtime"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/alecthomas/kong"
 	"github.com/mattn/go-isatty"
@@ -102,69 +97,6 @@ type CLI struct {
 // exitCoder is implemented by errors that decide the process exit code.
 type exitCoder interface{ ExitCode() int }
 
-// rootCLI is what kong parses: the global flags, with the commands of CLI added by
-// commandOptions.
-type rootCLI struct{ Globals }
-
-// commandOptions registers the commands of CLI with kong. When args name a command, only that
-// one is registered: kong builds its model of every flag of every command it is given, which
-// cost more than a whole 'get' does, and one command's flags are all a run needs. Help and
-// unknown commands get all of them.
-func commandOptions(cli *CLI, args []string) []kong.Option {
-	v := reflect.ValueOf(cli).Elem()
-	t := v.Type()
-	wanted := firstCommand(args)
-	var all []kong.Option
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if _, ok := f.Tag.Lookup("cmd"); !ok {
-			continue
-		}
-		name := f.Tag.Get("name")
-		if name == "" {
-			name = dashed(f.Name)
-		}
-		opt := kong.DynamicCommand(name, f.Tag.Get("help"), f.Tag.Get("group"), v.Field(i).Addr().Interface())
-		if name == wanted {
-			return []kong.Option{opt}
-		}
-		all = append(all, opt)
-	}
-	return all
-}
-
-// firstCommand is the first argument that is not a global flag or a global flag's value.
-func firstCommand(args []string) string {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			return ""
-		case a == "--log-level" || a == "--log-format" || a == "--output":
-			i++
-		case strings.HasPrefix(a, "-"):
-		default:
-			return a
-		}
-	}
-	return ""
-}
-
-// dashed is kong's command name for a field: IntuneRules -> intune-rules.
-func dashed(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if unicode.IsUpper(r) {
-			if i > 0 {
-				b.WriteByte('-')
-			}
-			r = unicode.ToLower(r)
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // Main parses args, runs the command and returns the exit code.
 func Main(env *Env, args []string) int {
 	var cli CLI
@@ -184,68 +116,6 @@ func Main(env *Env, args []string) int {
 		return model.ExitEnvironment
 	}
 	return env.run(parser, foldEnumValues(versionFlag(args)))
-}
-
-// versionFlag turns 'ccproxy --version' (with no command) into 'ccproxy version', as most
-// command-line tools accept both.
-func versionFlag(args []string) []string {
-	if firstCommand(args) != "" {
-		return args
-	}
-	out := make([]string, 0, len(args))
-	found := false
-	for _, a := range args {
-		if a == "--version" && !found {
-			found = true
-			continue
-		}
-		out = append(out, a)
-	}
-	if !found {
-		return args
-	}
-	return append(out, "version")
-}
-
-// emptyOutput reports an --output flag given an empty value ('--output=' or --output ""),
-// which kong would otherwise turn into the current folder.
-func emptyOutput(args []string) bool {
-	for i, a := range args {
-		if a == "--" {
-			return false
-		}
-		if a == "--output=" || (a == "--output" && i+1 < len(args) && args[i+1] == "") {
-			return true
-		}
-	}
-	return false
-}
-
-// helpHint names the help of the command a usage error is about: 'ccproxy plan --help',
-// 'ccproxy dsc set --help', or the top level's when no command was recognised.
-func helpHint(err error) string {
-	words := []string{"ccproxy"}
-	var pe *kong.ParseError
-	if errors.As(err, &pe) && pe.Context != nil {
-		for _, p := range pe.Context.Path {
-			if p.Command != nil {
-				words = append(words, p.Command.Name)
-			}
-		}
-	}
-	return "see '" + strings.Join(words, " ") + " --help'"
-}
-
-// checkOutput refuses an --output that names a folder before anything runs, so the command
-// changes nothing and says which flag is wrong.
-func checkOutput(path string) error {
-	if path == "" {
-		return nil
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return &model.InputError{Input: "--output " + path, Msg: "is a directory; hint: name a file in it, e.g. --output " + filepath.Join(path, "state.json")}
-	}
-	return nil
 }
 
 // kongExit carries the code kong exits with (after --help) out of its parse.
@@ -304,93 +174,3 @@ func (e *Env) fail(err error) int {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// setupLog builds the stderr logger from the global flags.
-func (e *Env) setupLog() {
-	g := e.Globals
-	level, err := zerolog.ParseLevel(g.LogLevel)
-	if err != nil || g.LogLevel == "" {
-		level = zerolog.WarnLevel
-	}
-	format := g.LogFormat
-	if format == "" || format == "auto" {
-		format = "json"
-		if e.StderrIsTerminal {
-			format = "console"
-		}
-	}
-	var w io.Writer = e.Stderr
-	if format == "console" {
-		w = zerolog.ConsoleWriter{Out: e.Stderr, NoColor: !e.StderrIsTerminal, PartsOrder: []string{zerolog.LevelFieldName, zerolog.MessageFieldName}, FormatLevel: func(i any) string {
-			return "ccproxy: " + fmt.Sprint(i) + ":"
-		}}
-	}
-	e.Log = zerolog.New(w).Level(level).With().Timestamp().Logger()
-}
-
-// Emit writes a document to stdout or, with --output, to a file atomically.
-func (e *Env) Emit(doc any) error {
-	b, err := model.MarshalDocument(doc, e.Globals.Compress)
-	if err != nil {
-		return err
-	}
-	return e.emitFormatted(b)
-}
-
-// emitFormatted writes output already formatted (a document, one Intune line, a text list,
-// JSON Lines) to stdout, or to --output atomically.
-func (e *Env) emitFormatted(b []byte) error {
-	e.logDecision(b)
-	return e.write(b)
-}
-
-// write puts output on stdout, or in --output atomically.
-func (e *Env) write(b []byte) error {
-	if e.Globals.Output == "" {
-		_, err := e.Stdout.Write(b)
-		return err
-	}
-	return WriteFileAtomic(e.Globals.Output, 0o644, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
-}
-
-// WriteFileAtomic writes through a temporary file in the same folder and renames it, so a
-// reader never sees half a document and a failure leaves the old file in place. write fills
-// the file through a buffer, so streamed output need not be held in memory.
-func WriteFileAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return &model.EnvError{Msg: fmt.Sprintf("--output %s: cannot create a file in %s: %v", path, dir, unwrapPathError(err))}
-	}
-	name := tmp.Name()
-	defer os.Remove(name)
-	bw := bufio.NewWriterSize(tmp, 64<<10)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && runtime.GOOS != "windows" {
-		err = os.Chmod(name, perm)
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, unwrapPathError(err))}
-	}
-	return nil
-}
-
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}

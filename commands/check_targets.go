@@ -1,0 +1,95 @@
+package commands
+
+import (
+	"ccproxy/model"
+	"ccproxy/model/catalog"
+	"ccproxy/probe"
+	"ccproxy/system"
+)
+
+// catalogTargets turns the region's catalog entries into targets: every probe host on
+// every port of its entry.
+func (c *CheckCmd) catalogTargets(env *Env) ([]probe.Target, probe.CatalogInfo, error) {
+	var data []byte
+	name := "catalog"
+	info := probe.CatalogInfo{Source: "embedded", Notes: []string{}}
+	if c.Catalog != "" {
+		var err error
+		if name, data, err = system.ReadInput(c.Catalog, env.Stdin); err != nil {
+			return nil, info, err
+		}
+		if data == nil {
+			data = []byte{}
+		}
+		info.Source, info.Path = "file", model.Ptr(name)
+	}
+	cat, err := catalog.LoadNamed(name, c.Region, c.CustomerID, data)
+	if err != nil {
+		return nil, info, err
+	}
+	info.Format, info.Updated = cat.Info.Format, cat.Info.Updated
+	info.Notes = append(info.Notes, cat.Info.Notes...)
+	var out []probe.Target
+	for _, e := range cat.Entries {
+		if len(e.ProbeHosts) == 0 {
+			// The catalog's own note already covers hosts waiting for a customer id.
+			if !e.NeedsCustomerID || c.CustomerID != "" {
+				info.Notes = append(info.Notes, e.Pattern+": the catalog names no concrete host to probe; only an allow list can cover it")
+			}
+			continue
+		}
+		kind := probe.KindHTTPS
+		if e.Kind == catalog.KindRevocation {
+			kind = probe.KindHTTP
+		}
+		health := ""
+		if e.HealthPath != nil {
+			health = *e.HealthPath
+		}
+		for _, h := range e.ProbeHosts {
+			for _, p := range e.Ports {
+				out = append(out, probe.Target{
+					Host: h, Port: p, Kind: kind, Purpose: e.Purpose, Required: e.Required,
+					ExpectedIssuers: e.ExpectedIssuers, HealthPath: health, Source: probe.SourceCatalog,
+				})
+			}
+		}
+	}
+	info.Entries = len(out)
+	return out, info, nil
+}
+
+func (c *CheckCmd) extraTargets() ([]probe.Target, error) {
+	var out []probe.Target
+	for _, f := range []struct {
+		flag, source string
+		values       []string
+	}{{"--host", probe.SourceHost, c.Host}, {"--internal", probe.SourceInternal, c.Internal}} {
+		for _, v := range f.values {
+			t, err := probe.ParseTarget(v, f.source)
+			if err != nil {
+				return nil, &model.InputError{Input: f.flag, Msg: err.Error()}
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// dedupeTargets keeps the first of targets that probe the same thing; a later --internal
+// for the same address still marks it as expected to go direct.
+func dedupeTargets(ts []probe.Target) []probe.Target {
+	out := []probe.Target{}
+	at := map[string]int{}
+	for _, t := range ts {
+		k := t.Kind + " " + t.Address() + t.HealthPath
+		if i, ok := at[k]; ok {
+			out[i].ExpectDirect = out[i].ExpectDirect || t.ExpectDirect
+			out[i].Required = out[i].Required || t.Required
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, t)
+	}
+	return out
+}
