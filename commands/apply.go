@@ -57,9 +57,7 @@ func (c *ApplyCmd) Run(env *Env) error {
 		return p, "run 'ccproxy plan' again", nil
 	})
 	if err == nil && !c.WhatIf && c.From == "" {
-		if dir, _, ferr := env.backupFolder(c.BackupDir); ferr == nil {
-			env.pruneBackups(dir, c.Keep)
-		}
+		env.pruneBackups(c.BackupDir, c.Keep)
 	}
 	return err
 }
@@ -147,15 +145,27 @@ func (env *Env) backupFolder(flag string) (dir, state string, err error) {
 	return filepath.Join(state, "backups"), state, nil
 }
 
+// listBackups lists the backups of --backup-dir (or the default folder), newest first.
+func (env *Env) listBackups(flag string) (model.BackupList, error) {
+	dir, _, err := env.backupFolder(flag)
+	if err != nil {
+		return model.BackupList{}, err
+	}
+	files, err := system.ReadBackupFolder(dir)
+	if err != nil {
+		return model.BackupList{}, err
+	}
+	return model.ListBackups(dir, files), nil
+}
+
 // pruneBackups keeps the newest keep backups of dir, after a successful apply only, so
 // that a failed apply never costs the backups that could undo it.
-func (env *Env) pruneBackups(dir string, keep int) {
-	files, err := system.ReadBackupFolder(dir)
+func (env *Env) pruneBackups(flag string, keep int) {
+	l, err := env.listBackups(flag)
 	if err != nil {
 		env.Log.Warn().Msg(model.RedactCredentials(err.Error()))
 		return
 	}
-	l := model.ListBackups(dir, files)
 	for i, b := range l.Backups {
 		if i < keep {
 			continue

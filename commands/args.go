@@ -136,3 +136,26 @@ func checkOutput(path string) error {
 	}
 	return nil
 }
+
+// Commands maps each top-level command to its help text, as the CLI defines them (the
+// documentation's tables are checked against it).
+func Commands() map[string]string { return commandHelp(reflect.TypeOf(CLI{})) }
+
+// DscCommands is Commands for the subcommands of 'ccproxy dsc'.
+func DscCommands() map[string]string { return commandHelp(reflect.TypeOf(DscCmd{})) }
+
+func commandHelp(t reflect.Type) map[string]string {
+	out := map[string]string{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if _, ok := f.Tag.Lookup("cmd"); !ok {
+			continue
+		}
+		name := f.Tag.Get("name")
+		if name == "" {
+			name = dashed(f.Name)
+		}
+		out[name] = f.Tag.Get("help")
+	}
+	return out
+}

@@ -1,10 +1,5 @@
 package commands
 
-import (
-	"ccproxy/model"
-	"ccproxy/system"
-)
-
 // BackupsCmd lists the backups apply left, newest first.
 type BackupsCmd struct {
 	BackupDir string `name:"backup-dir" help:"The backup folder (default: the one apply uses)." placeholder:"DIR" type:"path"`
@@ -16,13 +11,9 @@ func (c *BackupsCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	dir, _, err := env.backupFolder(c.BackupDir)
+	l, err := env.listBackups(c.BackupDir)
 	if err != nil {
 		return err
 	}
-	files, err := system.ReadBackupFolder(dir)
-	if err != nil {
-		return err
-	}
-	return env.EmitAs(model.ListBackups(dir, files), format)
+	return env.EmitAs(l, format)
 }

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"slices"
 	"strings"
 
 	"ccproxy/model"
@@ -28,7 +29,7 @@ func (e *Env) resolveFormat(flag string, extra ...string) (string, error) {
 		v, input = strings.ToLower(strings.TrimSpace(e.Getenv("CCPROXY_FORMAT"))), "CCPROXY_FORMAT"
 		allowed = outputFormats
 	}
-	if v != "" && !contains(allowed, v) {
+	if v != "" && !slices.Contains(allowed, v) {
 		return "", &model.InputError{Input: input, Msg: "unknown format " + jsonin.Quote(v) + "; hint: give " + strings.Join(allowed, ", ")}
 	}
 	if v == "" || v == "auto" {
@@ -38,15 +39,6 @@ func (e *Env) resolveFormat(flag string, extra ...string) (string, error) {
 		return "json", nil
 	}
 	return v, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // EmitAs writes doc as the JSON document or, when the format resolves to text, as text for a

@@ -39,9 +39,6 @@ func (c *ReportCmd) Run(env *Env) error {
 	if c.JSONL && format != "json" {
 		return &model.InputError{Input: "--jsonl", Msg: "does not go with --format " + format + "; hint: pick one: JSON Lines, or --format " + format + " without --jsonl"}
 	}
-	if c.JSONL && c.Format == "csv" {
-		return &model.InputError{Input: "--jsonl", Msg: "does not go with --format csv; hint: pick one: JSON Lines or CSV"}
-	}
 	if c.Hosts < 0 || c.Hosts > 100000 {
 		return &model.InputError{Input: "--hosts", Msg: fmt.Sprintf("%d is out of range (0-100000)", c.Hosts)}
 	}

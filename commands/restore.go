@@ -23,17 +23,12 @@ func (c *RestoreCmd) Run(env *Env) error {
 	case !c.Latest && c.Backup == "":
 		return &model.InputError{Input: "restore", Msg: "no backup named; hint: give a backup file, or --latest for the newest ('ccproxy backups' lists them)"}
 	case c.Latest:
-		dir, _, err := env.backupFolder(c.BackupDir)
+		l, err := env.listBackups(c.BackupDir)
 		if err != nil {
 			return err
 		}
-		files, err := system.ReadBackupFolder(dir)
-		if err != nil {
-			return err
-		}
-		l := model.ListBackups(dir, files)
 		if len(l.Backups) == 0 {
-			return &model.InputError{Input: "--latest", Msg: "no backup in " + dir + "; hint: name the folder with --backup-dir"}
+			return &model.InputError{Input: "--latest", Msg: "no backup in " + l.Folder + "; hint: name the folder with --backup-dir"}
 		}
 		c.Backup = l.Backups[0].Path
 		env.Log.Info().Str("backup", c.Backup).Msg("restoring the newest backup")

@@ -23,7 +23,7 @@ type BackupEntry struct {
 	Host            *string   `json:"host"`
 	Reason          string    `json:"reason" enum:"apply,restore"`
 	PlanFingerprint string    `json:"planFingerprint"`
-	Values          []string  `json:"values" doc:"the registry values it holds, key\\\\value"`
+	Values          []string  `json:"values" doc:"the registry values it holds, as key\\value"`
 }
 
 // Unreadable is a file that could not be read as what it claims to be.

@@ -10,10 +10,14 @@ import (
 // Plans for change control: the same writes as a .reg file regedit imports, and as netsh
 // lines where netsh can say them, for change tickets and machines where ccproxy may not run.
 
-// regTypeNumber maps the type names a plan carries back to Windows' numbers.
-var regTypeNumber = map[string]uint32{
-	"REG_NONE": RegNone, "REG_SZ": RegSZ, "REG_EXPAND_SZ": RegExpandSZ, "REG_BINARY": RegBinary,
-	"REG_DWORD": RegDWORD, "REG_MULTI_SZ": RegMultiSZ, "REG_QWORD": RegQWORD,
+// regTypeByName maps a type name as RegTypeName writes it back to Windows' number.
+func regTypeByName(name string) (uint32, bool) {
+	for _, t := range []uint32{RegNone, RegSZ, RegExpandSZ, RegBinary, RegDWORD, RegMultiSZ, RegQWORD} {
+		if RegTypeName(t) == name {
+			return t, true
+		}
+	}
+	return 0, false
 }
 
 // PlanRegFile writes the plan's target values as a "Windows Registry Editor Version 5.00"
@@ -48,7 +52,7 @@ func PlanRegFile(p *Plan) ([]byte, error) {
 		if err != nil {
 			return nil, &InputError{Input: "--format reg", Place: key + `\` + c.Target.ValueName, Msg: "the planned bytes are not hex"}
 		}
-		t, ok := regTypeNumber[*c.After.Type]
+		t, ok := regTypeByName(*c.After.Type)
 		if !ok {
 			return nil, &InputError{Input: "--format reg", Place: key + `\` + c.Target.ValueName, Msg: "unknown value type " + *c.After.Type}
 		}
@@ -124,7 +128,10 @@ func netshLine(b *strings.Builder, c Change) {
 	}
 	netsh := "netsh"
 	if c.Target.View != nil && *c.Target.View == ViewWOW64 {
+		// A 32-bit process's registry writes go to WOW6432Node (Microsoft, "Registry
+		// Redirector"); which views each Windows version's netsh writes is not documented.
 		netsh = `%SystemRoot%\SysWOW64\netsh.exe`
+		b.WriteString("rem the 32-bit view: the 32-bit netsh writes to WOW6432Node; whether the 64-bit netsh already wrote it depends on the Windows version (not documented): check with ccproxy get\r\n")
 	}
 	bl := c.After.Blob
 	switch {

@@ -154,7 +154,7 @@ func (v SavedMachineValue) Value() (*RegValue, error) {
 	if !v.Exists || v.ValueName == "" || v.Type == nil || v.Hex == nil {
 		return nil, nil
 	}
-	t, ok := regTypeNumber[*v.Type]
+	t, ok := regTypeByName(*v.Type)
 	if !ok {
 		return nil, fmt.Errorf("unknown value type %s", jsonQuote(*v.Type))
 	}

@@ -111,18 +111,24 @@ func sniff(data []byte) string {
 // control character other than tab, line breaks, form feed and NUL padding.
 func looksBinary(text []rune) bool {
 	for _, c := range text {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0 {
+		if binaryControl(c) {
 			return true
 		}
 	}
 	return false
 }
 
+// binaryControl is a control character that no text source holds (NUL aside, which
+// UTF-16's high bytes are).
+func binaryControl(c rune) bool {
+	return c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0
+}
+
 // firstControl finds, for the message, the first byte of the raw input that looksBinary
 // would refuse (UTF-16's zero bytes aside).
 func firstControl(data []byte) (int, byte) {
 	for i, c := range data {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0 {
+		if binaryControl(rune(c)) {
 			return i, c
 		}
 	}

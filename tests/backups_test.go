@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -14,7 +15,6 @@ import (
 func TestBackupsKeepListRestoreLatest(t *testing.T) {
 	m := newPlanMachine(t, planLive(t, "ie-proxy-winhttp-direct.reg"))
 	m.tick = true
-	original := m.planRun(t, nil, "get", "--compress")
 	proxies := []string{"p1.corp.example:8080", "p2.corp.example:8080", "p3.corp.example:8080"}
 	for _, p := range proxies {
 		plan := m.planRun(t, nil, "plan", "--proxy", p)
@@ -51,14 +51,18 @@ func TestBackupsKeepListRestoreLatest(t *testing.T) {
 	if got := gjson.GetBytes(now.stdout, "winhttp.native.proxy.raw").String(); got != proxies[1] {
 		t.Errorf("after restore --latest the proxy is %q, want %q", got, proxies[1])
 	}
-	if gjson.GetBytes(original.stdout, "winhttp.native.proxy").Exists() == false {
-		t.Fatal("no original state")
-	}
-	// Bad uses: both a file and --latest; neither; --keep 0.
-	for _, args := range [][]string{{"restore", "--latest", "x.json"}, {"restore"}, {"apply", "--keep", "0", "x.json"}} {
-		if r := m.planRun(t, nil, args...); r.code != 2 {
-			t.Errorf("%v: exit %d, want 2: %s", args, r.code, r.stderr)
+	// Bad uses: both a file and --latest; neither; --keep 0 (on a plan that would apply).
+	plan := planWrite(t, "plan.json", m.planRun(t, nil, "plan", "--proxy", "p4.corp.example:8080").stdout)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{{[]string{"restore", "--latest", "x.json"}, "--latest"}, {[]string{"restore"}, "no backup named"}, {[]string{"apply", "--keep", "0", plan}, "--keep"}} {
+		if r := m.planRun(t, nil, c.args...); r.code != 2 || !strings.Contains(string(r.stderr), c.want) {
+			t.Errorf("%v: exit %d, want 2 naming %s: %s", c.args, r.code, c.want, r.stderr)
 		}
+	}
+	if got := gjson.GetBytes(m.planRun(t, nil, "get", "--compress").stdout, "winhttp.native.proxy.raw").String(); got != proxies[1] {
+		t.Errorf("a refused apply changed the proxy to %q", got)
 	}
 	// An empty folder lists no backups, and says where it looked.
 	empty := filepath.Join(t.TempDir(), "none")

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode"
 
 	"ccproxy/commands"
 	"ccproxy/model"
@@ -17,8 +16,7 @@ import (
 // The README and docs/contract.md describe the commands and exit codes; the program is the
 // truth. This compares their tables with the CLI's own definition.
 func TestDocsTablesMatchTheCLI(t *testing.T) {
-	cli := cliCommands(reflect.TypeOf(commands.CLI{}))
-	dsc := cliCommands(reflect.TypeOf(commands.DscCmd{}))
+	cli, dsc := commands.Commands(), commands.DscCommands()
 	for _, doc := range []string{"../README.md", "../docs/contract.md"} {
 		b, err := os.ReadFile(doc)
 		if err != nil {
@@ -67,33 +65,6 @@ func TestDocsTablesMatchTheCLI(t *testing.T) {
 			}
 		}
 	}
-}
-
-// cliCommands maps each command of a kong struct to its help text.
-func cliCommands(t reflect.Type) map[string]string {
-	out := map[string]string{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if _, ok := f.Tag.Lookup("cmd"); !ok {
-			continue
-		}
-		name := f.Tag.Get("name")
-		if name == "" {
-			var b strings.Builder
-			for j, r := range f.Name {
-				if unicode.IsUpper(r) {
-					if j > 0 {
-						b.WriteByte('-')
-					}
-					r = unicode.ToLower(r)
-				}
-				b.WriteRune(r)
-			}
-			name = b.String()
-		}
-		out[name] = f.Tag.Get("help")
-	}
-	return out
 }
 
 // tableAfter returns the cells of the markdown table whose header line is header.

@@ -22,8 +22,9 @@ import (
 //     programs use the system's TLS 1.2.
 //   - Microsoft, "Determine which .NET Framework versions are installed": Release 461808 or
 //     more is 4.7.2; Citrix's connector requirements ask for 4.7.2 or later and FIPS mode off.
-//   - The WinHTTP Web Proxy Auto-Discovery service (WinHttpAutoProxySvc) disabled (Start 4)
-//     breaks automatic detection and the writing of Internet Options.
+//   - The WinHTTP Web Proxy Auto-Discovery service (WinHttpAutoProxySvc) implements WinHTTP's
+//     WPAD, so disabling it (Start 4) stops automatic detection; that it also stops Internet
+//     Options from being saved is reported by admins and not confirmed: the finding says so.
 //   - Pending reboots: Component Based Servicing\RebootPending, WindowsUpdate\Auto
 //     Update\RebootRequired, Session Manager PendingFileRenameOperations; Citrix: the
 //     connector checks every five minutes and reboots itself.
@@ -190,12 +191,12 @@ func (c *context) fipsModeOff() []Finding {
 
 func (c *context) autoProxyServiceEnabled() []Finding {
 	v, wpad := c.mv("winHttpAutoProxySvcStart"), c.mv("disableWpad")
-	e := []Evidence{ev("reference", "Microsoft: WinHTTP Web Proxy Auto-Discovery Service"), mvEvidence(v), mvEvidence(wpad)}
+	e := []Evidence{ev("reference", "Microsoft: the WinHTTP Web Proxy Auto-Discovery Service implements WinHTTP's WPAD; that disabling it stops Internet Options from being saved is reported by admins, not documented"), mvEvidence(v), mvEvidence(wpad)}
 	if !v.Known {
 		return []Finding{notInSource(CheckAutoProxyService, "the WinHttpAutoProxySvc service key", e, v)}
 	}
 	if n, ok := num(v); ok && n == 4 {
-		return []Finding{finding(CheckAutoProxyService, StatusWarn, "the WinHTTP Web Proxy Auto-Discovery service is disabled (Start = 4): automatic proxy detection fails and changes to Internet Options may not be saved", e...).fix(`reg add "HKLM\SYSTEM\CurrentControlSet\Services\WinHttpAutoProxySvc" /v Start /t REG_DWORD /d 3 /f, then restart`, nil)}
+		return []Finding{finding(CheckAutoProxyService, StatusWarn, "the WinHTTP Web Proxy Auto-Discovery service is disabled (Start = 4): WinHTTP's automatic proxy detection cannot run, and changes to Internet Options may not be saved (reported, not confirmed by Microsoft's documentation)", e...).fix(`reg add "HKLM\SYSTEM\CurrentControlSet\Services\WinHttpAutoProxySvc" /v Start /t REG_DWORD /d 3 /f, then restart`, nil)}
 	}
 	return []Finding{finding(CheckAutoProxyService, StatusPass, "the WinHTTP Web Proxy Auto-Discovery service is not disabled", e...)}
 }
@@ -209,7 +210,7 @@ func (c *context) rebootNotPending() []Finding {
 		switch {
 		case !v.Known:
 			unknown = append(unknown, v.RegistryPath)
-		case v.Exists && (v.ValueName == "" || deref(v.Text) != "" || (v.Hex != nil && strings.Trim(*v.Hex, "0") != "")):
+		case v.Exists && (v.ValueName == "" || (v.Text != nil && *v.Text != "") || (v.Hex != nil && strings.Trim(*v.Hex, "0") != "")):
 			pending = append(pending, strings.TrimSuffix(v.RegistryPath+`\`+v.ValueName, `\`))
 		}
 	}

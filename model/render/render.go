@@ -12,6 +12,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"ccproxy/model"
 	"ccproxy/model/jsonin"
 )
 
@@ -258,9 +259,4 @@ func or(s, dash string) string {
 }
 
 // plural writes n with its noun in the number it needs.
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+func plural(n int64, noun string) string { return model.Count(int(n), noun) }
