@@ -22,6 +22,7 @@ type CheckCmd struct {
 	Proxy        string        `help:"Probe through this proxy instead of the WinHTTP settings, to try it before applying it." placeholder:"PROXY" xor:"route"`
 	Bypass       string        `help:"With --proxy: the bypass list to try with it." placeholder:"LIST"`
 	Direct       bool          `help:"Probe without a proxy, whatever WinHTTP says." xor:"route"`
+	Compare      bool          `help:"Also probe through every other way this machine could route: the advanced WinHTTP setting, each connector service account's Internet Options, direct and --proxy; the document says which reach everything, probing a route two of them share once." `
 	Concurrency  int           `help:"Endpoints probed at once; 0 (the default): the whole catalog in one round, up to 64." default:"0"`
 	StageTimeout time.Duration `name:"stage-timeout" help:"Limit for each stage (DNS, TCP, CONNECT, TLS, HTTP)." default:"5s"`
 	Deadline     time.Duration `help:"Limit for the whole check; endpoints not finished by then are notChecked." default:"30s"`
@@ -73,7 +74,19 @@ func (c *CheckCmd) Run(env *Env) error {
 	}
 	doc.Limits.Concurrency = c.Concurrency
 
-	route, routing, err := c.routing(env)
+	// The state is read once, for the route and for --compare's candidates.
+	var st *model.State
+	state := func() (*model.State, error) {
+		if st == nil {
+			s, err := env.ReadState(c.SourceFlags)
+			if err != nil {
+				return nil, err
+			}
+			st = s
+		}
+		return st, nil
+	}
+	route, routing, err := c.routing(state)
 	if err != nil {
 		return err
 	}
@@ -96,7 +109,13 @@ func (c *CheckCmd) Run(env *Env) error {
 			fmt.Fprintf(env.Stderr, "\rccproxy: checked %d/%d %s\x1b[K", done, total, host)
 		}
 	}
-	doc.Result = probe.Run(context.Background(), targets, o)
+	if c.Compare {
+		if doc.Result, doc.Compare, err = c.compare(state, routing, targets, o); err != nil {
+			return err
+		}
+	} else {
+		doc.Result = probe.Run(context.Background(), targets, o)
+	}
 	if o.Progress != nil {
 		fmt.Fprint(env.Stderr, "\r\x1b[K")
 	}

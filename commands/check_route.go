@@ -12,7 +12,7 @@ import (
 
 // routing decides routes as WinHTTP would: from the native (64-bit) view the services
 // read, or from --proxy/--direct.
-func (c *CheckCmd) routing(env *Env) (probe.RouteFunc, probe.Routing, error) {
+func (c *CheckCmd) routing(state func() (*model.State, error)) (probe.RouteFunc, probe.Routing, error) {
 	r := probe.Routing{Notes: []string{}}
 	switch {
 	case c.Direct:
@@ -36,7 +36,7 @@ func (c *CheckCmd) routing(env *Env) (probe.RouteFunc, probe.Routing, error) {
 		r.Notes = append(r.Notes, proxyNotes(p)...)
 		return routeWith(p, l), r, nil
 	}
-	st, err := env.ReadState(c.SourceFlags)
+	st, err := state()
 	if err != nil {
 		return nil, r, err
 	}

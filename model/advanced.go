@@ -139,8 +139,8 @@ func NewAdvancedDoc(a *AdvancedSettings) AdvancedDoc {
 		}
 		d.Scope = &scope
 	}
-	proxyOn := strings.TrimSpace(deref(a.Proxy)) != "" && (a.ProxyIsEnabled == nil || *a.ProxyIsEnabled)
-	pacOn := strings.TrimSpace(deref(a.AutoconfigURL)) != "" && (a.AutoConfigIsEnabled == nil || *a.AutoConfigIsEnabled)
+	proxyOn := strings.TrimSpace(Deref(a.Proxy)) != "" && (a.ProxyIsEnabled == nil || *a.ProxyIsEnabled)
+	pacOn := strings.TrimSpace(Deref(a.AutoconfigURL)) != "" && (a.AutoConfigIsEnabled == nil || *a.AutoConfigIsEnabled)
 	detect := a.AutoDetect != nil && *a.AutoDetect
 	d.AutoDetect = Ptr(detect)
 	if pacOn {
@@ -148,7 +148,7 @@ func NewAdvancedDoc(a *AdvancedSettings) AdvancedDoc {
 	}
 	if proxyOn {
 		d.Proxy = NewProxyDoc(*a.Proxy)
-		d.Bypass = NewBypassDoc(deref(a.ProxyBypass))
+		d.Bypass = NewBypassDoc(Deref(a.ProxyBypass))
 	}
 	mode := "direct"
 	switch {

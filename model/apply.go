@@ -87,7 +87,7 @@ func (e *ApplyError) Error() string {
 		return "apply failed and was rolled back: " + cause + "; nothing changed"
 	}
 	return fmt.Sprintf("apply failed and the rollback failed too: %s; rollback: %s; the values before the apply are in %s: run 'ccproxy restore %s'",
-		cause, RedactCredentials(e.RollbackFailed.Error()), e.BackupPath, quoteArg(e.BackupPath))
+		cause, RedactCredentials(e.RollbackFailed.Error()), e.BackupPath, ShellArg(e.BackupPath))
 }
 
 // ExitCode is 4 after a successful rollback, 5 otherwise.
@@ -99,13 +99,6 @@ func (e *ApplyError) ExitCode() int {
 }
 
 func (e *ApplyError) Unwrap() error { return e.Cause }
-
-func quoteArg(s string) string {
-	if strings.ContainsAny(s, " \t'\"") {
-		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-	}
-	return s
-}
 
 // RegistryWriter is what apply needs of the registry: system.Writer implements it.
 type RegistryWriter interface {

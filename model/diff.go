@@ -61,7 +61,7 @@ func stateFields(st *State) ([]diffField, map[string]string) {
 			unknown[base] = "the " + sourceText(st) + " does not hold this WinHTTP view"
 			continue
 		}
-		mode := deref(v.view.Mode)
+		mode := Deref(v.view.Mode)
 		add(base+".mode", nilIfEmpty(mode))
 		if mode == ModeProxy {
 			add(base+".proxy", proxyValue(v.view.Proxy))

@@ -145,8 +145,8 @@ func netshLine(b *strings.Builder, c Change) {
 	case !bl.Flags.Proxy:
 		fmt.Fprintf(b, "%s winhttp reset proxy\r\n", netsh)
 	default:
-		line := fmt.Sprintf(`%s winhttp set proxy proxy-server="%s"`, netsh, deref(bl.Proxy))
-		if by := deref(bl.Bypass); by != "" {
+		line := fmt.Sprintf(`%s winhttp set proxy proxy-server="%s"`, netsh, Deref(bl.Proxy))
+		if by := Deref(bl.Bypass); by != "" {
 			line += fmt.Sprintf(` bypass-list="%s"`, by)
 		}
 		b.WriteString(line + "\r\n")

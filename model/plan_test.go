@@ -225,7 +225,7 @@ func TestWinHTTPWritingRules(t *testing.T) {
 			}
 			for _, c := range p.Changes {
 				if c.Action != tt.wantAction || c.After.Hex == nil || *c.After.Hex != tt.wantHex {
-					t.Errorf("%s: action %s hex %v, want %s %s", *c.Target.View, c.Action, deref(c.After.Hex), tt.wantAction, tt.wantHex)
+					t.Errorf("%s: action %s hex %v, want %s %s", *c.Target.View, c.Action, Deref(c.After.Hex), tt.wantAction, tt.wantHex)
 				}
 			}
 			if !p.RestartRequired.Required || len(p.RestartRequired.Services) == 0 || !p.RequiresElevation {

@@ -156,7 +156,7 @@ func (b *stateBuilder) advanced() {
 	a.AgreesWithLegacy = advancedAgrees(*a, b.st.WinHTTP.Native)
 	if a.AgreesWithLegacy != nil && !*a.AgreesWithLegacy {
 		b.warn("winhttpAdvancedDisagrees", "winhttp.advanced", "the advanced WinHTTP settings (netsh winhttp show advproxy: %s) differ from the legacy WinHttpSettings (netsh winhttp show proxy: %s): programs that read one and those that read the other go different ways",
-			describeRoute(*a.Mode, a.Proxy), describeRoute(deref(b.st.WinHTTP.Native.Mode), b.st.WinHTTP.Native.Proxy))
+			describeRoute(*a.Mode, a.Proxy), describeRoute(Deref(b.st.WinHTTP.Native.Mode), b.st.WinHTTP.Native.Proxy))
 	}
 }
 

@@ -159,7 +159,7 @@ func (b *stateBuilder) connectorServices() {
 	for i := range d.Services {
 		s := &d.Services[i]
 		s.WinHTTP = b.st.Effective.Services
-		s.WinINet = EffectiveStack{Stack: "wininet", Detail: "the WinINet settings of " + deref(s.Account) + ": the account's SID is not a built-in one, so its profile cannot be found in the source"}
+		s.WinINet = EffectiveStack{Stack: "wininet", Detail: "the WinINet settings of " + Deref(s.Account) + ": the account's SID is not a built-in one, so its profile cannot be found in the source"}
 		if s.SID != nil {
 			for _, a := range b.st.ServiceAccounts {
 				if a.SID == *s.SID {

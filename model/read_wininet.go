@@ -227,8 +227,8 @@ func (b *stateBuilder) fromBlob(w *WinINetState, dcs *ConnBlob, settings string)
 		}
 	}
 	check("proxyEnable", (p.ProxyEnable != nil && *p.ProxyEnable != 0) == (dcs.Flags&FlagProxy != 0))
-	check("proxyServer", deref(p.ProxyServer) == RedactCredentials(dcs.Proxy))
-	check("proxyOverride", deref(p.ProxyOverride) == dcs.Bypass)
+	check("proxyServer", Deref(p.ProxyServer) == RedactCredentials(dcs.Proxy))
+	check("proxyOverride", Deref(p.ProxyOverride) == dcs.Bypass)
 	check("autoConfigUrl", nonEmpty(p.AutoConfigURL) == pacOn && (!pacOn || *p.AutoConfigURL == RedactCredentials(dcs.AutoConfigURL)))
 	w.PlainValuesAgree = Ptr(len(w.Disagreements) == 0)
 	if len(w.Disagreements) > 0 {
@@ -236,7 +236,8 @@ func (b *stateBuilder) fromBlob(w *WinINetState, dcs *ConnBlob, settings string)
 	}
 }
 
-func deref(s *string) string {
+// Deref is the string a pointer holds, "" for nil.
+func Deref(s *string) string {
 	if s == nil {
 		return ""
 	}

@@ -73,6 +73,54 @@ type Check struct {
 	Routing    Routing     `json:"routing"`
 	Limits     Limits      `json:"limits"`
 	Result
+	// Compare is the --compare run: every candidate route and what each reached.
+	Compare *Compare `json:"compare" doc:"with --compare: the endpoints probed through every candidate route; null otherwise"`
+}
+
+// Compare says which of the ways a connector machine could route reaches Citrix Cloud.
+// The top-level result is the route the services use (or --proxy); Routes holds each
+// distinct route once, however many candidates share it.
+type Compare struct {
+	Candidates []Candidate   `json:"candidates"`
+	Routes     []RouteResult `json:"routes"`
+	// Working is the candidates whose route reaches every required endpoint, with no
+	// interception and, through a proxy, CONNECT to an IP address allowed.
+	Working []string `json:"working" doc:"ids of the candidates whose route passes: every required endpoint reached, no interception detected, CONNECT to an IP address not refused"`
+	Message string   `json:"message"`
+	// Fix is the command that gives the services a working route, when theirs fails.
+	Fix *string `json:"fix" doc:"when the services' route fails and another passes: the netsh command that sets WinHTTP to it; null otherwise"`
+}
+
+// Candidate is one way to route, and whether it was probed.
+type Candidate struct {
+	ID          string  `json:"id" doc:"winhttp (legacy setting, 64-bit view), advanced (netsh winhttp set advproxy), wininet:<SID> (a service account's Internet Options), direct, proxyFlag (--proxy)"`
+	Description string  `json:"description"`
+	Known       bool    `json:"known" doc:"false when ccproxy cannot probe it: the source does not hold it, or it uses automatic configuration (PAC, WPAD)"`
+	Reason      *string `json:"reason" doc:"why it was not probed; null when it was"`
+	Route       *string `json:"route" doc:"the id of its entry in routes; null when not probed"`
+}
+
+// RouteResult is what one distinct route reached.
+type RouteResult struct {
+	ID         string          `json:"id" doc:"the id of the first candidate that takes this route"`
+	Candidates []string        `json:"candidates" doc:"every candidate that takes this route"`
+	Proxy      *string         `json:"proxy" doc:"the proxy string, null for direct"`
+	Bypass     *string         `json:"bypass" doc:"the bypass list, null when none"`
+	Pass       bool            `json:"pass"`
+	Counts     Counts          `json:"counts"`
+	Verdict    string          `json:"interception" enum:"none,suspected,detected,unknown"`
+	IPLiteral  string          `json:"ipLiteral" enum:"pass,fail,notChecked" doc:"R8: CONNECT to an IP address through this route's proxy"`
+	Endpoints  []RouteEndpoint `json:"endpoints"`
+}
+
+// RouteEndpoint is one endpoint's result through one route.
+type RouteEndpoint struct {
+	Host    string  `json:"host"`
+	Port    int     `json:"port"`
+	Status  string  `json:"status" enum:"pass,fail,notChecked"`
+	Failure *string `json:"failure" enum:"dnsFailure,tcpRefused,timeout,proxyAuthRequired,proxyDenied,tlsHandshakeFailed,tlsInterception,certificateInvalid,httpError"`
+	Direct  bool    `json:"direct"`
+	Proxy   *string `json:"proxy" doc:"host:port of the proxy, null when direct"`
 }
 
 // CheckSource names the machine the check ran on, so that fleet reports can tell machines apart.

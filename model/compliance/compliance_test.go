@@ -385,21 +385,3 @@ func TestReportIsStableJSON(t *testing.T) {
 		t.Error("two evaluations of one state differ")
 	}
 }
-
-func TestQuoteArg(t *testing.T) {
-	for in, want := range map[string]string{
-		"p.corp.example:8080":   "p.corp.example:8080",
-		"<local>;*.corp":        `"<local>;*.corp"`,
-		"native,wow64":          `"native,wow64"`,
-		"[fd00::1]":             `"[fd00::1]"`,
-		"S-1-5-21-1-2-3-1001":   "S-1-5-21-1-2-3-1001",
-		"":                      `""`,
-		`a"b`:                   `'a"b'`,
-		"it's $x":               `'it''s $x'`,
-		"http=p:3128;https=p:1": `"http=p:3128;https=p:1"`,
-	} {
-		if got := quoteArg(in); got != want {
-			t.Errorf("quoteArg(%q) = %s, want %s", in, got, want)
-		}
-	}
-}

@@ -188,6 +188,47 @@ func (w *writer) check(d gjson.Result) {
 		return true
 	})
 	w.table([]string{"STATUS", "ENDPOINT", "STAGE / CLASS"}, rows)
+	if cmp := d.Get("compare"); cmp.IsObject() {
+		w.checkCompare(cmp)
+	}
+}
+
+// checkCompare: one line per distinct route, the candidates not probed, and the fix.
+func (w *writer) checkCompare(cmp gjson.Result) {
+	w.blank()
+	w.para("routes compared: ", 2, cmp.Get("message").String())
+	rows := [][]string{}
+	cmp.Get("routes").ForEach(func(_, r gjson.Result) bool {
+		st := "fail"
+		if r.Get("pass").Bool() {
+			st = "pass"
+		}
+		c := r.Get("counts")
+		via := "direct, no proxy"
+		if p := r.Get("proxy").String(); p != "" {
+			via = "via " + p
+		}
+		if b := r.Get("bypass").String(); b != "" {
+			via += " (bypass " + b + ")"
+		}
+		var ids []string
+		r.Get("candidates").ForEach(func(_, id gjson.Result) bool { ids = append(ids, id.String()); return true })
+		what := fmt.Sprintf("%s %s: %d of %d required; interception %s; R8 %s", strings.Join(ids, ", "), via,
+			c.Get("requiredPassed").Int(), c.Get("required").Int(), r.Get("interception").String(), r.Get("ipLiteral").String())
+		rows = append(rows, []string{w.status(st, 11), what})
+		return true
+	})
+	cmp.Get("candidates").ForEach(func(_, c gjson.Result) bool {
+		if !c.Get("known").Bool() {
+			rows = append(rows, []string{w.status("notChecked", 11), c.Get("id").String() + ": not probed: " + c.Get("reason").String()})
+		}
+		return true
+	})
+	w.table([]string{"STATUS", "ROUTE"}, rows)
+	if f := cmp.Get("fix").String(); f != "" {
+		w.blank()
+		w.para("  fix: ", 7, f)
+	}
 }
 
 // diff: one line per difference.

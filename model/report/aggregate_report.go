@@ -202,7 +202,7 @@ func (a *Aggregator) Report(o Options) Report {
 		r.Unreachable = append(r.Unreachable, Unreachable{Endpoint: f.Endpoint, Failure: f.Failure, Machines: g.n, Hosts: g.names()})
 	}
 	slices.SortFunc(r.Unreachable, func(x, y Unreachable) int {
-		return cmp.Or(cmp.Compare(y.Machines, x.Machines), strings.Compare(x.Endpoint, y.Endpoint), strings.Compare(deref(x.Failure), deref(y.Failure)))
+		return cmp.Or(cmp.Compare(y.Machines, x.Machines), strings.Compare(x.Endpoint, y.Endpoint), strings.Compare(model.Deref(x.Failure), model.Deref(y.Failure)))
 	})
 	return r
 }
@@ -221,13 +221,6 @@ func (a *Aggregator) settingsGroups(m map[uint32]*hostGroup) []SettingsGroup {
 // settingsText orders groups: mode, proxy, bypass, PAC, auto-detect.
 func settingsText(s *Settings) string {
 	return string(appendSettings(nil, s))
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // hostFromFileName is true when no newest document of the machine names its host.
@@ -305,7 +298,7 @@ func (a *Aggregator) row(m *machine) Machine {
 			r.Unreachable = append(r.Unreachable, a.fails.list[u])
 		}
 		slices.SortFunc(r.Unreachable, func(x, y EndpointFailure) int {
-			return cmp.Or(strings.Compare(x.Endpoint, y.Endpoint), strings.Compare(deref(x.Failure), deref(y.Failure)))
+			return cmp.Or(strings.Compare(x.Endpoint, y.Endpoint), strings.Compare(model.Deref(x.Failure), model.Deref(y.Failure)))
 		})
 	}
 	return r

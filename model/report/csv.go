@@ -61,9 +61,9 @@ func CSVRecord(m Machine) []string {
 	}
 	rec := []string{
 		m.Host, m.HostFrom, boolCell(m.Compliant), strings.Join(m.Failed, "; "), strings.Join(m.Warned, "; "),
-		deref(svc.Mode), deref(svc.Proxy), deref(svc.Bypass),
-		deref(ie.Mode), deref(ie.Proxy), deref(ie.Bypass), deref(ie.AutoConfigURL), boolCell(ie.AutoDetect),
-		boolCell(m.Mismatch), boolCell(m.CheckOK), deref(m.Interception), strings.Join(m.Issuers, "; "), strings.Join(unreachable, "; "),
+		model.Deref(svc.Mode), model.Deref(svc.Proxy), model.Deref(svc.Bypass),
+		model.Deref(ie.Mode), model.Deref(ie.Proxy), model.Deref(ie.Bypass), model.Deref(ie.AutoConfigURL), boolCell(ie.AutoDetect),
+		boolCell(m.Mismatch), boolCell(m.CheckOK), model.Deref(m.Interception), strings.Join(m.Issuers, "; "), strings.Join(unreachable, "; "),
 	}
 	for _, d := range []*DocumentRef{m.Documents.State, m.Documents.Test, m.Documents.Check} {
 		if d == nil {

@@ -48,7 +48,7 @@ func describeDoc(d Doc) string {
 	if d.check != nil {
 		s += fmt.Sprintf(" %v %d %q", d.check.ok, d.check.verdict, d.check.issuers)
 		for _, u := range d.check.unreachable {
-			s += " " + u.Endpoint + " " + deref(u.Failure)
+			s += " " + u.Endpoint + " " + model.Deref(u.Failure)
 		}
 	}
 	return s

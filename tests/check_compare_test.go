@@ -1,0 +1,150 @@
+package tests
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"ccproxy/model"
+	"ccproxy/probe/probetest"
+)
+
+// regBlob is a .reg line holding a connection-settings blob.
+func regBlob(t *testing.T, name string, b model.ConnBlob) string {
+	t.Helper()
+	data, err := b.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hex := make([]string, len(data))
+	for i, c := range data {
+		hex[i] = fmt.Sprintf("%02x", c)
+	}
+	return `"` + name + `"=hex:` + strings.Join(hex, ",") + "\r\n"
+}
+
+// compareMachine is a connector machine whose ways to route lead to different proxies:
+// WinHTTP (legacy and advanced) to one, SYSTEM's Internet Options to another, NETWORK
+// SERVICE's to automatic detection.
+func compareMachine(t *testing.T, l *checkLab, winhttpProxy, systemProxy string) (reg, adv string) {
+	t.Helper()
+	wininet := func(flags uint32, proxy string) string {
+		return regBlob(t, "DefaultConnectionSettings", model.ConnBlob{Version: model.WinINetVersionIE7, Counter: 3, Flags: flags, Proxy: proxy, Bypass: "<local>", WinINet: true, Trailing: model.NewWinINetTrailing(model.WinINetVersionIE7)})
+	}
+	s := regHeader + winhttpKey + "\r\n" +
+		regBlob(t, "WinHttpSettings", model.ConnBlob{Version: model.WinHTTPVersionNew, Flags: model.FlagDirect | model.FlagProxy, Proxy: winhttpProxy, Bypass: "<local>"}) + "\r\n" +
+		`[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\CitrixWorkspaceCloudAgentSystem]` + "\r\n" + `"ObjectName"="LocalSystem"` + "\r\n" + `"Start"=dword:00000002` + "\r\n\r\n" +
+		`[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\CitrixConfigSyncService]` + "\r\n" + `"ObjectName"="NT AUTHORITY\\NetworkService"` + "\r\n" + `"Start"=dword:00000002` + "\r\n\r\n" +
+		`[HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections]` + "\r\n" + wininet(model.FlagDirect|model.FlagProxy, systemProxy) + "\r\n" +
+		`[HKEY_USERS\S-1-5-20\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections]` + "\r\n" + wininet(model.FlagDirect|model.FlagAutoDetect, "") + "\r\n"
+	reg = checkWrite(t, l.dir, "machine.reg", planUTF16(s))
+	adv = checkWrite(t, l.dir, "advproxy.txt", []byte("\r\nCurrent WinHTTP advanced proxy settings:\r\n\r\n{\r\n\t\"ProxyIsEnabled\":\ttrue,\r\n\t\"Proxy\":\t\""+winhttpProxy+"\",\r\n\t\"ProxyBypass\":\t\"<local>\",\r\n\t\"AutoDetect\":\tfalse\r\n}\r\n"))
+	return reg, adv
+}
+
+// resolveAll sends every lab host to addr on direct routes.
+func resolveAll(addr string) []string {
+	var out []string
+	for _, h := range []string{"citrix.cloud.com", "trust.citrixworkspacesapi.net", "registry.citrixworkspacesapi.net", "agenthub.citrixworkspacesapi.net", "ocsp.digicert.com"} {
+		out = append(out, "--resolve", h+"="+addr)
+	}
+	return out
+}
+
+// The services' proxy wants authentication, SYSTEM's own proxy works, direct is refused
+// and the proxy to try refuses CONNECT to an IP address: --compare says which route works,
+// probes the route WinHTTP's two settings share once, and names the fix.
+func TestCheckCompareRoutes(t *testing.T) {
+	l := newCheckLab(t)
+	auth := checkProxy(t, probetest.ProxyOptions{Mode: probetest.AuthRequired})
+	good := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel})
+	noIP := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel, RefuseIPLiterals: true})
+	reg, adv := compareMachine(t, l, auth.Addr, good.Addr)
+	// Nothing listens on 127.0.0.2 at the lab's ports: direct connections are refused.
+	args := append([]string{"--from", reg, "--user", "system", "--advproxy", adv, "--compare", "--proxy", noIP.Addr, "--ip-literal", "192.0.2.10:" + strconv.Itoa(l.up.Port)}, resolveAll("127.0.0.2")...)
+	r, doc := l.run(t, args...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (the main route, --proxy, fails R8): %s", r.code, r.stdout)
+	}
+	// With --proxy the top of the document is that proxy's run, as without --compare.
+	checkExpect(t, doc, map[string]string{"routing.source": "proxyFlag", "ipLiteral.proxyRefuses": "true", "allRequiredReachable": "true"})
+	checkExpect(t, doc, map[string]string{
+		"compare.candidates.#.id":     `["winhttp","advanced","wininet:S-1-5-20","wininet:S-1-5-18","direct","proxyFlag"]`,
+		"compare.candidates.#.route":  `["winhttp","winhttp",null,"wininet:S-1-5-18","direct","proxyFlag"]`,
+		"compare.candidates.2.known":  "false",
+		"compare.routes.#.id":         `["winhttp","wininet:S-1-5-18","direct","proxyFlag"]`,
+		"compare.routes.0.candidates": `["winhttp","advanced"]`,
+		"compare.routes.#.pass":       `[false,true,false,false]`,
+		"compare.routes.1.proxy":      good.Addr,
+		"compare.routes.1.bypass":     "<local>",
+		"compare.routes.2.proxy":      "",
+		"compare.working":             `["wininet:S-1-5-18"]`,
+		"compare.fix":                 "",
+	})
+	if why := doc.Get("compare.candidates.2.reason").String(); !strings.Contains(why, "WPAD") {
+		t.Errorf("the auto-detecting account's reason %q does not say WPAD", why)
+	}
+	fails := map[string]string{"winhttp": "proxyAuthRequired", "direct": "tcpRefused", "wininet:S-1-5-18": ""}
+	for id, want := range fails {
+		route := doc.Get(`compare.routes.#(id=="` + id + `")`)
+		if n := route.Get("endpoints.#").Int(); n != 5 {
+			t.Errorf("%s: %d endpoints, want 5", id, n)
+		}
+		for _, e := range route.Get("endpoints").Array() {
+			if got := e.Get("failure").String(); got != want {
+				t.Errorf("%s %s: failure %q, want %q", id, e.Get("host"), got, want)
+			}
+		}
+	}
+	checkExpect(t, doc, map[string]string{`compare.routes.#(id=="direct").endpoints.0.direct`: "true", `compare.routes.#(id=="winhttp").endpoints.0.proxy`: auth.Addr})
+	if m := doc.Get("compare.message").String(); !strings.Contains(m, "1 of 4 distinct routes pass") || !strings.Contains(m, "not probed: wininet:S-1-5-20") {
+		t.Errorf("message %q", m)
+	}
+
+	// Without --proxy the main route is the services' own: it fails, and the fix names the
+	// route that works.
+	args = append([]string{"--from", reg, "--user", "system", "--advproxy", adv, "--compare", "--ip-literal", "192.0.2.10:" + strconv.Itoa(l.up.Port)}, resolveAll("127.0.0.2")...)
+	r, doc = l.run(t, args...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1", r.code)
+	}
+	want := "ccproxy plan --proxy " + good.Addr + ` --bypass "<local>"`
+	checkExpect(t, doc, map[string]string{"routing.source": "winhttp", "routing.proxy": auth.Addr, "counts.failed": "5", "compare.fix": want, "compare.routes.#": "3"})
+	if m := doc.Get("compare.message").String(); !strings.Contains(m, "the main route (winhttp, advanced) fails") || !strings.Contains(m, want) {
+		t.Errorf("message %q", m)
+	}
+	// The text form says the same.
+	tr := run(t, nil, "check", "--catalog", l.catalog, "--ca-file", l.caFile, "--format", "text", "--from", reg, "--user", "system", "--advproxy", adv, "--compare", "--ip-literal", "192.0.2.10:"+strconv.Itoa(l.up.Port), "--resolve", "citrix.cloud.com=127.0.0.2")
+	for _, s := range []string{"routes compared", "wininet:S-1-5-18", "not probed", want} {
+		if !strings.Contains(string(tr.stdout), s) {
+			t.Errorf("text lacks %q:\n%s", s, tr.stdout)
+		}
+	}
+}
+
+// When direct works and the services' proxy too, every route passes and there is no fix.
+func TestCheckCompareAllPass(t *testing.T) {
+	l := newCheckLab(t)
+	good := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel})
+	reg, _ := compareMachine(t, l, good.Addr, good.Addr)
+	r, doc := l.run(t, append([]string{"--from", reg, "--user", "system", "--compare", "--ip-literal", "192.0.2.10:" + strconv.Itoa(l.up.Port)}, resolveAll("127.0.0.1")...)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0: %s", r.code, r.stdout)
+	}
+	checkExpect(t, doc, map[string]string{
+		// The source holds no advanced settings: not probed, with the reason.
+		"compare.candidates.1.known": "false",
+		// WinHTTP and SYSTEM's Internet Options name the same proxy and bypass list: one route.
+		"compare.routes.#.id":         `["winhttp","direct"]`,
+		"compare.routes.0.candidates": `["winhttp","wininet:S-1-5-18"]`,
+		"compare.working":             `["winhttp","wininet:S-1-5-18","direct"]`,
+		"compare.fix":                 "",
+		"ok":                          "true",
+	})
+	// Without --compare the document has no compare object.
+	_, doc = l.run(t, "--from", reg, "--user", "system", "--ip-literal", "192.0.2.10:"+strconv.Itoa(l.up.Port))
+	if c := doc.Get("compare"); c.Type.String() != "Null" {
+		t.Errorf("compare without --compare: %s", c.Raw)
+	}
+}
