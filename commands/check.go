@@ -18,6 +18,7 @@ type CheckCmd struct {
 	CustomerID   string        `name:"customer-id" help:"Your Citrix Cloud customer id, which fills the customer-specific host names." placeholder:"ID"`
 	Catalog      string        `help:"Use this catalog instead of the embedded one: a ccproxy/catalog@1 file or Citrix's published allow-list JSON; - for stdin." placeholder:"FILE"`
 	Host         []string      `help:"Also probe this endpoint: host, host:port or an http(s):// URL whose path is requested. Repeatable." placeholder:"HOST[:PORT]" sep:"none"`
+	ServiceBus   []string      `name:"service-bus" help:"The connector's Azure Service Bus namespace (a name, or its host such as NAME.servicebus.windows.net, as the connector's logs show it): probed on 443 as required, and on 5671 and 9350-9354 as optional (Azure Relay's ports, which Citrix does not document). Repeatable." placeholder:"NAMESPACE" sep:"none"`
 	Internal     []string      `help:"An internal resource (domain controller, VDA, hypervisor) that must go direct (R7): host or host:port, connected to on port 443 unless given. Repeatable." placeholder:"HOST[:PORT]" sep:"none"`
 	Proxy        string        `help:"Probe through this proxy instead of the WinHTTP settings, to try it before applying it." placeholder:"PROXY" xor:"route"`
 	Bypass       string        `help:"With --proxy: the bypass list to try with it." placeholder:"LIST"`

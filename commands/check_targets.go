@@ -1,8 +1,12 @@
 package commands
 
 import (
+	"fmt"
+	"strings"
+
 	"ccproxy/model"
 	"ccproxy/model/catalog"
+	"ccproxy/model/jsonin"
 	"ccproxy/probe"
 	"ccproxy/system"
 )
@@ -55,8 +59,52 @@ func (c *CheckCmd) catalogTargets(env *Env) ([]probe.Target, probe.CatalogInfo, 
 			}
 		}
 	}
+	sb, err := c.serviceBusTargets(cat)
+	if err != nil {
+		return nil, info, err
+	}
+	out = append(out, sb...)
 	info.Entries = len(out)
 	return out, info, nil
+}
+
+// serviceBusTargets probes each --service-bus namespace as the catalog's Service Bus entry
+// says (443, its expected issuers), and on Azure Relay's other ports as optional.
+func (c *CheckCmd) serviceBusTargets(cat catalog.Catalog) ([]probe.Target, error) {
+	var out []probe.Target
+	for _, v := range c.ServiceBus {
+		host := strings.ToLower(strings.TrimSpace(v))
+		if host != "" && !strings.Contains(host, ".") {
+			host += "." + serviceBusSuffix(cat)
+		}
+		t, err := probe.ParseTarget(host, probe.SourceServiceBus)
+		if err != nil || strings.Contains(v, ":") || strings.Contains(v, "/") {
+			return nil, &model.InputError{Input: "--service-bus", Msg: fmt.Sprintf("%s is not a namespace; hint: give its name or host, such as cc-example.servicebus.windows.net, without a port or URL", jsonin.Quote(v))}
+		}
+		t.Purpose = "Azure Service Bus namespace given with --service-bus"
+		for _, e := range cat.Entries {
+			if catalog.PatternMatches(e.Pattern, t.Host) {
+				t.Purpose, t.ExpectedIssuers, t.Required = e.Purpose, e.ExpectedIssuers, e.Required
+				break
+			}
+		}
+		out = append(out, t)
+		for _, p := range probe.ServiceBusOptionalPorts {
+			out = append(out, probe.Target{Host: t.Host, Port: p, Kind: probe.KindTCP, Source: probe.SourceServiceBus,
+				Purpose: fmt.Sprintf("optional, not in Citrix's documentation: Azure Relay port %d (Microsoft, Azure Relay port settings; Hybrid Connections use 443)", p)})
+		}
+	}
+	return out, nil
+}
+
+// serviceBusSuffix is the Service Bus domain of the catalog's region.
+func serviceBusSuffix(cat catalog.Catalog) string {
+	for _, e := range cat.Entries {
+		if rest, ok := strings.CutPrefix(e.Pattern, "*."); ok && strings.HasPrefix(rest, "servicebus.") {
+			return rest
+		}
+	}
+	return "servicebus.windows.net"
 }
 
 func (c *CheckCmd) extraTargets() ([]probe.Target, error) {

@@ -26,7 +26,7 @@ type Target struct {
 	// this host; empty when unknown, which weakens the interception verdict.
 	ExpectedIssuers []string
 	HealthPath      string // "" for none; for KindHTTP the path requested, "/" when empty
-	Source          string // SourceCatalog, SourceHost or SourceInternal
+	Source          string // SourceCatalog, SourceHost, SourceInternal or SourceServiceBus
 	ExpectDirect    bool
 }
 

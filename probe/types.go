@@ -61,7 +61,16 @@ const (
 	SourceCatalog  = "catalog"
 	SourceHost     = "host"
 	SourceInternal = "internal"
+	// SourceServiceBus is the connector's Azure Service Bus namespace (--service-bus) and
+	// its optional ports.
+	SourceServiceBus = "serviceBus"
 )
+
+// ServiceBusOptionalPorts are the ports Microsoft documents for Azure Relay's WCF relays
+// beside 443 ("Azure Relay port settings": 9350-9354, and 5671 for NetTcpRelayBinding, the
+// AMQP port Service Bus also uses); Hybrid Connections use only 443 with TLS. Citrix's
+// connector documentation names 443 only, so these are probed as optional.
+var ServiceBusOptionalPorts = []int{5671, 9350, 9351, 9352, 9353, 9354}
 
 // Check is the ccproxy/check@1 document.
 type Check struct {
@@ -226,7 +235,7 @@ type Endpoint struct {
 	Kind         string       `json:"kind" enum:"https,http,tcp"`
 	Purpose      string       `json:"purpose"`
 	Required     bool         `json:"required"`
-	Source       string       `json:"source" enum:"catalog,host,internal"`
+	Source       string       `json:"source" enum:"catalog,host,internal,serviceBus"`
 	Status       string       `json:"status" enum:"pass,fail,notChecked"`
 	Failure      *string      `json:"failure" enum:"dnsFailure,tcpRefused,timeout,proxyAuthRequired,proxyDenied,tlsHandshakeFailed,tlsInterception,certificateInvalid,httpError"`
 	Message      *string      `json:"message" doc:"why it failed or was not checked, with a hint; null on a pass"`

@@ -148,3 +148,34 @@ func TestCheckCompareAllPass(t *testing.T) {
 		t.Errorf("compare without --compare: %s", c.Raw)
 	}
 }
+
+// --service-bus probes the namespace on 443 as the catalog's Service Bus entry requires and
+// on Azure Relay's other ports as optional, labelled as not Citrix-documented.
+func TestCheckServiceBusPorts(t *testing.T) {
+	l := newCheckLab(t)
+	host := "cc-example.servicebus.windows.net"
+	args := append([]string{"--direct", "--service-bus", "cc-example", "--resolve", host + "=127.0.0.2"}, resolveAll("127.0.0.1")...)
+	r, doc := l.run(t, args...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (nothing answers for the namespace on 443)", r.code)
+	}
+	sb := doc.Get(`endpoints.#(source=="serviceBus")#`)
+	if got := sb.Get("#.port").Raw; got != "[443,5671,9350,9351,9352,9353,9354]" {
+		t.Fatalf("service bus ports %s", got)
+	}
+	// The lab's catalog has no Service Bus entry: 443 keeps --service-bus's own purpose and
+	// is required, as the embedded catalog's entry is.
+	if got := sb.Get("#.required").Raw; got != "[true,false,false,false,false,false,false]" {
+		t.Errorf("required %s", got)
+	}
+	for _, e := range sb.Array()[1:] {
+		if p := e.Get("purpose").String(); !strings.Contains(p, "not in Citrix's documentation") || e.Get("kind").String() != "tcp" || e.Get("failure").String() != "tcpRefused" {
+			t.Errorf("%d: %s", e.Get("port").Int(), e.Raw)
+		}
+	}
+	// The optional ports fail without failing more than the one required endpoint.
+	checkExpect(t, doc, map[string]string{"counts.required": "6", "counts.requiredPassed": "5", "counts.total": "12"})
+	if r := run(t, nil, "check", "--direct", "--service-bus", "https://x.servicebus.windows.net:443"); r.code != 2 || !strings.Contains(string(r.stderr), "--service-bus") {
+		t.Errorf("a URL for --service-bus: exit %d %s", r.code, r.stderr)
+	}
+}

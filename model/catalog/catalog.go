@@ -263,3 +263,13 @@ func covers(pattern, host string) bool {
 	}
 	return false
 }
+
+// PatternMatches is whether an allow-list pattern covers a host: "*.example.net" any name
+// below example.net, another pattern only itself (case-insensitive, as DNS names compare).
+func PatternMatches(pattern, host string) bool {
+	pattern, host = strings.ToLower(pattern), strings.ToLower(strings.TrimSuffix(host, "."))
+	if rest, ok := strings.CutPrefix(pattern, "*."); ok {
+		return strings.HasSuffix(host, "."+rest) && len(host) > len(rest)+1
+	}
+	return pattern == host
+}

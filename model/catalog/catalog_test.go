@@ -382,3 +382,21 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestPatternMatches(t *testing.T) {
+	for _, c := range []struct {
+		pattern, host string
+		want          bool
+	}{
+		{"*.servicebus.windows.net", "cc-1.servicebus.windows.net", true},
+		{"*.servicebus.windows.net", "CC-1.ServiceBus.Windows.Net.", true},
+		{"*.servicebus.windows.net", "servicebus.windows.net", false},
+		{"*.servicebus.windows.net", "xservicebus.windows.net", false},
+		{"citrix.cloud.com", "citrix.cloud.com", true},
+		{"citrix.cloud.com", "a.citrix.cloud.com", false},
+	} {
+		if got := PatternMatches(c.pattern, c.host); got != c.want {
+			t.Errorf("PatternMatches(%q, %q) = %v", c.pattern, c.host, got)
+		}
+	}
+}

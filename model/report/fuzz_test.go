@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"ccproxy/model"
 )
 
 // seeds are documents in the shapes the reference describes: what ccproxy writes, and what
