@@ -139,8 +139,6 @@ func (c *CheckCmd) validate() error {
 		return &model.InputError{Input: "--deadline", Msg: fmt.Sprintf("%s must be positive; hint: such as 30s or 2m", c.Deadline)}
 	case c.Bypass != "" && c.Proxy == "":
 		return &model.InputError{Input: "--bypass", Msg: "only goes with --proxy; hint: to try a bypass list, pass the proxy with it"}
-	case c.Catalog == "-" && c.From == "-":
-		return &model.InputError{Input: "--catalog", Msg: "stdin already holds the state (--from -); hint: pass the catalog in a file"}
 	}
-	return nil
+	return claimStdin(stdinInput{"--from", c.From}, stdinInput{"--advproxy", c.AdvProxy}, stdinInput{"--catalog", c.Catalog})
 }

@@ -39,8 +39,8 @@ func (c *DiffCmd) Run(env *Env) error {
 	if b == "" {
 		b = c.From
 	}
-	if c.A == "-" && b == "-" {
-		return &model.InputError{Input: "stdin", Msg: "A and B both read stdin; hint: give one of them as a file"}
+	if err := claimStdin(stdinInput{"A", c.A}, stdinInput{"B", b}, stdinInput{"--advproxy", c.AdvProxy}); err != nil {
+		return err
 	}
 	// Desired documents first: a desired wininet.user decides whose settings a state holds.
 	a, err := loadDesiredSide(env, c.A)

@@ -42,8 +42,8 @@ func (env *Env) ReadState(f SourceFlags) (*model.State, error) {
 func (env *Env) openSourceFlags(f SourceFlags) (*stateSource, error) {
 	var adv *model.AdvancedSettings
 	if f.AdvProxy != "" {
-		if f.AdvProxy == "-" && f.From == "-" {
-			return nil, &model.InputError{Input: "--advproxy", Msg: "standard input is used for two inputs (--from - and --advproxy -); hint: save one of them to a file"}
+		if err := claimStdin(stdinInput{"--from", f.From}, stdinInput{"--advproxy", f.AdvProxy}); err != nil {
+			return nil, err
 		}
 		name, data, err := system.ReadInput(f.AdvProxy, env.Stdin)
 		if err != nil {

@@ -40,8 +40,8 @@ func (c *PlanCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	if c.Desired == "-" && c.From == "-" {
-		return &model.InputError{Input: "stdin", Msg: "both the desired state and --from read stdin; hint: give one of them as a file"}
+	if err := claimStdin(stdinInput{"DESIRED", c.Desired}, stdinInput{"--from", c.From}, stdinInput{"--advproxy", c.AdvProxy}); err != nil {
+		return err
 	}
 	d, name, warnings, err := c.desired(env)
 	if err != nil {

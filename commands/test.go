@@ -11,6 +11,7 @@ type TestCmd struct {
 	SourceFlags
 	Internal     []string `help:"An internal resource (domain controller, connector, VDA, hypervisor, Provisioning server) that must bypass the proxy (R7): host, IP address or host:port. Repeatable." placeholder:"HOST" sep:"none"`
 	InternalFile string   `name:"internal-file" help:"A file of internal resources, one per line; '#' starts a comment; - for stdin." placeholder:"FILE"`
+	Check        string   `help:"A document 'ccproxy check --compare' wrote on this machine: the services' route is judged from what it reached, and a failing one gets the route that worked as its fix; - for stdin." placeholder:"FILE"`
 	Format       string   `help:"auto (text on a console, the JSON document otherwise; CCPROXY_FORMAT sets the default), json, text, or intune: one line of flat settings for an Intune custom compliance discovery script (always exit 0: the values decide)." placeholder:"auto|json|text|intune"`
 }
 
@@ -33,10 +34,10 @@ func (c *TestCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
+	if err := claimStdin(stdinInput{"--from", c.From}, stdinInput{"--advproxy", c.AdvProxy}, stdinInput{"--internal-file", c.InternalFile}, stdinInput{"--check", c.Check}); err != nil {
+		return err
+	}
 	if c.InternalFile != "" {
-		if c.InternalFile == "-" && c.From == "-" {
-			return &model.InputError{Input: "--internal-file", Msg: "stdin already holds the state (--from -); hint: pass the internal resources in a file"}
-		}
 		name, data, err := system.ReadInput(c.InternalFile, env.Stdin)
 		if err != nil {
 			return err
@@ -50,11 +51,25 @@ func (c *TestCmd) Run(env *Env) error {
 			return err
 		}
 	}
+	opts := compliance.Options{Internal: hosts}
+	if c.Check != "" {
+		name, data, err := system.ReadInput(c.Check, env.Stdin)
+		if err != nil {
+			return err
+		}
+		var warnings []string
+		if opts.Check, warnings, err = model.ParseCheckDocument(name, data); err != nil {
+			return err
+		}
+		for _, w := range warnings {
+			env.Log.Warn().Msg(name + ": " + model.RedactCredentials(w))
+		}
+	}
 	st, err := env.ReadState(c.SourceFlags)
 	if err != nil {
 		return err
 	}
-	rep := compliance.Evaluate(st, compliance.Options{Internal: hosts})
+	rep := compliance.Evaluate(st, opts)
 	if format == "intune" {
 		b, err := model.MarshalDocument(rep.Intune(st, env.Build.Version), true)
 		if err != nil {

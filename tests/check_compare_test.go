@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tidwall/gjson"
+
 	"ccproxy/model"
+	"ccproxy/probe"
 	"ccproxy/probe/probetest"
 )
 
@@ -27,7 +30,7 @@ func regBlob(t *testing.T, name string, b model.ConnBlob) string {
 // compareMachine is a connector machine whose ways to route lead to different proxies:
 // WinHTTP (legacy and advanced) to one, SYSTEM's Internet Options to another, NETWORK
 // SERVICE's to automatic detection.
-func compareMachine(t *testing.T, l *checkLab, winhttpProxy, systemProxy string) (reg, adv string) {
+func compareMachine(t *testing.T, l *checkLab, name, winhttpProxy, systemProxy string) (reg, adv string) {
 	t.Helper()
 	wininet := func(flags uint32, proxy string) string {
 		return regBlob(t, "DefaultConnectionSettings", model.ConnBlob{Version: model.WinINetVersionIE7, Counter: 3, Flags: flags, Proxy: proxy, Bypass: "<local>", WinINet: true, Trailing: model.NewWinINetTrailing(model.WinINetVersionIE7)})
@@ -38,8 +41,8 @@ func compareMachine(t *testing.T, l *checkLab, winhttpProxy, systemProxy string)
 		`[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\CitrixConfigSyncService]` + "\r\n" + `"ObjectName"="NT AUTHORITY\\NetworkService"` + "\r\n" + `"Start"=dword:00000002` + "\r\n\r\n" +
 		`[HKEY_USERS\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections]` + "\r\n" + wininet(model.FlagDirect|model.FlagProxy, systemProxy) + "\r\n" +
 		`[HKEY_USERS\S-1-5-20\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections]` + "\r\n" + wininet(model.FlagDirect|model.FlagAutoDetect, "") + "\r\n"
-	reg = checkWrite(t, l.dir, "machine.reg", planUTF16(s))
-	adv = checkWrite(t, l.dir, "advproxy.txt", []byte("\r\nCurrent WinHTTP advanced proxy settings:\r\n\r\n{\r\n\t\"ProxyIsEnabled\":\ttrue,\r\n\t\"Proxy\":\t\""+winhttpProxy+"\",\r\n\t\"ProxyBypass\":\t\"<local>\",\r\n\t\"AutoDetect\":\tfalse\r\n}\r\n"))
+	reg = checkWrite(t, l.dir, name+".reg", planUTF16(s))
+	adv = checkWrite(t, l.dir, name+"-advproxy.txt", []byte("\r\nCurrent WinHTTP advanced proxy settings:\r\n\r\n{\r\n\t\"ProxyIsEnabled\":\ttrue,\r\n\t\"Proxy\":\t\""+winhttpProxy+"\",\r\n\t\"ProxyBypass\":\t\"<local>\",\r\n\t\"AutoDetect\":\tfalse\r\n}\r\n"))
 	return reg, adv
 }
 
@@ -60,7 +63,7 @@ func TestCheckCompareRoutes(t *testing.T) {
 	auth := checkProxy(t, probetest.ProxyOptions{Mode: probetest.AuthRequired})
 	good := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel})
 	noIP := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel, RefuseIPLiterals: true})
-	reg, adv := compareMachine(t, l, auth.Addr, good.Addr)
+	reg, adv := compareMachine(t, l, "machine", auth.Addr, good.Addr)
 	// Nothing listens on 127.0.0.2 at the lab's ports: direct connections are refused.
 	args := append([]string{"--from", reg, "--user", "system", "--advproxy", adv, "--compare", "--proxy", noIP.Addr, "--ip-literal", "192.0.2.10:" + strconv.Itoa(l.up.Port)}, resolveAll("127.0.0.2")...)
 	r, doc := l.run(t, args...)
@@ -114,8 +117,29 @@ func TestCheckCompareRoutes(t *testing.T) {
 	if m := doc.Get("compare.message").String(); !strings.Contains(m, "the main route (winhttp, advanced) fails") || !strings.Contains(m, want) {
 		t.Errorf("message %q", m)
 	}
+	// test judges the services' route from that check and takes its fix.
+	checkDoc := checkWrite(t, l.dir, "check.json", r.stdout)
+	tr := run(t, nil, "test", "--from", reg, "--user", "system", "--check", checkDoc)
+	f := gjson.GetBytes(tr.stdout, `findings.#(id=="servicesRouteReaches")`)
+	checkExpect(t, f, map[string]string{"status": "fail", "remediation.command": want, "requirements.#": "3", "requirements.2": "R8"})
+	if m := f.Get("message").String(); !strings.Contains(m, "0 of 5 required endpoints reached") || !strings.Contains(m, "wininet:S-1-5-18") {
+		t.Errorf("message %q", m)
+	}
+	if tr.code != 1 {
+		t.Errorf("test exit %d, want 1", tr.code)
+	}
+	// The same check judged against a machine whose WinHTTP now names the working proxy is
+	// of another configuration: not checked, never a pass.
+	fixed, _ := compareMachine(t, l, "fixed", good.Addr, good.Addr)
+	tr = run(t, nil, "test", "--from", fixed, "--user", "system", "--check", checkDoc)
+	f = gjson.GetBytes(tr.stdout, `findings.#(id=="servicesRouteReaches")`)
+	if f.Get("status").String() != "notChecked" || !strings.Contains(f.Get("message").String(), "another configuration") {
+		t.Errorf("stale check: %s", f.Raw)
+	}
+
 	// The text form says the same.
-	tr := run(t, nil, "check", "--catalog", l.catalog, "--ca-file", l.caFile, "--format", "text", "--from", reg, "--user", "system", "--advproxy", adv, "--compare", "--ip-literal", "192.0.2.10:"+strconv.Itoa(l.up.Port), "--resolve", "citrix.cloud.com=127.0.0.2")
+	tr = run(t, nil, append([]string{"check", "--catalog", l.catalog, "--ca-file", l.caFile, "--format", "text", "--from", reg, "--user", "system", "--advproxy", adv,
+		"--compare", "--ip-literal", "192.0.2.10:" + strconv.Itoa(l.up.Port)}, resolveAll("127.0.0.2")...)...)
 	for _, s := range []string{"routes compared", "wininet:S-1-5-18", "not probed", want} {
 		if !strings.Contains(string(tr.stdout), s) {
 			t.Errorf("text lacks %q:\n%s", s, tr.stdout)
@@ -127,7 +151,7 @@ func TestCheckCompareRoutes(t *testing.T) {
 func TestCheckCompareAllPass(t *testing.T) {
 	l := newCheckLab(t)
 	good := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel})
-	reg, _ := compareMachine(t, l, good.Addr, good.Addr)
+	reg, _ := compareMachine(t, l, "fixed", good.Addr, good.Addr)
 	r, doc := l.run(t, append([]string{"--from", reg, "--user", "system", "--compare", "--ip-literal", "192.0.2.10:" + strconv.Itoa(l.up.Port)}, resolveAll("127.0.0.1")...)...)
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0: %s", r.code, r.stdout)
@@ -142,6 +166,16 @@ func TestCheckCompareAllPass(t *testing.T) {
 		"compare.fix":                 "",
 		"ok":                          "true",
 	})
+	tr := run(t, nil, "test", "--from", reg, "--user", "system", "--check", checkWrite(t, l.dir, "check.json", r.stdout))
+	if f := gjson.GetBytes(tr.stdout, `findings.#(id=="servicesRouteReaches")`); f.Get("status").String() != "pass" || f.Get("remediation").Type.String() != "Null" {
+		t.Errorf("a passing check: %s", f.Raw)
+	}
+	// A check of --proxy says nothing of the services' route.
+	r, _ = l.run(t, "--proxy", good.Addr, "--ip-literal", "192.0.2.10:"+strconv.Itoa(l.up.Port))
+	tr = run(t, nil, "test", "--from", reg, "--user", "system", "--check", checkWrite(t, l.dir, "proxy-check.json", r.stdout))
+	if f := gjson.GetBytes(tr.stdout, `findings.#(id=="servicesRouteReaches")`); f.Get("status").String() != "notChecked" || !strings.Contains(f.Get("message").String(), "--proxy") {
+		t.Errorf("a check of --proxy: %s", f.Raw)
+	}
 	// Without --compare the document has no compare object.
 	_, doc = l.run(t, "--from", reg, "--user", "system", "--ip-literal", "192.0.2.10:"+strconv.Itoa(l.up.Port))
 	if c := doc.Get("compare"); c.Type.String() != "Null" {
@@ -177,5 +211,46 @@ func TestCheckServiceBusPorts(t *testing.T) {
 	checkExpect(t, doc, map[string]string{"counts.required": "6", "counts.requiredPassed": "5", "counts.total": "12"})
 	if r := run(t, nil, "check", "--direct", "--service-bus", "https://x.servicebus.windows.net:443"); r.code != 2 || !strings.Contains(string(r.stderr), "--service-bus") {
 		t.Errorf("a URL for --service-bus: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// A --check that is not a check document is refused with its place, and stdin serves one input.
+func TestTestCheckBadInput(t *testing.T) {
+	dir := t.TempDir()
+	state := run(t, nil, "get", "--from", "examples/ie-winhttp-matching.reg").stdout
+	for _, c := range []struct {
+		name, doc string
+		want      []string
+	}{
+		{"wrong type", `{"schema":"ccproxy/check@1","routing":{"source":"winhttp"},"startedAt":"2026-01-01T00:00:00Z","ok":"yes","counts":{"required":1,"requiredPassed":1}}`, []string{"$.ok", "true or false"}},
+		{"a state", string(state), []string{"ccproxy/state@1", "ccproxy/check@1"}},
+		{"credential in a wrong slot", `{"schema":"ccproxy/check@1","routing":{"source":"winhttp","proxy":5},"startedAt":"2026-01-01T00:00:00Z","ok":false,"counts":{"required":1,"requiredPassed":0},"region":"http://alice:s3cret-pw@proxy:8080"}`, []string{"$.routing.proxy"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := checkWrite(t, dir, "check.json", []byte(c.doc))
+			r := run(t, nil, "test", "--from", "examples/ie-winhttp-matching.reg", "--check", p)
+			if r.code != 2 || len(r.stdout) != 0 {
+				t.Fatalf("exit %d, stdout %s", r.code, r.stdout)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(string(r.stderr), w) {
+					t.Errorf("stderr %s lacks %q", r.stderr, w)
+				}
+			}
+			if strings.Contains(string(r.stderr), "s3cret") {
+				t.Errorf("credential in %s", r.stderr)
+			}
+		})
+	}
+	r := run(t, []byte("{}"), "test", "--from", "-", "--check", "-")
+	if r.code != 2 || !strings.Contains(string(r.stderr), "standard input is used for 2 inputs (--from - and --check -)") {
+		t.Errorf("two readers of stdin: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// The domain names the check document's kind without importing probe: the two agree.
+func TestCheckSchemaNames(t *testing.T) {
+	if model.SchemaCheck != probe.SchemaCheck {
+		t.Errorf("model.SchemaCheck %q, probe.SchemaCheck %q", model.SchemaCheck, probe.SchemaCheck)
 	}
 }

@@ -201,7 +201,7 @@ func TestPlanInputErrors(t *testing.T) {
 		})
 	}
 	r := m.planRun(t, []byte("{}"), "plan", "-", "--from", "-")
-	if r.code != 2 || !bytes.Contains(r.stderr, []byte("both")) {
+	if r.code != 2 || !bytes.Contains(r.stderr, []byte("standard input is used for 2 inputs (DESIRED - and --from -)")) {
 		t.Errorf("two readers of stdin: exit %d %s", r.code, r.stderr)
 	}
 }

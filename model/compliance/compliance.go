@@ -91,6 +91,8 @@ type Remediation struct {
 type Options struct {
 	// Internal lists internal resources (R7) as ParseInternal returns them.
 	Internal []string
+	// Check is a check document of the machine ('test --check'), nil when none was given.
+	Check *model.CheckRun
 }
 
 // CheckInfo describes one check.
@@ -116,6 +118,7 @@ const (
 	CheckServiceAccountsAgree     = "serviceAccountsAgree"
 	CheckWinHTTPAdvancedAgrees    = "winhttpAdvancedAgrees"
 	CheckWinHTTPBypassHonoured    = "winhttpBypassHonoured"
+	CheckServicesRouteReaches     = "servicesRouteReaches"
 )
 
 // Checks lists every check in report order.
@@ -140,6 +143,7 @@ var Checks = []CheckInfo{
 	{CheckFIPSModeOff, "FIPS mode is off", []string{"prerequisites"}, SeverityHigh},
 	{CheckAutoProxyService, "The WinHTTP Web Proxy Auto-Discovery service is not disabled", []string{"prerequisites"}, SeverityLow},
 	{CheckRebootNotPending, "No reboot is pending (the connector would reboot itself)", []string{"prerequisites"}, SeverityMedium},
+	{CheckServicesRouteReaches, "The services' WinHTTP route reached every required Citrix Cloud endpoint (ccproxy check)", []string{"R1", "R2", "R8"}, SeverityHigh},
 }
 
 func checkInfo(id string) CheckInfo {
@@ -160,7 +164,7 @@ func Evaluate(st *model.State, o Options) Report {
 		c.winhttpNoAutoProxy, c.winhttpViewsAgree, c.winhttpProxyUsable, c.noProxyCredentials,
 		c.restartNotPending, c.internalBypassed, c.serviceAccountsAgree, c.winhttpAdvancedAgrees, c.winhttpBypassHonoured,
 		c.tls12ClientEnabled, c.cipherSuitesAccepted, c.dotnetStrongCrypto, c.dotnetVersion, c.fipsModeOff,
-		c.autoProxyServiceEnabled, c.rebootNotPending,
+		c.autoProxyServiceEnabled, c.rebootNotPending, c.servicesRouteReaches,
 	} {
 		r.Findings = append(r.Findings, run()...)
 	}

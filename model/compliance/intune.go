@@ -47,6 +47,7 @@ type Intune struct {
 	FIPSModeOffStatus              string `json:"fipsModeOffStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
 	AutoProxyServiceEnabledStatus  string `json:"autoProxyServiceEnabledStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
 	RebootNotPendingStatus         string `json:"rebootNotPendingStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
+	ServicesRouteReachesStatus     string `json:"servicesRouteReachesStatus" enum:"pass,fail,warn,notApplicable,notChecked"`
 }
 
 // IntuneSetting is the name of the Intune setting that holds a check's status.
@@ -132,6 +133,7 @@ func (d *Intune) statusFields() map[string]*string {
 		CheckFIPSModeOff:              &d.FIPSModeOffStatus,
 		CheckAutoProxyService:         &d.AutoProxyServiceEnabledStatus,
 		CheckRebootNotPending:         &d.RebootNotPendingStatus,
+		CheckServicesRouteReaches:     &d.ServicesRouteReachesStatus,
 	}
 }
 
@@ -189,6 +191,7 @@ var ruleText = map[string]string{
 	CheckFIPSModeOff:              "FIPS mode is on; the Cloud Connector does not support it. Turn off 'System cryptography: Use FIPS compliant algorithms' and restart.",
 	CheckAutoProxyService:         "The WinHTTP Web Proxy Auto-Discovery service is disabled, which breaks automatic detection and saving Internet Options. Set its start type to Manual.",
 	CheckRebootNotPending:         "A reboot is pending; the Cloud Connector reboots the machine itself within minutes. Restart it at a time of your choosing.",
+	CheckServicesRouteReaches:     "The Cloud Connector services' WinHTTP route did not reach every required Citrix Cloud endpoint when 'ccproxy check' probed it. Give WinHTTP a route that worked ('ccproxy check --compare' names one) and restart the machine.",
 	CheckInternalBypassed:         "An internal resource (domain controller, connector, VDA, hypervisor) is sent through the proxy by WinHTTP. Add it to the bypass list with 'ccproxy plan --add-bypass HOST' and restart the machine.",
 }
 

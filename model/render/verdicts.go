@@ -204,7 +204,7 @@ func (w *writer) checkCompare(cmp gjson.Result) {
 			st = "pass"
 		}
 		c := r.Get("counts")
-		via := "direct, no proxy"
+		via := "with no proxy"
 		if p := r.Get("proxy").String(); p != "" {
 			via = "via " + p
 		}

@@ -1,0 +1,91 @@
+package model
+
+import (
+	"encoding/json"
+	"time"
+
+	"ccproxy/model/jsonin"
+)
+
+// SchemaCheck is the kind of the document 'ccproxy check' writes (probe.SchemaCheck; the
+// domain may not import probe; TestCheckSchemaNames keeps the two equal).
+const SchemaCheck = "ccproxy/check@1"
+
+// CheckRun is what 'test --check' reads of a check document: whose route was probed, and,
+// from a --compare run, which routes reached everything.
+type CheckRun struct {
+	Name   string `json:"-"`
+	Source struct {
+		Host *string `json:"host"`
+	} `json:"source"`
+	StartedAt time.Time `json:"startedAt"`
+	Routing   struct {
+		Source string  `json:"source"`
+		Proxy  *string `json:"proxy"`
+		Bypass *string `json:"bypass"`
+	} `json:"routing"`
+	OK     bool `json:"ok"`
+	Counts struct {
+		Required       int `json:"required"`
+		RequiredPassed int `json:"requiredPassed"`
+	} `json:"counts"`
+	Compare *struct {
+		Working []string `json:"working"`
+		Fix     *string  `json:"fix"`
+		Message string   `json:"message"`
+	} `json:"compare"`
+}
+
+// checkDocSpec reads the keys test uses and accepts the rest of a check document as it is;
+// every key a check document has is named, so a key of another document is refused.
+var checkDocSpec = jsonin.Object(
+	jsonin.Required("schema", jsonin.String()),
+	jsonin.Key("source", jsonin.Object(jsonin.Key("host", jsonin.String().Nullable()))),
+	jsonin.Key("region", jsonin.Any()),
+	jsonin.Key("customerId", jsonin.Any()),
+	jsonin.Key("catalog", jsonin.Any()),
+	jsonin.Required("routing", jsonin.Object(
+		jsonin.Required("source", jsonin.Enum("winhttp", "proxyFlag", "direct")),
+		jsonin.Key("stateSource", jsonin.String().Nullable()),
+		jsonin.Key("proxy", jsonin.String().Nullable()),
+		jsonin.Key("bypass", jsonin.String().Nullable()),
+		jsonin.Key("notes", jsonin.Any()),
+	)),
+	jsonin.Key("limits", jsonin.Any()),
+	jsonin.Required("startedAt", jsonin.Time()),
+	jsonin.Key("durationMs", jsonin.Any()),
+	jsonin.Key("deadlineReached", jsonin.Any()),
+	jsonin.Required("ok", jsonin.Bool()),
+	jsonin.Key("allRequiredReachable", jsonin.Any()),
+	jsonin.Key("allRoutesAsExpected", jsonin.Any()),
+	jsonin.Required("counts", jsonin.Object(
+		jsonin.Key("total", jsonin.Any()), jsonin.Key("passed", jsonin.Any()), jsonin.Key("failed", jsonin.Any()),
+		jsonin.Key("notChecked", jsonin.Any()), jsonin.Required("required", jsonin.Int(0, 1<<20)),
+		jsonin.Required("requiredPassed", jsonin.Int(0, 1<<20)), jsonin.Key("intercepted", jsonin.Any()), jsonin.Key("misrouted", jsonin.Any()),
+	)),
+	jsonin.Key("interception", jsonin.Any()),
+	jsonin.Key("ipLiteral", jsonin.Any()),
+	jsonin.Key("clock", jsonin.Any()),
+	jsonin.Key("endpoints", jsonin.Any()),
+	jsonin.Key("compare", jsonin.Object(
+		jsonin.Key("candidates", jsonin.Any()),
+		jsonin.Key("routes", jsonin.Any()),
+		jsonin.Required("working", jsonin.List(jsonin.String())),
+		jsonin.Key("message", jsonin.String()),
+		jsonin.Key("fix", jsonin.String().Nullable()),
+	).Nullable()),
+)
+
+// ParseCheckDocument reads a check document through the one JSON reader.
+func ParseCheckDocument(name string, data []byte) (*CheckRun, []string, error) {
+	canonical, warnings, err := readDocument(name, data, checkDocSpec, SchemaCheck, "a check written by 'ccproxy check'", false)
+	if err != nil {
+		return nil, warnings, err
+	}
+	var c CheckRun
+	if err := json.Unmarshal(canonical, &c); err != nil {
+		return nil, warnings, &InputError{Input: name, Msg: "cannot read the check: " + err.Error()}
+	}
+	c.Name = name
+	return &c, warnings, nil
+}
