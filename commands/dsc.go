@@ -191,7 +191,7 @@ func (env *Env) dscWhatIf(req *dscres.Request, name string) error {
 	if err != nil {
 		return err
 	}
-	ov := newDscOverlay(live)
+	ov := system.NewOverlay(live)
 	p, err := env.dscPlan(ov, req, name)
 	if err != nil {
 		return err

@@ -3,13 +3,15 @@ package model
 import (
 	"fmt"
 	"strings"
+
+	"ccproxy/registry"
 )
 
 // The built-in service accounts (Microsoft's "Well-known SIDs": S-1-5-18 Local System,
 // S-1-5-19 Local Service, S-1-5-20 Network Service). Each has its own profile hive under
 // HKEY_USERS, with its own Internet Options.
 const (
-	SIDLocalSystem    = "S-1-5-18"
+	SIDLocalSystem    = registry.SIDLocalSystem
 	SIDLocalService   = "S-1-5-19"
 	SIDNetworkService = "S-1-5-20"
 )

@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"ccproxy/registry"
 	"errors"
 	"fmt"
 	"sort"
@@ -101,11 +102,7 @@ func (e *ApplyError) ExitCode() int {
 func (e *ApplyError) Unwrap() error { return e.Cause }
 
 // RegistryWriter is what apply needs of the registry: system.Writer implements it.
-type RegistryWriter interface {
-	RegistryReader
-	SetValue(path, name string, v RegValue) error
-	DeleteValue(path, name string) error
-}
+type RegistryWriter = registry.Writer
 
 // ApplyOptions are the outside services apply uses.
 type ApplyOptions struct {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"ccproxy/registry"
 	"fmt"
 	"reflect"
 	"strings"
@@ -254,51 +255,21 @@ func ProjectDesired(r RegistryReader, opts ReadOptions, st *State, d *Desired, d
 	if err != nil {
 		return nil, nil, err
 	}
-	ov := &overlayReader{base: r, vals: map[string]*RegValue{}, keys: map[string]bool{}}
+	ov := registry.NewOverlay(r)
 	for _, c := range p.Changes {
-		ref := valueRef{c.Target.RegistryPath, c.Target.ValueName}
-		ov.vals[ref.key()] = c.after
-		ov.keys[strings.ToLower(CanonicalPath(ref.path))] = true
+		var err error
+		if c.after == nil {
+			err = ov.DeleteValue(c.Target.RegistryPath, c.Target.ValueName)
+		} else {
+			err = ov.SetValue(c.Target.RegistryPath, c.Target.ValueName, *c.after)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
 	}
 	proj, err := ReadState(ov, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("projecting the desired state: %w", err)
 	}
 	return proj, p, nil
-}
-
-// overlayReader reads planned values over a source.
-type overlayReader struct {
-	base RegistryReader
-	vals map[string]*RegValue
-	keys map[string]bool
-}
-
-func (o *overlayReader) ReadValue(path, name string) (*RegValue, error) {
-	if v, ok := o.vals[valueRef{path, name}.key()]; ok {
-		return v, nil
-	}
-	return o.base.ReadValue(path, name)
-}
-
-func (o *overlayReader) Key(path string) (KeyInfo, error) {
-	ki, err := o.base.Key(path)
-	if err == nil && o.keys[strings.ToLower(CanonicalPath(path))] {
-		ki.Exists, ki.Implied = true, false
-	}
-	return ki, err
-}
-
-func (o *overlayReader) SubKeys(path string) ([]string, error) {
-	if l, ok := o.base.(RegistryLister); ok {
-		return l.SubKeys(path)
-	}
-	return nil, nil
-}
-
-func (o *overlayReader) ValueNames(path string) ([]string, error) {
-	if l, ok := o.base.(RegistryLister); ok {
-		return l.ValueNames(path)
-	}
-	return nil, nil
 }

@@ -88,8 +88,8 @@ func TestProjectDesired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Empty || len(f.vals) != 4 {
-		t.Errorf("projection must not write: %d values", len(f.vals))
+	if p.Empty || len(f.snapshot()) != 4 {
+		t.Errorf("projection must not write: %d values", len(f.snapshot()))
 	}
 	d := DiffStates("d.json", proj, "system", st)
 	want := []string{"$.winhttp.native.mode", "$.winhttp.native.proxy", "$.winhttp.native.bypass", "$.winhttp.wow64.mode", "$.winhttp.wow64.proxy", "$.winhttp.wow64.bypass"}

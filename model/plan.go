@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ccproxy/model/bypass"
+	"ccproxy/registry"
 )
 
 // Document kinds of the change workflow.
@@ -119,9 +120,7 @@ type PlanInput struct {
 // valueRef is one registry value.
 type valueRef struct{ path, name string }
 
-func (r valueRef) key() string {
-	return strings.ToLower(CanonicalPath(r.path)) + "\x00" + strings.ToLower(r.name)
-}
+func (r valueRef) key() string { return registry.ValueKey(r.path, r.name) }
 
 func (r valueRef) String() string { return r.path + `\` + r.name }
 

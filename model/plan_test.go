@@ -2,78 +2,69 @@ package model
 
 import (
 	"bytes"
+	"ccproxy/registry"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
 	"testing"
 	"time"
 )
 
-// fakeReg is a registry for the domain's tests (system.MemStore cannot be imported here:
-// system imports model). failSet and failRead inject failures by call number.
+// fakeReg is the one in-memory registry (registry.Mem) with what the domain's tests chain:
+// set without counting, get, snapshot, and failures injected by call number.
 type fakeReg struct {
-	vals     map[string]RegValue
-	sets     int
-	reads    int
-	failSet  func(n int, path, name string) error
-	failRead func(n int, path, name string) error
+	*registry.Mem
+	sets, reads int
+	quiet       bool
+	failSet     func(n int, path, name string) error
+	failRead    func(n int, path, name string) error
 }
 
-func newFakeReg() *fakeReg { return &fakeReg{vals: map[string]RegValue{}} }
-
-func (f *fakeReg) ReadValue(path, name string) (*RegValue, error) {
-	f.reads++
-	if f.failRead != nil {
-		if err := f.failRead(f.reads, path, name); err != nil {
-			return nil, err
+func newFakeReg() *fakeReg {
+	f := &fakeReg{Mem: registry.NewMem()}
+	f.FailWrite = func(_, path, name string) error {
+		if f.quiet {
+			return nil
 		}
-	}
-	v, ok := f.vals[valueRef{path, name}.key()]
-	if !ok {
-		return nil, nil
-	}
-	return &RegValue{Type: v.Type, Data: append([]byte{}, v.Data...)}, nil
-}
-
-func (f *fakeReg) Key(path string) (KeyInfo, error) { return KeyInfo{Exists: true}, nil }
-
-func (f *fakeReg) write(path, name string, v *RegValue) error {
-	f.sets++
-	if f.failSet != nil {
-		if err := f.failSet(f.sets, path, name); err != nil {
-			return err
+		f.sets++
+		if f.failSet != nil {
+			return f.failSet(f.sets, path, name)
 		}
-	}
-	if v == nil {
-		delete(f.vals, valueRef{path, name}.key())
 		return nil
 	}
-	f.vals[valueRef{path, name}.key()] = RegValue{Type: v.Type, Data: append([]byte{}, v.Data...)}
-	return nil
+	f.FailRead = func(path, name string) error {
+		f.reads++
+		if f.failRead != nil {
+			return f.failRead(f.reads, path, name)
+		}
+		return nil
+	}
+	return f
 }
 
-func (f *fakeReg) SetValue(path, name string, v RegValue) error { return f.write(path, name, &v) }
-func (f *fakeReg) DeleteValue(path, name string) error          { return f.write(path, name, nil) }
-
 func (f *fakeReg) set(path, name string, v RegValue) *fakeReg {
-	f.vals[valueRef{path, name}.key()] = v
+	f.quiet = true
+	defer func() { f.quiet = false }()
+	if err := f.SetValue(path, name, v); err != nil {
+		panic(err)
+	}
 	return f
 }
 
 func (f *fakeReg) get(t *testing.T, path, name string) *RegValue {
 	t.Helper()
-	v, _ := f.vals[valueRef{path, name}.key()]
-	if v.Data == nil && v.Type == 0 {
-		return nil
+	f.reads--
+	v, err := f.ReadValue(path, name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return &v
+	return v
 }
 
-func (f *fakeReg) snapshot() map[string]RegValue { return maps.Clone(f.vals) }
+func (f *fakeReg) snapshot() map[string]RegValue { return f.Snapshot() }
 
 func sameSnapshot(a, b map[string]RegValue) bool {
 	if len(a) != len(b) {
@@ -601,13 +592,12 @@ func TestPlanRoundTrip(t *testing.T) {
 	if _, err := ApplyPlan(f, q, applyOpts(nil)); err != nil {
 		t.Fatal(err)
 	}
-	want := newFakeReg()
-	want.vals = maps.Clone(f.vals)
+	want := f.snapshot()
 	g, p2 := faultSetup(t)
 	if _, err := ApplyPlan(g, p2, applyOpts(nil)); err != nil {
 		t.Fatal(err)
 	}
-	if !sameSnapshot(want.vals, g.snapshot()) {
+	if !sameSnapshot(want, g.snapshot()) {
 		t.Errorf("a plan read back applies differently from the plan in memory")
 	}
 }

@@ -1,72 +1,34 @@
 package model
 
-import (
-	"strconv"
-	"strings"
-	"time"
-)
+import "ccproxy/registry"
 
-// Registry value types, as Windows numbers them.
+// Registry value types, as Windows numbers them (the registry package's).
 const (
-	RegNone     uint32 = 0
-	RegSZ       uint32 = 1
-	RegExpandSZ uint32 = 2
-	RegBinary   uint32 = 3
-	RegDWORD    uint32 = 4
-	RegMultiSZ  uint32 = 7
-	RegQWORD    uint32 = 11
+	RegNone     = registry.None
+	RegSZ       = registry.SZ
+	RegExpandSZ = registry.ExpandSZ
+	RegBinary   = registry.Binary
+	RegDWORD    = registry.DWORD
+	RegMultiSZ  = registry.MultiSZ
+	RegQWORD    = registry.QWORD
 )
 
 // RegTypeName is the name regedit shows for a value type.
-func RegTypeName(t uint32) string {
-	switch t {
-	case RegNone:
-		return "REG_NONE"
-	case RegSZ:
-		return "REG_SZ"
-	case RegExpandSZ:
-		return "REG_EXPAND_SZ"
-	case RegBinary:
-		return "REG_BINARY"
-	case RegDWORD:
-		return "REG_DWORD"
-	case RegMultiSZ:
-		return "REG_MULTI_SZ"
-	case RegQWORD:
-		return "REG_QWORD"
-	}
-	return "type " + strconv.FormatUint(uint64(t), 10)
-}
+func RegTypeName(t uint32) string { return registry.TypeName(t) }
 
-// RegValue is one registry value exactly as stored. Strings (REG_SZ) are UTF-16LE with a
-// terminating NUL, as the registry keeps them.
-type RegValue struct {
-	Type uint32
-	Data []byte
-}
+// RegValue is one registry value exactly as stored (registry.Value).
+type RegValue = registry.Value
 
-// KeyInfo describes a registry key. A key that does not exist is Exists=false, not an error.
-type KeyInfo struct {
-	Exists    bool
-	LastWrite *time.Time
-	// Implied is true when a file source holds the key only as the parent of a key it lists:
-	// the key exists, but the file says nothing about its values.
-	Implied bool
-}
+// KeyInfo describes a registry key (registry.KeyInfo).
+type KeyInfo = registry.KeyInfo
 
 // RegistryReader is what the domain needs of a registry: values and key times. A missing
 // value is (nil, nil). system.Store implements it for every source.
-type RegistryReader interface {
-	ReadValue(path, name string) (*RegValue, error)
-	Key(path string) (KeyInfo, error)
-}
+type RegistryReader = registry.Reader
 
 // RegistryLister is what a source offers when it can enumerate keys and values (every source
 // ccproxy opens does; the domain asks for it with a type assertion).
-type RegistryLister interface {
-	SubKeys(path string) ([]string, error)
-	ValueNames(path string) ([]string, error)
-}
+type RegistryLister = registry.Lister
 
 // Where the settings live. The 32-bit view is spelled out as WOW6432Node, as reg.exe exports it.
 const (
@@ -140,35 +102,5 @@ func EncodeDWORD(n uint32) RegValue {
 	return RegValue{Type: RegDWORD, Data: []byte{byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)}}
 }
 
-// CanonicalPath turns the short and long root spellings and any case of the root into the
-// long upper-case root reg.exe exports, and trims stray backslashes, so paths compare one way.
-func CanonicalPath(p string) string {
-	p = strings.Trim(strings.TrimSpace(p), `\`)
-	root, rest, _ := strings.Cut(p, `\`)
-	switch strings.ToUpper(root) {
-	case "HKLM", "HKEY_LOCAL_MACHINE":
-		root = "HKEY_LOCAL_MACHINE"
-	case "HKCU", "HKEY_CURRENT_USER":
-		root = "HKEY_CURRENT_USER"
-	case "HKU", "HKEY_USERS":
-		root = "HKEY_USERS"
-		// HKEY_USERS\.DEFAULT is LocalSystem's own profile, an alias of HKEY_USERS\S-1-5-18,
-		// not a template for new users ("The .Default user is not the default user", The Old
-		// New Thing, 2007; Microsoft's well-known SIDs list S-1-5-18 as Local System). One
-		// spelling keeps a .reg section under either name and --user in agreement.
-		if sub, tail, _ := strings.Cut(rest, `\`); strings.EqualFold(sub, ".DEFAULT") {
-			rest = SIDLocalSystem
-			if tail != "" {
-				rest += `\` + tail
-			}
-		}
-	case "HKCR", "HKEY_CLASSES_ROOT":
-		root = "HKEY_CLASSES_ROOT"
-	case "HKCC", "HKEY_CURRENT_CONFIG":
-		root = "HKEY_CURRENT_CONFIG"
-	}
-	if rest == "" {
-		return root
-	}
-	return root + `\` + rest
-}
+// CanonicalPath spells a registry path's root the long way (registry.CanonicalPath).
+func CanonicalPath(p string) string { return registry.CanonicalPath(p) }

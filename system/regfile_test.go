@@ -465,20 +465,28 @@ func TestRegHelpers(t *testing.T) {
 // "Windows Registry Editor Version 5.00" export: UTF-16LE with a BOM, CRLF, hex lines broken
 // after the byte that takes them past 76 columns, subkeys and values in name order.
 func writeRegExport(m *MemStore, roots ...string) []byte {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var keys []*memKey
-	for pk, k := range m.keys {
-		for _, root := range roots {
-			if prefix := pathKey(root); pk == prefix || strings.HasPrefix(pk, prefix+`\`) {
-				keys = append(keys, k)
-				break
-			}
+	// Every key under the roots that the store holds, parents first, in name order.
+	type key struct {
+		path   string
+		values []string
+	}
+	var keys []key
+	var walk func(path string)
+	walk = func(path string) {
+		if ki, _ := m.Key(path); ki.Exists {
+			names, _ := m.ValueNames(path)
+			slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+			keys = append(keys, key{path, names})
+		}
+		subs, _ := m.SubKeys(path)
+		slices.SortFunc(subs, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+		for _, s := range subs {
+			walk(path + `\` + s)
 		}
 	}
-	slices.SortFunc(keys, func(a, b *memKey) int {
-		return slices.Compare(strings.Split(strings.ToLower(a.path), `\`), strings.Split(strings.ToLower(b.path), `\`))
-	})
+	for _, root := range roots {
+		walk(CanonicalPath(root))
+	}
 	var out []rune
 	put := func(s ...string) {
 		for _, x := range s {
@@ -500,12 +508,12 @@ func writeRegExport(m *MemStore, roots ...string) []byte {
 	put(regHeader5, "\r\n")
 	for _, k := range keys {
 		put("\r\n[", k.path, "]\r\n")
-		vals := make([]memValue, 0, len(k.values))
-		for _, v := range k.values {
-			vals = append(vals, v)
-		}
-		slices.SortFunc(vals, func(a, b memValue) int { return strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)) })
-		for _, v := range vals {
+		for _, name := range k.values {
+			val, _ := m.ReadValue(k.path, name)
+			v := struct {
+				name string
+				v    Value
+			}{name, *val}
 			start := len(out)
 			if v.name == "" {
 				put("@=")
@@ -674,13 +682,4 @@ func FuzzLoadRegFile(f *testing.F) {
 	})
 }
 
-func keyList(st *MemStore) []string {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var out []string
-	for pk := range st.keys {
-		out = append(out, pk)
-	}
-	slices.Sort(out)
-	return out
-}
+func keyList(st *MemStore) []string { return st.Keys() }

@@ -5,35 +5,33 @@ package system
 
 import (
 	"ccproxy/model"
+	"ccproxy/registry"
 	"errors"
-	"strings"
 	"time"
 )
 
 // Registry value types, as Windows numbers them.
 const (
-	RegNone     = model.RegNone
-	RegSZ       = model.RegSZ
-	RegExpandSZ = model.RegExpandSZ
-	RegBinary   = model.RegBinary
-	RegDWORD    = model.RegDWORD
-	RegMultiSZ  = model.RegMultiSZ
-	RegQWORD    = model.RegQWORD
+	RegNone     = registry.None
+	RegSZ       = registry.SZ
+	RegExpandSZ = registry.ExpandSZ
+	RegBinary   = registry.Binary
+	RegDWORD    = registry.DWORD
+	RegMultiSZ  = registry.MultiSZ
+	RegQWORD    = registry.QWORD
 )
 
-// Value is one registry value exactly as stored: its type and its bytes.
-// Strings (REG_SZ) are UTF-16LE with a terminating NUL, as the registry keeps them.
-type Value = model.RegValue
+// Value is one registry value exactly as stored (registry.Value).
+type Value = registry.Value
 
-// KeyInfo describes a registry key. A key that does not exist is Exists=false, not an error.
-type KeyInfo = model.KeyInfo
+// KeyInfo describes a registry key (registry.KeyInfo).
+type KeyInfo = registry.KeyInfo
 
 // Store reads registry values. Paths are full paths with the long root name
 // ("HKEY_LOCAL_MACHINE\SOFTWARE\..."); the 32-bit view is spelled out as
 // "SOFTWARE\WOW6432Node\...", as reg.exe exports it. A missing value is (nil, nil).
 type Store interface {
-	ReadValue(path, name string) (*Value, error)
-	Key(path string) (KeyInfo, error)
+	registry.Reader
 	// Source says what the store reads from, for the document's "source" object.
 	Source() SourceInfo
 }
@@ -41,13 +39,12 @@ type Store interface {
 // Writer is a Store that can also change values. Only the live registry and the fake are writers.
 type Writer interface {
 	Store
-	SetValue(path, name string, v Value) error
-	DeleteValue(path, name string) error
+	registry.Writer
 }
 
 // Lister enumerates subkeys and value names: the HKEY_USERS\<SID> hives a source holds, the
 // services, the named connection blobs.
-type Lister = model.RegistryLister
+type Lister = registry.Lister
 
 // SourceInfo describes where a state was read from.
 type SourceInfo struct {
@@ -77,11 +74,8 @@ const (
 	HKU  = "HKEY_USERS"
 )
 
-// CanonicalPath spells a registry path's root the long way; see model.CanonicalPath.
-func CanonicalPath(p string) string { return model.CanonicalPath(p) }
-
-// pathKey is the case-insensitive identity of a registry path, as the registry compares them.
-func pathKey(p string) string { return strings.ToLower(CanonicalPath(p)) }
+// CanonicalPath spells a registry path's root the long way (registry.CanonicalPath).
+func CanonicalPath(p string) string { return registry.CanonicalPath(p) }
 
 // ErrAccessDenied is wrapped by stores when the OS refuses access; it maps to exit code 3.
 var ErrAccessDenied = errors.New("access denied")

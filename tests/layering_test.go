@@ -22,6 +22,8 @@ var layering = []struct {
 	{pkgs: "ccproxy/model/...", forbid: []string{"os", "os/exec", "net", "net/http", "syscall", "io/fs", "golang.org/x/sys/...", "ccproxy/system", "ccproxy/probe", "ccproxy/commands"}},
 	// The one JSON reader decodes what it is handed: no file I/O.
 	{pkgs: "ccproxy/model/jsonin", forbid: []string{"os", "io/fs", "os/exec", "net", "syscall"}, only: []string{}},
+	// The registry layer is a leaf: values, keys, the in-memory registry and the overlay.
+	{pkgs: "ccproxy/registry", forbid: []string{"os", "os/exec", "net", "syscall", "golang.org/x/sys/..."}, only: []string{}},
 	// The probing engine stands alone.
 	{pkgs: "ccproxy/probe", only: []string{}},
 	// The machine layer never reaches up into the commands.

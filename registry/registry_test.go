@@ -1,0 +1,76 @@
+package registry
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestKeyIdentity(t *testing.T) {
+	for _, c := range []struct{ a, b string }{
+		{`HKLM\Software\X`, `HKEY_LOCAL_MACHINE\SOFTWARE\x\`},
+		{`HKU\.DEFAULT\Software`, `hkey_users\S-1-5-18\software`},
+		{`HKCU\A`, ` HKEY_CURRENT_USER\a`},
+	} {
+		if Key(c.a) != Key(c.b) {
+			t.Errorf("Key(%q) %q != Key(%q) %q", c.a, Key(c.a), c.b, Key(c.b))
+		}
+	}
+	if ValueKey(`HKLM\A`, "ProxyEnable") != ValueKey(`hklm\a`, "proxyenable") {
+		t.Error("value names compare without case")
+	}
+	if ValueKey(`HKLM\A`, "B") == ValueKey(`HKLM\A\B`, "") {
+		t.Error("a value and a subkey's default value collide")
+	}
+}
+
+func TestMem(t *testing.T) {
+	m := NewMem()
+	if err := m.SetValue(`HKLM\A\B`, "V", Value{Type: DWORD, Data: []byte{1, 0, 0, 0}}); err != nil {
+		t.Fatal(err)
+	}
+	if ki, _ := m.Key(`HKEY_LOCAL_MACHINE\a`); !ki.Exists || !ki.Implied {
+		t.Errorf("parent %+v, want an implied key", ki)
+	}
+	v, _ := m.ReadValue(`hklm\a\b`, "v")
+	if v == nil || v.Type != DWORD {
+		t.Fatalf("read %v", v)
+	}
+	v.Data[0] = 9
+	if w, _ := m.ReadValue(`HKLM\A\B`, "V"); w.Data[0] != 1 {
+		t.Error("a read value shares bytes with the store")
+	}
+	if subs, _ := m.SubKeys(`HKLM\A`); !slices.Equal(subs, []string{"B"}) {
+		t.Errorf("subkeys %v", subs)
+	}
+}
+
+// An overlay shows its writes, never writes through, and lists what it holds.
+func TestOverlay(t *testing.T) {
+	m := NewMem()
+	_ = m.SetValue(`HKLM\A`, "Keep", Value{Type: SZ})
+	_ = m.SetValue(`HKLM\A`, "Gone", Value{Type: SZ})
+	before := m.Snapshot()
+	o := NewOverlay(m)
+	_ = o.SetValue(`HKLM\A`, "New", Value{Type: Binary, Data: []byte{1}})
+	_ = o.DeleteValue(`hklm\a`, "gone")
+	_ = o.SetValue(`HKLM\A\Child\Deep`, "X", Value{Type: SZ})
+	if v, _ := o.ReadValue(`HKLM\A`, "Gone"); v != nil {
+		t.Error("a deleted value is still read")
+	}
+	if v, _ := o.ReadValue(`HKLM\A`, "new"); v == nil || v.Data[0] != 1 {
+		t.Errorf("a written value reads %v", v)
+	}
+	if names, _ := o.ValueNames(`HKLM\A`); !slices.Equal(names, []string{"Keep", "New"}) {
+		t.Errorf("value names %v", names)
+	}
+	if subs, _ := o.SubKeys(`HKLM\A`); !slices.Equal(subs, []string{"Child"}) {
+		t.Errorf("subkeys %v", subs)
+	}
+	if ki, _ := o.Key(`HKLM\A\Child\Deep`); !ki.Exists {
+		t.Error("a key a write created does not exist")
+	}
+	after := m.Snapshot()
+	if len(after) != len(before) {
+		t.Errorf("the overlay wrote through: %v", after)
+	}
+}
