@@ -32,16 +32,6 @@ type CheckCmd struct {
 	CAFile       string        `name:"ca-file" help:"Verify certificates against the roots in this PEM file instead of the system's; they count as public CAs." placeholder:"FILE" type:"path"`
 }
 
-// checkFailedError is an unreachable endpoint, a misrouted internal host or TLS
-// interception: exit 1, nothing logged, the document says why.
-type checkFailedError struct{ res probe.Result }
-
-func (e checkFailedError) Error() string {
-	return fmt.Sprintf("check failed: %d of %d required endpoints reachable, interception %s, CONNECT to an IP address %s", e.res.Counts.RequiredPassed, e.res.Counts.Required, e.res.Interception.Verdict, e.res.IPLiteral.Status)
-}
-func (e checkFailedError) ExitCode() int { return model.ExitFound }
-func (e checkFailedError) Quiet() bool   { return true }
-
 func (c *CheckCmd) Run(env *Env) error {
 	if err := c.validate(); err != nil {
 		return err
@@ -124,7 +114,8 @@ func (c *CheckCmd) Run(env *Env) error {
 		return err
 	}
 	if !doc.OK {
-		return checkFailedError{doc.Result}
+		res := doc.Result
+		return resultError{fmt.Sprintf("check failed: %d of %d required endpoints reachable, interception %s, CONNECT to an IP address %s", res.Counts.RequiredPassed, res.Counts.Required, res.Interception.Verdict, res.IPLiteral.Status)}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package commands
 import (
 	"ccproxy/model"
 	"ccproxy/probe"
+	"ccproxy/system"
 	"context"
 	"crypto/x509"
 	"encoding/pem"
@@ -37,7 +38,7 @@ func (c *CheckCmd) roots() (*x509.CertPool, []string, error) {
 	}
 	data, err := os.ReadFile(c.CAFile)
 	if err != nil {
-		return nil, nil, &model.InputError{Input: c.CAFile, Msg: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}
+		return nil, nil, &model.InputError{Input: c.CAFile, Msg: fmt.Sprintf("cannot read: %v", system.PathCause(err))}
 	}
 	pool := x509.NewCertPool()
 	names := append([]string{}, probe.PublicCANames...)

@@ -17,13 +17,6 @@ type DiffCmd struct {
 	FormatFlag
 }
 
-// differ is diff's "found differences" result: exit 1, already told on stdout.
-type differ struct{}
-
-func (differ) Error() string { return "the documents differ" }
-func (differ) ExitCode() int { return model.ExitFound }
-func (differ) Quiet() bool   { return true }
-
 // diffSide is one compared document: a desired state, or a state with its source.
 type diffSide struct {
 	name    string
@@ -75,7 +68,7 @@ func (c *DiffCmd) Run(env *Env) error {
 		return err
 	}
 	if !d.Same {
-		return differ{}
+		return resultError{"the documents differ"}
 	}
 	return nil
 }

@@ -3,7 +3,7 @@ package commands
 import (
 	"bufio"
 	"ccproxy/model"
-	"errors"
+	"ccproxy/system"
 	"fmt"
 	"io"
 	"os"
@@ -71,7 +71,7 @@ func WriteFileAtomic(path string, perm os.FileMode, write func(io.Writer) error)
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return &model.EnvError{Msg: fmt.Sprintf("--output %s: cannot create a file in %s: %v", path, dir, unwrapPathError(err))}
+		return &model.EnvError{Msg: fmt.Sprintf("--output %s: cannot create a file in %s: %v", path, dir, system.PathCause(err))}
 	}
 	name := tmp.Name()
 	defer os.Remove(name)
@@ -90,15 +90,15 @@ func WriteFileAtomic(path string, perm os.FileMode, write func(io.Writer) error)
 		err = os.Rename(name, path)
 	}
 	if err != nil {
-		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, unwrapPathError(err))}
+		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, system.PathCause(err))}
 	}
 	return nil
 }
 
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
+// resultError is a run whose document on stdout already says what was found (a failed
+// check, differences, a plan with changes, findings that failed): exit 1, nothing logged.
+type resultError struct{ msg string }
+
+func (e resultError) Error() string { return e.msg }
+func (resultError) ExitCode() int   { return model.ExitFound }
+func (resultError) Quiet() bool     { return true }

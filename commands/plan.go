@@ -28,13 +28,6 @@ type PlanCmd struct {
 // commandLine names the shorthand flags in messages.
 const commandLine = "command line"
 
-// planNotEmpty is the --detailed-exitcode result: the plan on stdout says what to do.
-type planNotEmpty struct{}
-
-func (planNotEmpty) Error() string { return "the plan is not empty" }
-func (planNotEmpty) ExitCode() int { return model.ExitFound }
-func (planNotEmpty) Quiet() bool   { return true }
-
 func (c *PlanCmd) Run(env *Env) error {
 	format, err := env.resolveFormat(c.Format, "reg", "netsh")
 	if err != nil {
@@ -68,7 +61,7 @@ func (c *PlanCmd) Run(env *Env) error {
 		return err
 	}
 	if c.DetailedExitcode && !p.Empty {
-		return planNotEmpty{}
+		return resultError{"the plan is not empty"}
 	}
 	return nil
 }

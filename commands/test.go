@@ -15,16 +15,6 @@ type TestCmd struct {
 	Format       string   `help:"auto (text on a console, the JSON document otherwise; CCPROXY_FORMAT sets the default), json, text, or intune: one line of flat settings for an Intune custom compliance discovery script (always exit 0: the values decide)." placeholder:"auto|json|text|intune"`
 }
 
-// testFailedError is a non-compliant result: exit 1, and nothing logged, because the
-// document on stdout already says why.
-type testFailedError struct{ failed int }
-
-func (e testFailedError) Error() string {
-	return "not compliant: " + model.Count(e.failed, "finding") + " failed"
-}
-func (e testFailedError) ExitCode() int { return model.ExitFound }
-func (e testFailedError) Quiet() bool   { return true }
-
 func (c *TestCmd) Run(env *Env) error {
 	format, err := env.resolveFormat(c.Format, "intune")
 	if err != nil {
@@ -81,7 +71,7 @@ func (c *TestCmd) Run(env *Env) error {
 		return err
 	}
 	if !rep.Compliant {
-		return testFailedError{failed: rep.Summary.Fail}
+		return resultError{"not compliant: " + model.Count(rep.Summary.Fail, "finding") + " failed"}
 	}
 	return nil
 }

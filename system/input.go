@@ -65,9 +65,15 @@ func regTooBig(name string) error {
 }
 
 func readError(name string, err error) error {
+	return &jsonin.Error{Input: name, Msg: "cannot read: " + PathCause(err).Error()}
+}
+
+// PathCause is the cause of a file operation's error without the path, which the message
+// that quotes it already names first ("stat x: no such file" becomes "no such file").
+func PathCause(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		err = pe.Err // the path is already the message's first word
+		return pe.Err
 	}
-	return &jsonin.Error{Input: name, Msg: "cannot read: " + err.Error()}
+	return err
 }

@@ -96,10 +96,7 @@ func lockHolder(path string) string {
 }
 
 func lockEnvError(path string, err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
+	err = PathCause(err)
 	if errors.Is(err, os.ErrPermission) {
 		return &EnvError{Msg: fmt.Sprintf("cannot take the apply lock %s: access denied; hint: run from an elevated prompt", path)}
 	}

@@ -82,10 +82,7 @@ func WritePrivateFile(dir, name string, data []byte) (string, error) {
 }
 
 func privateErr(path string, err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
+	err = PathCause(err)
 	if errors.Is(err, os.ErrPermission) {
 		return &EnvError{Msg: fmt.Sprintf("cannot write %s: access denied; hint: run from an elevated prompt, or pass --backup-dir", path)}
 	}

@@ -121,13 +121,7 @@ func checkReportPaths(paths []string) error {
 	return nil
 }
 
-func pathErr(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
-}
+func pathErr(err error) string { return PathCause(err).Error() }
 
 // walkReportPath sends the files under p to jobs, in lexical order; what cannot be listed
 // goes to results as a rejection.
