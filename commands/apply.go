@@ -1,17 +1,11 @@
 package commands
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
-	"strings"
 	"time"
 
 	"ccproxy/model"
+	"ccproxy/ops"
 	"ccproxy/system"
 )
 
@@ -57,14 +51,14 @@ func (c *ApplyCmd) Run(env *Env) error {
 		return p, "run 'ccproxy plan' again", nil
 	})
 	if err == nil && !c.WhatIf && c.From == "" {
-		env.pruneBackups(c.BackupDir, c.Keep)
+		env.machine().PruneBackups(c.BackupDir, c.Keep)
 	}
 	return err
 }
 
-// applyLocked applies under the lock (see lockedApply) and emits the ccproxy/apply@1
+// applyLocked applies under the lock (ops.Machine.Apply) and emits the ccproxy/apply@1
 // document, also when the apply failed and was rolled back.
-func (env *Env) applyLocked(f ChangeFlags, reason string, plan func(model.RegistryReader) (*model.Plan, string, error)) error {
+func (env *Env) applyLocked(f ChangeFlags, reason string, plan ops.PlanFunc) error {
 	res, applyErr := env.lockedApply(f, reason, plan)
 	if res != nil {
 		if err := env.EmitAs(res, f.format); err != nil && applyErr == nil {
@@ -74,140 +68,11 @@ func (env *Env) applyLocked(f ChangeFlags, reason string, plan func(model.Regist
 	return applyErr
 }
 
-// lockedApply opens the live registry, takes the apply lock, gets the plan (restore builds
-// it only once the lock is held) and applies it. The result is there also when the apply
-// failed and was rolled back, with the error.
-func (env *Env) lockedApply(f ChangeFlags, reason string, plan func(model.RegistryReader) (*model.Plan, string, error)) (*model.ApplyResult, error) {
-	if f.BackupDir != "" {
-		if st, err := os.Stat(f.BackupDir); err == nil && !st.IsDir() {
-			return nil, &model.InputError{Input: "--backup-dir " + f.BackupDir, Msg: "is a file, not a folder; hint: name a folder for the backups (it is created if missing)"}
-		}
-	}
-	if f.from != "" && !strings.EqualFold(f.from, "system") {
-		return env.offlineWhatIf(f, plan)
-	}
-	backupDir, state, err := env.backupFolder(f.BackupDir)
-	if err != nil {
-		return nil, err
-	}
-	lockPath := filepath.Join(backupDir, "..", "apply.lock")
-	if state != "" {
-		lockPath = filepath.Join(state, "apply.lock")
-	}
-	store, err := env.OpenLive()
-	if err != nil {
-		var ee *model.EnvError
-		if errors.As(err, &ee) && runtime.GOOS != "windows" {
-			return nil, &model.EnvError{Msg: "apply and restore write the live registry, which only Windows has; hint: review a plan here with 'ccproxy apply --what-if --from EXPORT.reg PLAN', and apply it on the machine"}
-		}
-		return nil, err
-	}
-	lock, err := system.AcquireApplyLock(lockPath, f.LockTimeout)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Release()
-	p, staleHint, err := plan(store)
-	if err != nil {
-		return nil, err
-	}
-	host := ""
-	if env.Hostname != nil {
-		host, _ = env.Hostname()
-	}
-	return model.ApplyPlan(store, p, model.ApplyOptions{
-		WhatIf:    f.WhatIf,
-		Now:       env.Now(),
-		Host:      host,
-		Reason:    reason,
-		StaleHint: staleHint,
-		Notify:    system.NotifyWinINetChanged,
-		WriteBackup: func(b *model.Backup) (string, error) {
-			doc, err := model.MarshalDocument(b, false)
-			if err != nil {
-				return "", err
-			}
-			return system.WritePrivateFile(backupDir, backupFileName(b.CreatedAt), doc)
-		},
-	})
+func (env *Env) lockedApply(f ChangeFlags, reason string, plan ops.PlanFunc) (*model.ApplyResult, error) {
+	return env.machine().Apply(ops.Change{BackupDir: f.BackupDir, WhatIf: f.WhatIf, From: f.from, LockTimeout: f.LockTimeout, Reason: reason}, plan)
 }
 
-// backupFolder is --backup-dir, or the default folder under ccproxy's state folder; state is
-// that folder ("" when only --backup-dir says where).
-func (env *Env) backupFolder(flag string) (dir, state string, err error) {
-	state, err = system.StateDir(env.Getenv)
-	if err != nil && flag == "" {
-		return "", "", err
-	}
-	if flag != "" {
-		return flag, state, nil
-	}
-	return filepath.Join(state, "backups"), state, nil
-}
-
-// listBackups lists the backups of --backup-dir (or the default folder), newest first.
-func (env *Env) listBackups(flag string) (model.BackupList, error) {
-	dir, _, err := env.backupFolder(flag)
-	if err != nil {
-		return model.BackupList{}, err
-	}
-	files, err := system.ReadBackupFolder(dir)
-	if err != nil {
-		return model.BackupList{}, err
-	}
-	return model.ListBackups(dir, files), nil
-}
-
-// pruneBackups keeps the newest keep backups of dir, after a successful apply only, so
-// that a failed apply never costs the backups that could undo it.
-func (env *Env) pruneBackups(flag string, keep int) {
-	l, err := env.listBackups(flag)
-	if err != nil {
-		env.Log.Warn().Msg(model.RedactCredentials(err.Error()))
-		return
-	}
-	for i, b := range l.Backups {
-		if i < keep {
-			continue
-		}
-		if err := os.Remove(b.Path); err != nil {
-			env.Log.Warn().Msgf("cannot delete the old backup %s: %v", b.Path, err)
-			continue
-		}
-		env.Log.Debug().Str("backup", b.Path).Msg("deleted an old backup (--keep)")
-	}
-}
-
-// offlineWhatIf checks a plan (or a restore) against a source that is not the live
-// registry: the same stale check and the same list of what would be written, with no lock,
-// no backup and no write, so that a change board can review a plan on any machine.
-func (env *Env) offlineWhatIf(f ChangeFlags, plan func(model.RegistryReader) (*model.Plan, string, error)) (*model.ApplyResult, error) {
-	if !f.WhatIf {
-		return nil, &model.InputError{Input: "--from " + f.from, Msg: "a plan is applied to the live registry only; hint: add --what-if to check it against this source, or run apply on the machine itself"}
-	}
-	op, err := system.Open(f.from, env.Stdin, env.OpenLive)
-	if err != nil {
-		return nil, err
-	}
-	w, ok := op.Store.(system.Writer)
-	if !ok {
-		return nil, &model.InputError{Input: "--from " + f.from, Msg: "cannot be checked against; hint: pass a .reg export or a ccproxy state document"}
-	}
-	p, staleHint, err := plan(w)
-	if err != nil {
-		return nil, err
-	}
-	return model.ApplyPlan(w, p, model.ApplyOptions{
-		WhatIf: true, Now: env.Now(), Host: op.Info.Host, Reason: "what-if", StaleHint: staleHint,
-		WriteBackup: func(*model.Backup) (string, error) {
-			return "", &model.EnvError{Msg: "no backup is written in a what-if"}
-		},
-	})
-}
-
-// backupFileName sorts by time and cannot collide between two applies in one second.
-func backupFileName(t time.Time) string {
-	var r [4]byte
-	_, _ = rand.Read(r[:])
-	return "backup-" + t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(r[:]) + ".json"
+// machine is what the operations use of the environment.
+func (env *Env) machine() *ops.Machine {
+	return &ops.Machine{Stdin: env.Stdin, Now: env.Now, Getenv: env.Getenv, Hostname: env.Hostname, OpenLive: env.OpenLive, Log: env.Log}
 }

@@ -11,7 +11,7 @@ func (c *BackupsCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	l, err := env.listBackups(c.BackupDir)
+	l, err := env.machine().ListBackups(c.BackupDir)
 	if err != nil {
 		return err
 	}

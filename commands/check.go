@@ -1,13 +1,11 @@
 package commands
 
 import (
-	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"ccproxy/model"
-	"ccproxy/probe"
+	"ccproxy/ops"
 )
 
 // CheckCmd probes the Citrix Cloud endpoints the way the connector's services reach them.
@@ -33,82 +31,29 @@ type CheckCmd struct {
 }
 
 func (c *CheckCmd) Run(env *Env) error {
-	if err := c.validate(); err != nil {
+	if err := claimStdin(stdinInput{"--from", c.From}, stdinInput{"--advproxy", c.AdvProxy}, stdinInput{"--catalog", c.Catalog}); err != nil {
 		return err
 	}
-	doc := probe.Check{Schema: probe.SchemaCheck, Region: c.Region,
-		Limits: probe.Limits{Concurrency: c.Concurrency, StageTimeoutMs: c.StageTimeout.Milliseconds(), DeadlineMs: c.Deadline.Milliseconds()}}
-	// The probes run from this machine whatever --from reads, so this is the host they speak for.
-	if env.Hostname != nil {
-		if h, err := env.Hostname(); err == nil && h != "" {
-			doc.Source.Host = model.Ptr(h)
-		}
-	}
-	targets, info, err := c.catalogTargets(env)
-	if err != nil {
-		return err
-	}
-	doc.Catalog = info
-	if c.CustomerID != "" {
-		doc.CustomerID = model.Ptr(strings.ToLower(strings.TrimSpace(c.CustomerID)))
-	}
-	extra, err := c.extraTargets()
-	if err != nil {
-		return err
-	}
-	targets = dedupeTargets(append(targets, extra...))
-	if c.Concurrency == 0 {
-		// One round for the whole catalog: a proxy that adds latency to each connection
-		// then costs that latency once, not once per batch.
-		// The R8 test (CONNECT to an IP address) takes a slot of its own.
-		c.Concurrency = max(1, min(len(targets)+1, 64))
-	}
-	doc.Limits.Concurrency = c.Concurrency
-
-	// The state is read once, for the route and for --compare's candidates.
-	var st *model.State
-	state := func() (*model.State, error) {
-		if st == nil {
-			s, err := env.ReadState(c.SourceFlags)
-			if err != nil {
-				return nil, err
-			}
-			st = s
-		}
-		return st, nil
-	}
-	route, routing, err := c.routing(state)
-	if err != nil {
-		return err
-	}
-	doc.Routing = routing
-	o := probe.Options{
+	run := ops.Check{
+		Region: c.Region, CustomerID: c.CustomerID, Catalog: c.Catalog,
+		Host: c.Host, Internal: c.Internal, ServiceBus: c.ServiceBus, Resolve: c.Resolve,
+		Proxy: c.Proxy, Bypass: c.Bypass, Direct: c.Direct, Compare: c.Compare,
 		Concurrency: c.Concurrency, StageTimeout: c.StageTimeout, Deadline: c.Deadline,
-		Route: route, Now: env.Now,
-	}
-	if o.Resolver, err = c.resolver(); err != nil {
-		return err
-	}
-	if o.RootCAs, o.PublicCAs, err = c.roots(); err != nil {
-		return err
-	}
-	if o.IPLiteralTarget, err = c.ipLiteral(); err != nil {
-		return err
+		IPLiteral: c.IPLiteral, CAFile: c.CAFile,
+		Stdin: env.Stdin, Now: env.Now, Hostname: env.Hostname,
+		State: func() (*model.State, error) { return env.ReadState(c.SourceFlags) },
 	}
 	if env.StderrIsTerminal {
-		o.Progress = func(done, total int, host string) {
+		run.Progress = func(done, total int, host string) {
 			fmt.Fprintf(env.Stderr, "\rccproxy: checked %d/%d %s\x1b[K", done, total, host)
 		}
 	}
-	if c.Compare {
-		if doc.Result, doc.Compare, err = c.compare(state, routing, targets, o); err != nil {
-			return err
-		}
-	} else {
-		doc.Result = probe.Run(context.Background(), targets, o)
-	}
-	if o.Progress != nil {
+	doc, err := run.Run()
+	if run.Progress != nil {
 		fmt.Fprint(env.Stderr, "\r\x1b[K")
+	}
+	if err != nil {
+		return err
 	}
 	if err := env.EmitAs(doc, c.Format); err != nil {
 		return err
@@ -118,18 +63,4 @@ func (c *CheckCmd) Run(env *Env) error {
 		return resultError{fmt.Sprintf("check failed: %d of %d required endpoints reachable, interception %s, CONNECT to an IP address %s", res.Counts.RequiredPassed, res.Counts.Required, res.Interception.Verdict, res.IPLiteral.Status)}
 	}
 	return nil
-}
-
-func (c *CheckCmd) validate() error {
-	switch {
-	case c.Concurrency < 0 || c.Concurrency > 1024:
-		return &model.InputError{Input: "--concurrency", Msg: fmt.Sprintf("%d is out of range (0-1024; 0 is the whole catalog, up to 64)", c.Concurrency)}
-	case c.StageTimeout <= 0:
-		return &model.InputError{Input: "--stage-timeout", Msg: fmt.Sprintf("%s must be positive; hint: such as 5s or 1500ms", c.StageTimeout)}
-	case c.Deadline <= 0:
-		return &model.InputError{Input: "--deadline", Msg: fmt.Sprintf("%s must be positive; hint: such as 30s or 2m", c.Deadline)}
-	case c.Bypass != "" && c.Proxy == "":
-		return &model.InputError{Input: "--bypass", Msg: "only goes with --proxy; hint: to try a bypass list, pass the proxy with it"}
-	}
-	return claimStdin(stdinInput{"--from", c.From}, stdinInput{"--advproxy", c.AdvProxy}, stdinInput{"--catalog", c.Catalog})
 }

@@ -23,7 +23,7 @@ func (c *RestoreCmd) Run(env *Env) error {
 	case !c.Latest && c.Backup == "":
 		return &model.InputError{Input: "restore", Msg: "no backup named; hint: give a backup file, or --latest for the newest ('ccproxy backups' lists them)"}
 	case c.Latest:
-		l, err := env.listBackups(c.BackupDir)
+		l, err := env.machine().ListBackups(c.BackupDir)
 		if err != nil {
 			return err
 		}

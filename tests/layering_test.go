@@ -29,6 +29,8 @@ var layering = []struct {
 	// The machine layer never reaches up into the commands.
 	{pkgs: "ccproxy/system", forbid: []string{"ccproxy/commands", "ccproxy/probe"}},
 	{pkgs: "ccproxy/schema", only: []string{}},
+	// The operations serve the commands and never reach up into them.
+	{pkgs: "ccproxy/ops", forbid: []string{"ccproxy/commands"}},
 }
 
 func TestLayering(t *testing.T) {

@@ -1,4 +1,4 @@
-package commands
+package ops
 
 import (
 	"ccproxy/model"
@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-func (c *CheckCmd) resolver() (func(context.Context, string) ([]string, error), error) {
+func (c *Check) resolver() (func(context.Context, string) ([]string, error), error) {
 	static := map[string][]string{}
 	for _, v := range c.Resolve {
 		h, addrs, err := probe.ParseResolve(v)
@@ -32,7 +32,7 @@ func (c *CheckCmd) resolver() (func(context.Context, string) ([]string, error), 
 
 // roots reads --ca-file. Its roots replace the system's and join the public CAs, because
 // whoever passes them says these are the roots the endpoints legitimately chain to.
-func (c *CheckCmd) roots() (*x509.CertPool, []string, error) {
+func (c *Check) roots() (*x509.CertPool, []string, error) {
 	if c.CAFile == "" {
 		return nil, nil, nil
 	}
@@ -70,7 +70,7 @@ func (c *CheckCmd) roots() (*x509.CertPool, []string, error) {
 	return pool, names, nil
 }
 
-func (c *CheckCmd) ipLiteral() (string, error) {
+func (c *Check) ipLiteral() (string, error) {
 	v := strings.TrimSpace(c.IPLiteral)
 	if v == "" {
 		return "", nil

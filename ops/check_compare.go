@@ -1,4 +1,4 @@
-package commands
+package ops
 
 import (
 	"context"
@@ -30,7 +30,7 @@ func routeKey(proxy, bypassList string) string {
 // compare probes the targets through every candidate route at once. The result it returns
 // is that of the main route (the services' WinHTTP setting, or --proxy/--direct), so the
 // top of the document and the exit code say what they say without --compare.
-func (c *CheckCmd) compare(state func() (*model.State, error), main probe.Routing, targets []probe.Target, o probe.Options) (probe.Result, *probe.Compare, error) {
+func (c *Check) compare(state func() (*model.State, error), main probe.Routing, targets []probe.Target, o probe.Options) (probe.Result, *probe.Compare, error) {
 	st, err := state()
 	if err != nil {
 		return probe.Result{}, nil, err

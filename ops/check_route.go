@@ -1,4 +1,4 @@
-package commands
+package ops
 
 import (
 	"ccproxy/model"
@@ -12,7 +12,7 @@ import (
 
 // routing decides routes as WinHTTP would: from the native (64-bit) view the services
 // read, or from --proxy/--direct.
-func (c *CheckCmd) routing(state func() (*model.State, error)) (probe.RouteFunc, probe.Routing, error) {
+func (c *Check) routing(state func() (*model.State, error)) (probe.RouteFunc, probe.Routing, error) {
 	r := probe.Routing{Notes: []string{}}
 	switch {
 	case c.Direct:

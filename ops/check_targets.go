@@ -1,4 +1,4 @@
-package commands
+package ops
 
 import (
 	"fmt"
@@ -13,13 +13,13 @@ import (
 
 // catalogTargets turns the region's catalog entries into targets: every probe host on
 // every port of its entry.
-func (c *CheckCmd) catalogTargets(env *Env) ([]probe.Target, probe.CatalogInfo, error) {
+func (c *Check) catalogTargets() ([]probe.Target, probe.CatalogInfo, error) {
 	var data []byte
 	name := "catalog"
 	info := probe.CatalogInfo{Source: "embedded", Notes: []string{}}
 	if c.Catalog != "" {
 		var err error
-		if name, data, err = system.ReadInput(c.Catalog, env.Stdin); err != nil {
+		if name, data, err = system.ReadInput(c.Catalog, c.Stdin); err != nil {
 			return nil, info, err
 		}
 		if data == nil {
@@ -70,7 +70,7 @@ func (c *CheckCmd) catalogTargets(env *Env) ([]probe.Target, probe.CatalogInfo, 
 
 // serviceBusTargets probes each --service-bus namespace as the catalog's Service Bus entry
 // says (443, its expected issuers), and on Azure Relay's other ports as optional.
-func (c *CheckCmd) serviceBusTargets(cat catalog.Catalog) ([]probe.Target, error) {
+func (c *Check) serviceBusTargets(cat catalog.Catalog) ([]probe.Target, error) {
 	var out []probe.Target
 	for _, v := range c.ServiceBus {
 		host := strings.ToLower(strings.TrimSpace(v))
@@ -107,7 +107,7 @@ func serviceBusSuffix(cat catalog.Catalog) string {
 	return "servicebus.windows.net"
 }
 
-func (c *CheckCmd) extraTargets() ([]probe.Target, error) {
+func (c *Check) extraTargets() ([]probe.Target, error) {
 	var out []probe.Target
 	for _, f := range []struct {
 		flag, source string

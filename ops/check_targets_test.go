@@ -1,4 +1,4 @@
-package commands
+package ops
 
 import (
 	"strings"
@@ -15,7 +15,7 @@ func TestServiceBusTargetsFromEmbeddedCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &CheckCmd{ServiceBus: []string{"cc-Example"}}
+	c := &Check{ServiceBus: []string{"cc-Example"}}
 	ts, err := c.serviceBusTargets(cat)
 	if err != nil {
 		t.Fatal(err)
