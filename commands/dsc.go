@@ -147,7 +147,7 @@ func (c *DscSetCmd) Run(env *Env) error {
 	env.dscLogWarnings(res.Warnings)
 	var stacks []string
 	for _, ch := range res.Changes {
-		if ch.Status == "applied" {
+		if ch.Status == model.ChangeApplied {
 			stacks = append(stacks, ch.Target.Stack)
 		}
 	}

@@ -90,7 +90,7 @@ func (env *Env) readStateSource(op *system.Opened, user string) (*stateSource, e
 	if op.Info.Host != "" {
 		src.Host = model.Ptr(op.Info.Host)
 	}
-	if op.Info.Kind == "registry" && op.Info.Advanced == nil && op.Info.AdvancedReason == "" {
+	if op.Info.Kind == model.SourceRegistry && op.Info.Advanced == nil && op.Info.AdvancedReason == "" {
 		op.Info.Advanced, op.Info.AdvancedReason = system.ReadLiveAdvanced(env.ShowAdvproxy)
 	}
 	opts := model.ReadOptions{
@@ -99,7 +99,7 @@ func (env *Env) readStateSource(op *system.Opened, user string) (*stateSource, e
 		InputName: op.InputName, InputWarnings: op.Info.Warnings,
 		Advanced: op.Info.Advanced, AdvancedReason: op.Info.AdvancedReason, Services: op.Info.Services,
 	}
-	if op.Info.Kind == "registry" {
+	if op.Info.Kind == model.SourceRegistry {
 		opts.Environment = env.proxyEnvironment()
 	}
 	env.logSource(op, user)

@@ -53,7 +53,7 @@ func (e *Env) logSource(op *system.Opened, user string) {
 	if user == "" {
 		user = "current"
 	}
-	e.Log.Debug().Str("kind", op.Info.Kind).Str("input", op.InputName).Str("user", user).
+	e.Log.Debug().Str("kind", string(op.Info.Kind)).Str("input", op.InputName).Str("user", user).
 		Str("hives", strings.Join(op.Users, ",")).Int("inputWarnings", len(op.Info.Warnings)).
 		Bool("advancedKnown", op.Info.Advanced != nil).Msg("opened the source")
 }

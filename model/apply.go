@@ -121,7 +121,7 @@ type ApplyOptions struct {
 // ApplyResult is the ccproxy/apply@1 document.
 type ApplyResult struct {
 	Schema  string          `json:"schema"`
-	Result  string          `json:"result" enum:"applied,alreadyApplied,noChanges,whatIf,rolledBack,rollbackFailed"`
+	Result  ApplyOutcome    `json:"result" enum:"applied,alreadyApplied,noChanges,whatIf,rolledBack,rollbackFailed"`
 	Plan    PlanRef         `json:"plan"`
 	Backup  *BackupRef      `json:"backup" doc:"null when nothing was written"`
 	Changes []AppliedChange `json:"changes"`
@@ -148,28 +148,22 @@ type BackupRef struct {
 
 // AppliedChange is a change and what became of it.
 type AppliedChange struct {
-	Target Target   `json:"target"`
-	Action string   `json:"action" enum:"create,update,delete"`
-	Status string   `json:"status" enum:"applied,alreadyApplied,wouldApply,notApplied,rolledBack"`
-	Before ValueDoc `json:"before"`
-	After  ValueDoc `json:"after"`
+	Target Target       `json:"target"`
+	Action ChangeAction `json:"action" enum:"create,update,delete"`
+	Status ChangeStatus `json:"status" enum:"applied,alreadyApplied,wouldApply,notApplied,rolledBack"`
+	Before ValueDoc     `json:"before"`
+	After  ValueDoc     `json:"after"`
 }
 
-// ApplyPlan applies a plan to the registry: it re-reads every value the plan was made from
-// and refuses a stale plan, writes a backup, writes the changes in order, reads each one back
-// and compares the bytes, and on any failure puts the backup back. The caller holds the lock.
-// On failure it returns the result document too, for the record.
+// ApplyPlan applies a plan to the registry, in named steps: checkStale re-reads every value
+// the plan was made from and refuses a stale plan (or finds it already applied); writeBackup
+// stores the values about to change; write makes the changes in order; verify reads each
+// one back and compares the bytes; on any failure after the backup, rollback puts the backup
+// back. The caller holds the lock. On failure it returns the result document too, for the
+// record.
 func ApplyPlan(w RegistryWriter, p *Plan, o ApplyOptions) (*ApplyResult, error) {
 	if o.StaleHint == "" {
 		o.StaleHint = "run 'ccproxy plan' again"
-	}
-	res := &ApplyResult{
-		Schema: SchemaApply, Result: "noChanges", Changes: []AppliedChange{}, Warnings: []Warning{},
-		Plan:            PlanRef{Fingerprint: p.Fingerprint.Value, Source: p.Source},
-		RestartRequired: Restart{Services: []string{}},
-	}
-	if !p.CreatedAt.IsZero() {
-		res.Plan.CreatedAt = Ptr(p.CreatedAt.UTC())
 	}
 	// Check the plan again even when it did not come from a file: restore builds its own.
 	if err := p.check("plan"); err != nil {
@@ -178,136 +172,214 @@ func ApplyPlan(w RegistryWriter, p *Plan, o ApplyOptions) (*ApplyResult, error) 
 	if err := checkPlanHost(p, o.Host); err != nil {
 		return nil, err
 	}
-	if p.Source.Kind == "backup" {
+	a := &applying{w: w, p: p, o: o, res: newApplyResult(p)}
+	done, err := a.checkStale()
+	if done || err != nil {
+		return a.result(err)
+	}
+	if len(a.changes) == 0 {
+		a.res.Verified = true
+		return a.res, nil
+	}
+	a.res.RestartRequired = p.RestartRequired
+	if a.res.RestartRequired.Services == nil {
+		a.res.RestartRequired.Services = []string{}
+	}
+	if o.WhatIf {
+		a.res.Result = OutcomeWhatIf
+		for i := range a.res.Changes {
+			a.res.Changes[i].Status = ChangeWouldApply
+		}
+		return a.res, nil
+	}
+	if err := a.writeBackup(); err != nil {
+		return nil, err
+	}
+	if err := a.write(); err != nil {
+		return a.rollback(err)
+	}
+	if err := a.verify(); err != nil {
+		return a.rollback(err)
+	}
+	a.res.Result, a.res.Verified = OutcomeApplied, true
+	a.notify()
+	return a.res, nil
+}
+
+// applying is one apply in progress: what it read, what it wrote, and its result so far.
+type applying struct {
+	w   RegistryWriter
+	p   *Plan
+	o   ApplyOptions
+	res *ApplyResult
+	// current holds the values as read before any write, by valueRef key.
+	current map[string]*RegValue
+	// changes are the plan's changes in writing order.
+	changes []Change
+	backup  *Backup
+	path    string // where the backup was written
+	wininet bool   // a WinINet value was written
+}
+
+func newApplyResult(p *Plan) *ApplyResult {
+	res := &ApplyResult{
+		Schema: SchemaApply, Result: OutcomeNoChanges, Changes: []AppliedChange{}, Warnings: []Warning{},
+		Plan:            PlanRef{Fingerprint: p.Fingerprint.Value, Source: p.Source},
+		RestartRequired: Restart{Services: []string{}},
+	}
+	if !p.CreatedAt.IsZero() {
+		res.Plan.CreatedAt = Ptr(p.CreatedAt.UTC())
+	}
+	if p.Source.Kind == SourceBackup {
 		// restore's own warnings (a backup from another machine) belong in its result.
 		res.Warnings = append(res.Warnings, p.Warnings...)
 	}
-	current, stale, err := readFingerprinted(w, p)
+	return res
+}
+
+func (a *applying) result(err error) (*ApplyResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if stale != nil {
-		// A plan that was already applied finds every value it changes at its planned bytes
-		// and every other value as it was: that is success with nothing to write, so that
-		// automation can apply the same plan again.
-		if alreadyApplied(p, current) {
-			res.Result = "alreadyApplied"
-			res.Verified = true
-			for _, c := range p.Changes {
-				v := current[valueRef{c.Target.RegistryPath, c.Target.ValueName}.key()]
-				res.Changes = append(res.Changes, AppliedChange{Target: c.Target, Action: c.Action, Status: "alreadyApplied", Before: NewValueDoc(c.Target.ValueName, v), After: NewValueDoc(c.Target.ValueName, c.after)})
-			}
-			res.Warnings = append(res.Warnings, Warning{Code: "alreadyApplied", Path: "plan", Message: "every change of this plan is already in the registry: nothing was written"})
-			return res, nil
-		}
-		return nil, &StalePlanError{Value: stale.String(), Hint: o.StaleHint}
-	}
-	changes := append([]Change{}, p.Changes...)
-	sort.SliceStable(changes, func(i, j int) bool { return writeRank(changes[i].Target) < writeRank(changes[j].Target) })
-	for _, c := range changes {
-		res.Changes = append(res.Changes, AppliedChange{Target: c.Target, Action: c.Action, Status: "notApplied",
-			Before: NewValueDoc(c.Target.ValueName, current[valueRef{c.Target.RegistryPath, c.Target.ValueName}.key()]),
-			After:  NewValueDoc(c.Target.ValueName, c.after)})
-	}
-	if len(changes) == 0 {
-		res.Verified = true
-		return res, nil
-	}
-	res.RestartRequired = p.RestartRequired
-	if res.RestartRequired.Services == nil {
-		res.RestartRequired.Services = []string{}
-	}
-	if o.WhatIf {
-		res.Result = "whatIf"
-		for i := range res.Changes {
-			res.Changes[i].Status = "wouldApply"
-		}
-		return res, nil
-	}
+	return a.res, nil
+}
 
-	bk := &Backup{Schema: SchemaBackup, CreatedAt: o.Now.UTC().Truncate(time.Second), Reason: o.Reason, PlanFingerprint: p.Fingerprint.Value, Values: []BackupValue{}}
+// checkStale reads every value the plan was made from. A value that changed since makes the
+// plan stale, unless every change is already at its planned bytes: then the plan was applied
+// before, which is success with nothing to write (done), so automation can apply it again.
+func (a *applying) checkStale() (done bool, err error) {
+	current, stale, err := readFingerprinted(a.w, a.p)
+	if err != nil {
+		return false, err
+	}
+	a.current = current
+	if stale != nil {
+		if !alreadyApplied(a.p, current) {
+			return false, &StalePlanError{Value: stale.String(), Hint: a.o.StaleHint}
+		}
+		a.res.Result, a.res.Verified = OutcomeAlreadyApplied, true
+		for _, c := range a.p.Changes {
+			a.res.Changes = append(a.res.Changes, AppliedChange{Target: c.Target, Action: c.Action, Status: ChangeAlreadyApplied,
+				Before: NewValueDoc(c.Target.ValueName, a.before(c)), After: NewValueDoc(c.Target.ValueName, c.after)})
+		}
+		a.res.Warnings = append(a.res.Warnings, Warning{Code: "alreadyApplied", Path: "plan", Message: "every change of this plan is already in the registry: nothing was written"})
+		return true, nil
+	}
+	a.changes = append([]Change{}, a.p.Changes...)
+	sort.SliceStable(a.changes, func(i, j int) bool { return writeRank(a.changes[i].Target) < writeRank(a.changes[j].Target) })
+	for _, c := range a.changes {
+		a.res.Changes = append(a.res.Changes, AppliedChange{Target: c.Target, Action: c.Action, Status: ChangeNotApplied,
+			Before: NewValueDoc(c.Target.ValueName, a.before(c)), After: NewValueDoc(c.Target.ValueName, c.after)})
+	}
+	return false, nil
+}
+
+// before is a change's value as read before the apply.
+func (a *applying) before(c Change) *RegValue {
+	return a.current[valueRef{c.Target.RegistryPath, c.Target.ValueName}.key()]
+}
+
+// writeBackup stores the values about to change, with their exact bytes, before the first
+// write: if it cannot be written, nothing is.
+func (a *applying) writeBackup() error {
+	bk := &Backup{Schema: SchemaBackup, CreatedAt: a.o.Now.UTC().Truncate(time.Second), Reason: a.o.Reason, PlanFingerprint: a.p.Fingerprint.Value, Values: []BackupValue{}}
 	if bk.Reason == "" {
 		bk.Reason = "apply"
 	}
-	if o.Host != "" {
-		bk.Host = Ptr(o.Host)
+	if a.o.Host != "" {
+		bk.Host = Ptr(a.o.Host)
 	}
-	for _, c := range changes {
-		ref := valueRef{c.Target.RegistryPath, c.Target.ValueName}
-		bk.Values = append(bk.Values, newBackupValue(ref, current[ref.key()]))
+	for _, c := range a.changes {
+		bk.Values = append(bk.Values, newBackupValue(valueRef{c.Target.RegistryPath, c.Target.ValueName}, a.before(c)))
 	}
-	if o.WriteBackup == nil {
-		return nil, errors.New("apply: no backup writer")
+	if a.o.WriteBackup == nil {
+		return errors.New("apply: no backup writer")
 	}
-	path, err := o.WriteBackup(bk)
+	path, err := a.o.WriteBackup(bk)
 	if err != nil {
 		var ee *EnvError
 		if errors.As(err, &ee) {
-			return nil, &EnvError{Msg: ee.Msg + "; nothing was written"}
+			return &EnvError{Msg: ee.Msg + "; nothing was written"}
 		}
-		return nil, &EnvError{Msg: "cannot write the backup: " + err.Error() + "; nothing was written"}
+		return &EnvError{Msg: "cannot write the backup: " + err.Error() + "; nothing was written"}
 	}
-	res.Backup = &BackupRef{Path: path, Values: len(bk.Values)}
+	a.backup, a.path = bk, path
+	a.res.Backup = &BackupRef{Path: path, Values: len(bk.Values)}
+	return nil
+}
 
-	wininet := false
-	fail := func(cause error) (*ApplyResult, error) {
-		rbErr := rollback(w, bk)
-		ae := &ApplyError{Cause: cause, RollbackFailed: rbErr, BackupPath: path}
-		if rbErr == nil {
-			// Everything is as it was: nothing to restart for.
-			res.Result = "rolledBack"
-			res.RestartRequired = Restart{Services: []string{}}
-			for i := range res.Changes {
-				if res.Changes[i].Status == "applied" {
-					res.Changes[i].Status = "rolledBack"
-				}
-			}
-		} else {
-			// The written values may still be there: they keep "applied", and the restart advice stands.
-			res.Result = "rollbackFailed"
-		}
-		if wininet && o.Notify != nil {
-			// Programs may have read the half-written settings; have them read the restored ones.
-			_ = o.Notify()
-		}
-		res.Error = Ptr(RedactCredentials(ae.Error()))
-		return res, ae
-	}
-	for i, c := range changes {
+// write makes the changes in writing order, marking each as applied.
+func (a *applying) write() error {
+	for i, c := range a.changes {
 		var err error
 		if c.after == nil {
-			err = w.DeleteValue(c.Target.RegistryPath, c.Target.ValueName)
+			err = a.w.DeleteValue(c.Target.RegistryPath, c.Target.ValueName)
 		} else {
-			err = w.SetValue(c.Target.RegistryPath, c.Target.ValueName, *c.after)
+			err = a.w.SetValue(c.Target.RegistryPath, c.Target.ValueName, *c.after)
 		}
 		if c.Target.Stack == "wininet" {
-			wininet = true
+			a.wininet = true
 		}
 		if err != nil {
-			return fail(withValue("writing", valueRef{c.Target.RegistryPath, c.Target.ValueName}, err))
+			return withValue("writing", valueRef{c.Target.RegistryPath, c.Target.ValueName}, err)
 		}
-		res.Changes[i].Status = "applied"
+		a.res.Changes[i].Status = ChangeApplied
 	}
-	for _, c := range changes {
+	return nil
+}
+
+// verify reads every written value back and compares type and bytes with the plan.
+func (a *applying) verify() error {
+	for _, c := range a.changes {
 		ref := valueRef{c.Target.RegistryPath, c.Target.ValueName}
-		got, err := w.ReadValue(ref.path, ref.name)
+		got, err := a.w.ReadValue(ref.path, ref.name)
 		if err != nil {
-			return fail(withValue("reading back", ref, err))
+			return withValue("reading back", ref, err)
 		}
 		if !sameValue(got, c.after) {
-			return fail(fmt.Errorf("reading back %s: the registry holds other bytes than were written", ref))
+			return fmt.Errorf("reading back %s: the registry holds other bytes than were written", ref)
 		}
 	}
-	res.Result, res.Verified = "applied", true
-	if wininet && o.Notify != nil {
-		ok := true
-		if err := o.Notify(); err != nil {
-			ok = false
-			res.Warnings = append(res.Warnings, Warning{Code: "wininetNotNotified", Path: "wininet", Message: RedactCredentials(err.Error())})
+	return nil
+}
+
+// rollback puts the backup back after a failed write or read-back, and says in the result
+// whether the registry is as it was.
+func (a *applying) rollback(cause error) (*ApplyResult, error) {
+	rbErr := rollback(a.w, a.backup)
+	ae := &ApplyError{Cause: cause, RollbackFailed: rbErr, BackupPath: a.path}
+	if rbErr == nil {
+		// Everything is as it was: nothing to restart for.
+		a.res.Result = OutcomeRolledBack
+		a.res.RestartRequired = Restart{Services: []string{}}
+		for i := range a.res.Changes {
+			if a.res.Changes[i].Status == ChangeApplied {
+				a.res.Changes[i].Status = ChangeRolledBack
+			}
 		}
-		res.WinINetNotified = &ok
+	} else {
+		// The written values may still be there: they keep "applied", and the restart advice stands.
+		a.res.Result = OutcomeRollbackFailed
 	}
-	return res, nil
+	if a.wininet && a.o.Notify != nil {
+		// Programs may have read the half-written settings; have them read the restored ones.
+		_ = a.o.Notify()
+	}
+	a.res.Error = Ptr(RedactCredentials(ae.Error()))
+	return a.res, ae
+}
+
+// notify tells running WinINet programs that their settings changed, after a WinINet write.
+func (a *applying) notify() {
+	if !a.wininet || a.o.Notify == nil {
+		return
+	}
+	ok := true
+	if err := a.o.Notify(); err != nil {
+		ok = false
+		a.res.Warnings = append(a.res.Warnings, Warning{Code: "wininetNotNotified", Path: "wininet", Message: RedactCredentials(err.Error())})
+	}
+	a.res.WinINetNotified = &ok
 }
 
 // sameValue compares type and bytes; nil is a value that does not exist.

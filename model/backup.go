@@ -127,7 +127,7 @@ func ParseBackup(name string, data []byte) (*Backup, error) {
 func RestorePlan(b *Backup, name string, r RegistryReader, now time.Time, host string) (*Plan, error) {
 	p := &Plan{
 		Schema: SchemaPlan, CreatedAt: now.UTC().Truncate(time.Second),
-		Source:   PlanSource{Kind: "backup", Path: Ptr(name)},
+		Source:   PlanSource{Kind: SourceBackup, Path: Ptr(name)},
 		Changes:  []Change{},
 		Warnings: []Warning{},
 	}

@@ -88,9 +88,9 @@ func stateFields(st *State) ([]diffField, map[string]string) {
 
 func sourceText(st *State) string {
 	if st.Source.Path != nil {
-		return st.Source.Kind + " " + *st.Source.Path
+		return string(st.Source.Kind) + " " + *st.Source.Path
 	}
-	return st.Source.Kind + " source"
+	return string(st.Source.Kind) + " source"
 }
 
 func nilIfEmpty(s string) any {

@@ -48,9 +48,9 @@ type Plan struct {
 
 // PlanSource is what the plan was computed from.
 type PlanSource struct {
-	Kind string  `json:"kind" doc:"registry, regFile, stateDocument, netsh, backup"`
-	Path *string `json:"path"`
-	Host *string `json:"host"`
+	Kind SourceKind `json:"kind" doc:"registry, regFile, stateDocument, netsh, backup"`
+	Path *string    `json:"path"`
+	Host *string    `json:"host"`
 	// WinINetOwner is whose WinINet settings the plan reads or writes; null when none.
 	WinINetOwner *Owner `json:"wininetOwner"`
 }
@@ -73,11 +73,11 @@ type FingerprintValue struct {
 
 // Change is one registry value to create, update or delete.
 type Change struct {
-	Target Target   `json:"target"`
-	Action string   `json:"action" enum:"create,update,delete"`
-	Reason string   `json:"reason"`
-	Before ValueDoc `json:"before"`
-	After  ValueDoc `json:"after"`
+	Target Target       `json:"target"`
+	Action ChangeAction `json:"action" enum:"create,update,delete"`
+	Reason string       `json:"reason"`
+	Before ValueDoc     `json:"before"`
+	After  ValueDoc     `json:"after"`
 
 	after *RegValue // the exact value to write; nil for delete
 }
@@ -236,7 +236,7 @@ func (b *planBuilder) owner() (string, error) {
 	w := b.st.WinINet
 	o := b.st.Source.WinINetOwner
 	if !w.Known || o.Hive == nil {
-		return "", &InputError{Input: b.name, Place: "$.wininet", Msg: "the source holds no WinINet settings (" + b.st.Source.Kind + "); hint: plan against the live registry or a .reg export that has them"}
+		return "", &InputError{Input: b.name, Place: "$.wininet", Msg: "the source holds no WinINet settings (" + string(b.st.Source.Kind) + "); hint: plan against the live registry or a .reg export that has them"}
 	}
 	b.plan.Source.WinINetOwner = &o
 	u := b.d.WinINetUser()

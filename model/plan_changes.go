@@ -18,11 +18,11 @@ func newChange(t Target, before, after *RegValue, reason string) Change {
 	c := Change{Target: t, Reason: RedactCredentials(reason), Before: NewValueDoc(t.ValueName, before), After: NewValueDoc(t.ValueName, after)}
 	switch {
 	case after == nil:
-		c.Action = "delete"
+		c.Action = ActionDelete
 	case before == nil:
-		c.Action = "create"
+		c.Action = ActionCreate
 	default:
-		c.Action = "update"
+		c.Action = ActionUpdate
 	}
 	if after != nil {
 		c.after = &RegValue{Type: after.Type, Data: append([]byte{}, after.Data...)}

@@ -41,7 +41,7 @@ func PlanRegFile(p *Plan) ([]byte, error) {
 			fmt.Fprintf(&b, "\r\n[%s]\r\n", key)
 		}
 		name := `"` + strings.ReplaceAll(strings.ReplaceAll(c.Target.ValueName, `\`, `\\`), `"`, `\"`) + `"`
-		if c.Action == "delete" || !c.After.Exists {
+		if c.Action == ActionDelete || !c.After.Exists {
 			b.WriteString(name + "=-\r\n")
 			continue
 		}
@@ -135,7 +135,7 @@ func netshLine(b *strings.Builder, c Change) {
 	}
 	bl := c.After.Blob
 	switch {
-	case c.Action == "delete" || !c.After.Exists:
+	case c.Action == ActionDelete || !c.After.Exists:
 		fmt.Fprintf(b, "rem %s is deleted; 'reset proxy' writes direct access instead, which WinHTTP reads the same\r\n", where)
 		fmt.Fprintf(b, "%s winhttp reset proxy\r\n", netsh)
 	case bl == nil || bl.Flags == nil || bl.Error != nil:

@@ -106,7 +106,7 @@ func (p *Plan) check(name string) error {
 			return fail(place+".target", "%s is changed twice", jsonQuote(ref.String()))
 		}
 		seen[ref.key()] = true
-		if (c.Action == "delete") == c.After.Exists {
+		if (c.Action == ActionDelete) == c.After.Exists {
 			return fail(place+".action", "%q does not agree with after.exists", c.Action)
 		}
 		if !c.After.Exists || c.after != nil {

@@ -173,7 +173,7 @@ func TestWinHTTPWritingRules(t *testing.T) {
 		name       string
 		before     *RegValue
 		doc        string
-		wantAction string // "" for no change
+		wantAction ChangeAction // "" for no change
 		wantHex    string
 	}{
 		{"none to proxy uses 0x28", nil, `{"schema":"ccproxy/desired@1","winhttp":{"proxy":"a:42","bypass":"*.42"}}`,

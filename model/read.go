@@ -92,7 +92,7 @@ func (b *stateBuilder) bad(place, msg string) error {
 // key's values and nothing of its parent's (ProxyEnable, ProxyServer...), although the
 // parent exists in the registry it describes.
 func (b *stateBuilder) known(key string) (bool, error) {
-	if b.o.Source.Kind == "registry" {
+	if b.o.Source.Kind == SourceRegistry {
 		return true, nil
 	}
 	ki, err := b.r.Key(key)
@@ -220,7 +220,7 @@ func (b *stateBuilder) winhttpView(key string, dst *WinHTTPView) error {
 		return b.bad(place, "cannot decode the WinHttpSettings blob "+err.Error()+"; the value is corrupt or truncated: rewrite it with 'netsh winhttp set proxy' or 'netsh winhttp reset proxy'")
 	}
 	dst.Blob = blobDoc(WinHTTPValue, c, v.Data)
-	if b.o.Source.Kind == "netsh" {
+	if b.o.Source.Kind == SourceNetsh {
 		// netsh prints the setting, not the bytes: there is no blob to show.
 		dst.Blob = nil
 		b.warn("netshNoBlob", place, "read from the text of 'netsh winhttp show proxy', which prints the setting but not the bytes of WinHttpSettings: the blob is unknown")

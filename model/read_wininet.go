@@ -25,7 +25,7 @@ func (b *stateBuilder) owner() (Owner, string, error) {
 		if ki, err := b.r.Key(hive); err != nil {
 			return Owner{}, "", err
 		} else if !ki.Exists {
-			if b.o.Source.Kind == "registry" {
+			if b.o.Source.Kind == SourceRegistry {
 				// A user who is not logged on has no hive loaded: reading it would report "no
 				// proxy", and an import would then switch WinHTTP to direct access.
 				return Owner{}, "", &EnvError{Msg: fmt.Sprintf("--user: the registry hive of %s is not loaded (the user is not logged on, or the SID is wrong), so its Internet Options cannot be read; hint: run while that user is logged on, or give the proxy itself rather than importing it", accountText(sid))}
@@ -50,7 +50,7 @@ func (b *stateBuilder) owner() (Owner, string, error) {
 		return Owner{}, "", err
 	}
 	// A file with no HKEY_CURRENT_USER section but exactly one user's hive means that user.
-	if !ki.Exists && b.o.Source.Kind != "registry" {
+	if !ki.Exists && b.o.Source.Kind != SourceRegistry {
 		var withSettings []string
 		for _, sid := range b.o.Users {
 			s, c := WinINetKeys(`HKEY_USERS\` + sid)

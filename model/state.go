@@ -35,7 +35,7 @@ type AccountWinINet struct {
 
 // Source says where the state came from and whose WinINet settings it holds.
 type Source struct {
-	Kind   string     `json:"kind"` // registry, regFile, stateDocument, netsh
+	Kind   SourceKind `json:"kind"` // registry, regFile, stateDocument, netsh
 	Path   *string    `json:"path"`
 	Host   *string    `json:"host"`
 	ReadAt time.Time  `json:"readAt"`

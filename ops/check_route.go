@@ -41,7 +41,7 @@ func (c *Check) routing(state func() (*model.State, error)) (probe.RouteFunc, pr
 		return nil, r, err
 	}
 	r.Source = "winhttp"
-	input := st.Source.Kind
+	input := string(st.Source.Kind)
 	if st.Source.Path != nil {
 		input = *st.Source.Path
 	}

@@ -141,7 +141,7 @@ func advancedStore(name string, data []byte) (*MemStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := NewMemStore(SourceInfo{Kind: "advproxy", Path: name, Advanced: a, Warnings: warnings})
+	st := NewMemStore(SourceInfo{Kind: model.SourceAdvproxy, Path: name, Advanced: a, Warnings: warnings})
 	return st, nil
 }
 
@@ -149,7 +149,7 @@ func advancedStore(name string, data []byte) (*MemStore, error) {
 // netsh prints the setting, not the bytes: the store holds the blob Windows would write for
 // it, which the state marks as not read (NetshText).
 func netshStore(name string, np NetshProxy) (*MemStore, error) {
-	st := NewMemStore(SourceInfo{Kind: "netsh", Path: name})
+	st := NewMemStore(SourceInfo{Kind: model.SourceNetsh, Path: name})
 	blob := &model.ConnBlob{Version: model.WinHTTPVersionNew, Flags: model.FlagDirect}
 	if !np.Direct {
 		blob.Flags |= model.FlagProxy

@@ -40,7 +40,7 @@ func LoadRegFile(name string, data []byte) (*MemStore, error) {
 	p := &regParser{
 		name:  name,
 		lines: splitLines(text),
-		store: NewMemStore(SourceInfo{Kind: "regFile", Path: name}),
+		store: NewMemStore(SourceInfo{Kind: model.SourceRegFile, Path: name}),
 	}
 	if err := p.parse(); err != nil {
 		return nil, err

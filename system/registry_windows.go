@@ -3,6 +3,7 @@
 package system
 
 import (
+	"ccproxy/model"
 	"errors"
 	"fmt"
 	"os"
@@ -282,7 +283,7 @@ func liveErr(op string, lp livePath, name *string, err error) error {
 }
 
 func liveSourceInfo() SourceInfo {
-	info := SourceInfo{Kind: "registry"}
+	info := SourceInfo{Kind: model.SourceRegistry}
 	if h, err := os.Hostname(); err == nil {
 		info.Host = h
 	}

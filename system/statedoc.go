@@ -17,7 +17,7 @@ func LoadStateDocument(name string, data []byte) (*MemStore, []string, error) {
 	if err != nil {
 		return nil, warnings, err
 	}
-	info := SourceInfo{Kind: "stateDocument", Path: name, BootTime: doc.Source.BootTime}
+	info := SourceInfo{Kind: model.SourceStateDocument, Path: name, BootTime: doc.Source.BootTime}
 	info.Host = deref(doc.Source.Host)
 	info.CurrentUserName = deref(doc.Source.WinINetOwner.User)
 	info.CurrentUserSID = deref(doc.Source.WinINetOwner.SID)

@@ -48,9 +48,9 @@ type Lister = registry.Lister
 
 // SourceInfo describes where a state was read from.
 type SourceInfo struct {
-	Kind string // registry, regFile, stateDocument, netsh, fake
-	Path string // file path, "" for the live registry and stdin
-	Host string // computer name for the live registry, "" when unknown
+	Kind model.SourceKind // registry, regFile, stateDocument, netsh, fake
+	Path string           // file path, "" for the live registry and stdin
+	Host string           // computer name for the live registry, "" when unknown
 	// CurrentUser is the account whose HKEY_CURRENT_USER the source holds, when known.
 	CurrentUserName string
 	CurrentUserSID  string

@@ -146,7 +146,7 @@ func (c *context) noWinHTTP() string {
 		return "the 64-bit WinHttpSettings value cannot be decoded, so the services' route is unknown"
 	}
 	msg := c.sourceWords() + " holds no WinHTTP settings"
-	if c.st.Source.Kind == "regFile" {
+	if c.st.Source.Kind == model.SourceRegFile {
 		msg += "; export them with: reg export \"HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections\" winhttp.reg"
 	}
 	return msg

@@ -123,7 +123,7 @@ func (m machine) state(t testing.TB) *model.State {
 	if m.changed != nil {
 		st.SetKeyTime(model.WinHTTPNativeKey, *m.changed)
 	}
-	s, err := model.ReadState(st, model.ReadOptions{Source: model.Source{Kind: kind, Boot: m.boot}, Users: users, Now: now, InputName: "test"})
+	s, err := model.ReadState(st, model.ReadOptions{Source: model.Source{Kind: model.SourceKind(kind), Boot: m.boot}, Users: users, Now: now, InputName: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -194,7 +194,7 @@ func sourceName(st *model.State) string {
 	if st.Source.Path != nil {
 		return *st.Source.Path
 	}
-	if st.Source.Kind == "registry" {
+	if st.Source.Kind == model.SourceRegistry {
 		return "registry"
 	}
 	return "stdin"
