@@ -74,5 +74,5 @@ func (env *Env) lockedApply(f ChangeFlags, reason string, plan ops.PlanFunc) (*m
 
 // machine is what the operations use of the environment.
 func (env *Env) machine() *ops.Machine {
-	return &ops.Machine{Stdin: env.Stdin, Now: env.Now, Getenv: env.Getenv, Hostname: env.Hostname, OpenLive: env.OpenLive, Log: env.Log}
+	return &ops.Machine{Stdin: env.Stdin, Now: env.Now, Getenv: env.Getenv, Hostname: env.Hostname, OpenLive: env.OpenLive, ShowAdvproxy: env.ShowAdvproxy, Log: env.Log}
 }

@@ -31,7 +31,7 @@ type CheckCmd struct {
 }
 
 func (c *CheckCmd) Run(env *Env) error {
-	if err := claimStdin(stdinInput{"--from", c.From}, stdinInput{"--advproxy", c.AdvProxy}, stdinInput{"--catalog", c.Catalog}); err != nil {
+	if err := ops.ClaimStdin(ops.In("--from", c.From), ops.In("--advproxy", c.AdvProxy), ops.In("--catalog", c.Catalog)); err != nil {
 		return err
 	}
 	run := ops.Check{

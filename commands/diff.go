@@ -6,6 +6,7 @@ import (
 
 	"ccproxy/model"
 	"ccproxy/model/jsonin"
+	"ccproxy/ops"
 	"ccproxy/system"
 )
 
@@ -24,7 +25,7 @@ type diffSide struct {
 	live    bool   // the live registry; else data holds the bytes read
 	data    []byte
 	desired *model.Desired
-	src     *stateSource
+	src     *ops.StateSource
 }
 
 func (c *DiffCmd) Run(env *Env) error {
@@ -32,7 +33,7 @@ func (c *DiffCmd) Run(env *Env) error {
 	if b == "" {
 		b = c.From
 	}
-	if err := claimStdin(stdinInput{"A", c.A}, stdinInput{"B", b}, stdinInput{"--advproxy", c.AdvProxy}); err != nil {
+	if err := ops.ClaimStdin(ops.In("A", c.A), ops.In("B", b), ops.In("--advproxy", c.AdvProxy)); err != nil {
 		return err
 	}
 	// Desired documents first: a desired wininet.user decides whose settings a state holds.
@@ -75,15 +76,15 @@ func (c *DiffCmd) Run(env *Env) error {
 
 // readState reads a side that is not a desired state: the live registry, or the bytes
 // read already, which the state reader recognises by their content.
-func (s *diffSide) readState(env *Env, user string) (*stateSource, error) {
+func (s *diffSide) readState(env *Env, user string) (*ops.StateSource, error) {
 	if s.live {
-		return env.openStateSource(s.from, nil, user)
+		return env.machine().OpenState(s.from, nil, user)
 	}
 	op, err := system.OpenRead(s.from, s.name, s.data)
 	if err != nil {
 		return nil, err
 	}
-	return env.readStateSource(op, user)
+	return env.machine().ReadSource(op, user)
 }
 
 // loadDesiredSide reads arg, and parses it when it is a desired-state document.
@@ -132,21 +133,21 @@ func diffSides(a, b *diffSide) (*model.Diff, error) {
 	case a.desired != nil && b.desired != nil:
 		return model.DiffDesired(a.name, a.desired, b.name, b.desired), nil
 	case a.desired != nil:
-		proj, _, err := model.ProjectDesired(b.src.store, b.src.opts, b.src.state, a.desired, a.name)
+		proj, _, err := model.ProjectDesired(b.src.Store, b.src.Opts, b.src.State, a.desired, a.name)
 		if err != nil {
 			return nil, err
 		}
-		d := model.DiffStates(a.name, proj, b.name, b.src.state)
+		d := model.DiffStates(a.name, proj, b.name, b.src.State)
 		d.A.Kind = "desired"
 		return d, nil
 	case b.desired != nil:
-		proj, _, err := model.ProjectDesired(a.src.store, a.src.opts, a.src.state, b.desired, b.name)
+		proj, _, err := model.ProjectDesired(a.src.Store, a.src.Opts, a.src.State, b.desired, b.name)
 		if err != nil {
 			return nil, err
 		}
-		d := model.DiffStates(a.name, a.src.state, b.name, proj)
+		d := model.DiffStates(a.name, a.src.State, b.name, proj)
 		d.B.Kind = "desired"
 		return d, nil
 	}
-	return model.DiffStates(a.name, a.src.state, b.name, b.src.state), nil
+	return model.DiffStates(a.name, a.src.State, b.name, b.src.State), nil
 }

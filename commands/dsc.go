@@ -63,11 +63,11 @@ func (c *DscGetCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	if err := req.CheckOwner(name, src.state); err != nil {
+	if err := req.CheckOwner(name, src.State); err != nil {
 		return err
 	}
-	env.dscLogWarnings(src.state.Warnings)
-	return env.dscEmit(dscres.Actual(src.state, req))
+	env.dscLogWarnings(src.State.Warnings)
+	return env.dscEmit(dscres.Actual(src.State, req))
 }
 
 // DscTestCmd compares the actual state with the desired one. The judgement is the plan's:
@@ -91,19 +91,19 @@ func (c *DscTestCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	if err := req.CheckOwner(name, src.state); err != nil {
+	if err := req.CheckOwner(name, src.State); err != nil {
 		return err
 	}
-	p, err := model.MakePlan(model.PlanInput{Reader: src.store, State: src.state, Desired: req.Desired, DesiredName: name, Now: env.Now()})
+	p, err := model.MakePlan(model.PlanInput{Reader: src.Store, State: src.State, Desired: req.Desired, DesiredName: name, Now: env.Now()})
 	if err != nil {
 		return err
 	}
-	env.dscLogWarnings(src.state.Warnings)
+	env.dscLogWarnings(src.State.Warnings)
 	env.dscLogWarnings(p.Warnings)
 	for _, ch := range p.Changes {
 		env.Log.Info().Msg("not in the desired state: " + ch.Reason)
 	}
-	inst := dscres.Actual(src.state, req)
+	inst := dscres.Actual(src.State, req)
 	inst.InDesiredState = model.Ptr(p.Empty)
 	return env.dscEmit(inst, dscres.Diff(dscres.PlanStacks(p)))
 }
@@ -161,11 +161,11 @@ func (c *DscSetCmd) Run(env *Env) error {
 	} else {
 		env.Log.Info().Msg("already in the desired state: nothing written")
 	}
-	src, err := env.openStateSource("system", nil, req.SourceUser())
+	src, err := env.machine().OpenState("system", nil, req.SourceUser())
 	if err != nil {
 		return err
 	}
-	inst := dscres.Actual(src.state, req)
+	inst := dscres.Actual(src.State, req)
 	inst.RebootRequested = model.Ptr(dscres.RebootRequested(stacks))
 	return env.dscEmit(inst, dscres.Diff(stacks))
 }
@@ -178,10 +178,10 @@ func (env *Env) dscPlan(w system.Writer, req *dscres.Request, name string) (*mod
 	if err != nil {
 		return nil, err
 	}
-	if err := req.CheckOwner(name, src.state); err != nil {
+	if err := req.CheckOwner(name, src.State); err != nil {
 		return nil, err
 	}
-	return model.MakePlan(model.PlanInput{Reader: src.store, State: src.state, Desired: req.Desired, DesiredName: name, Now: env.Now()})
+	return model.MakePlan(model.PlanInput{Reader: src.Store, State: src.State, Desired: req.Desired, DesiredName: name, Now: env.Now()})
 }
 
 // dscWhatIf applies the plan to a copy-on-write view of the live registry, through the same
@@ -209,12 +209,12 @@ func (env *Env) dscWhatIf(req *dscres.Request, name string) error {
 	}
 	sub := *env
 	sub.OpenLive = func() (system.Writer, error) { return ov, nil }
-	src, err := sub.openStateSource("system", nil, req.SourceUser())
+	src, err := sub.machine().OpenState("system", nil, req.SourceUser())
 	if err != nil {
 		return err
 	}
 	stacks := dscres.PlanStacks(p)
-	inst := dscres.Actual(src.state, req)
+	inst := dscres.Actual(src.State, req)
 	inst.RebootRequested = model.Ptr(dscres.RebootRequested(stacks))
 	return env.dscEmit(inst, dscres.Diff(stacks))
 }

@@ -23,11 +23,11 @@ func (c *DscExportCmd) Run(env *Env) error {
 		return err
 	}
 	read := func(user string) (*model.State, error) {
-		src, err := env.readStateSource(op, user)
+		src, err := env.machine().ReadSource(op, user)
 		if err != nil {
 			return nil, err
 		}
-		return src.state, nil
+		return src.State, nil
 	}
 	// One state per WinINet owner: the machine under the policy, each user hive the source
 	// holds, or else whoever HKEY_CURRENT_USER is.

@@ -5,6 +5,7 @@ import (
 	"ccproxy/model"
 	"ccproxy/model/dscres"
 	"ccproxy/model/jsonin"
+	"ccproxy/ops"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,8 +20,8 @@ import (
 
 // dscStateSource reads the state for the instance's WinINet owner. A user hive that is not
 // loaded is refused by the reader, so importFromIE never reads it as "nothing configured".
-func (env *Env) dscStateSource(from string, req *dscres.Request) (*stateSource, error) {
-	return env.openStateSource(from, env.Stdin, req.SourceUser())
+func (env *Env) dscStateSource(from string, req *dscres.Request) (*ops.StateSource, error) {
+	return env.machine().OpenState(from, env.Stdin, req.SourceUser())
 }
 
 // needsDesired refuses an instance that asks for nothing where test and set need a goal.

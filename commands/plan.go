@@ -7,6 +7,7 @@ import (
 
 	"ccproxy/model"
 	"ccproxy/model/jsonin"
+	"ccproxy/ops"
 	"ccproxy/system"
 )
 
@@ -33,7 +34,7 @@ func (c *PlanCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	if err := claimStdin(stdinInput{"DESIRED", c.Desired}, stdinInput{"--from", c.From}, stdinInput{"--advproxy", c.AdvProxy}); err != nil {
+	if err := ops.ClaimStdin(ops.In("DESIRED", c.Desired), ops.In("--from", c.From), ops.In("--advproxy", c.AdvProxy)); err != nil {
 		return err
 	}
 	d, name, warnings, err := c.desired(env)
@@ -50,7 +51,7 @@ func (c *PlanCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	p, err := model.MakePlan(model.PlanInput{Reader: src.store, State: src.state, Desired: d, DesiredName: name, Now: env.Now()})
+	p, err := model.MakePlan(model.PlanInput{Reader: src.Store, State: src.State, Desired: d, DesiredName: name, Now: env.Now()})
 	if err != nil {
 		return err
 	}

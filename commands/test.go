@@ -3,6 +3,7 @@ package commands
 import (
 	"ccproxy/model"
 	"ccproxy/model/compliance"
+	"ccproxy/ops"
 	"ccproxy/system"
 )
 
@@ -24,7 +25,7 @@ func (c *TestCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	if err := claimStdin(stdinInput{"--from", c.From}, stdinInput{"--advproxy", c.AdvProxy}, stdinInput{"--internal-file", c.InternalFile}, stdinInput{"--check", c.Check}); err != nil {
+	if err := ops.ClaimStdin(ops.In("--from", c.From), ops.In("--advproxy", c.AdvProxy), ops.In("--internal-file", c.InternalFile), ops.In("--check", c.Check)); err != nil {
 		return err
 	}
 	if c.InternalFile != "" {

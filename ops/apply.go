@@ -25,7 +25,9 @@ type Machine struct {
 	Hostname func() (string, error)
 	// OpenLive opens the live registry; elsewhere than Windows it is an environment error.
 	OpenLive func() (system.Writer, error)
-	Log      zerolog.Logger
+	// ShowAdvproxy runs 'netsh winhttp show advproxy'; nil means the system's own netsh.
+	ShowAdvproxy system.AdvancedRunner
+	Log          zerolog.Logger
 }
 
 // Change is how one apply or restore writes.
