@@ -1,11 +1,8 @@
 package commands
 
 import (
-	"fmt"
-
-	"ccproxy/model"
 	"ccproxy/model/dscres"
-	"ccproxy/system"
+	"ccproxy/ops"
 )
 
 // DscCmd is the Microsoft DSC v3 resource CCProxy/ProxySettings. Its subcommands follow
@@ -59,15 +56,11 @@ func (c *DscGetCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	src, err := env.dscStateSource(c.From, req)
+	inst, err := env.machine().DscGet(c.From, env.Stdin, req, name)
 	if err != nil {
 		return err
 	}
-	if err := req.CheckOwner(name, src.State); err != nil {
-		return err
-	}
-	env.dscLogWarnings(src.State.Warnings)
-	return env.dscEmit(dscres.Actual(src.State, req))
+	return env.dscEmit(inst)
 }
 
 // DscTestCmd compares the actual state with the desired one. The judgement is the plan's:
@@ -87,25 +80,11 @@ func (c *DscTestCmd) Run(env *Env) error {
 	if err := needsDesired(req, name); err != nil {
 		return err
 	}
-	src, err := env.dscStateSource(c.From, req)
+	r, err := env.machine().DscTest(c.From, env.Stdin, req, name)
 	if err != nil {
 		return err
 	}
-	if err := req.CheckOwner(name, src.State); err != nil {
-		return err
-	}
-	p, err := model.MakePlan(model.PlanInput{Reader: src.Store, State: src.State, Desired: req.Desired, DesiredName: name, Now: env.Now()})
-	if err != nil {
-		return err
-	}
-	env.dscLogWarnings(src.State.Warnings)
-	env.dscLogWarnings(p.Warnings)
-	for _, ch := range p.Changes {
-		env.Log.Info().Msg("not in the desired state: " + ch.Reason)
-	}
-	inst := dscres.Actual(src.State, req)
-	inst.InDesiredState = model.Ptr(p.Empty)
-	return env.dscEmit(inst, dscres.Diff(dscres.PlanStacks(p)))
+	return env.dscEmit(r.Instance, r.Diff)
 }
 
 // DscSetCmd reaches the desired state on the live registry.
@@ -124,97 +103,16 @@ func (c *DscSetCmd) Run(env *Env) error {
 	if err := needsDesired(req, name); err != nil {
 		return err
 	}
+	m := env.machine()
+	var r ops.DscResult
 	if c.WhatIf {
-		return env.dscWhatIf(req, name)
-	}
-	var planned *model.Plan
-	makePlan := func(r model.RegistryReader) (*model.Plan, string, error) {
-		w, ok := r.(system.Writer)
-		if !ok {
-			return nil, "", fmt.Errorf("dsc set: the live registry cannot be written")
-		}
-		p, err := env.dscPlan(w, req, name)
-		planned = p
-		return p, "run the set again: the registry changed while it ran", err
-	}
-	res, err := env.lockedApply(c.ChangeFlags, "apply", makePlan)
-	if err != nil {
-		return err
-	}
-	if planned != nil {
-		env.dscLogWarnings(planned.Warnings)
-	}
-	env.dscLogWarnings(res.Warnings)
-	var stacks []string
-	for _, ch := range res.Changes {
-		if ch.Status == model.ChangeApplied {
-			stacks = append(stacks, ch.Target.Stack)
-		}
-	}
-	if planned != nil {
-		for _, ch := range planned.Changes {
-			env.Log.Info().Msg("changed: " + ch.Reason)
-		}
-	}
-	if res.Backup != nil {
-		env.Log.Info().Msgf("applied and verified %s; the values before are in %s", model.Count(len(stacks), "change"), res.Backup.Path)
+		r, err = m.DscWhatIf(req, name)
 	} else {
-		env.Log.Info().Msg("already in the desired state: nothing written")
+		f := c.ChangeFlags
+		r, err = m.DscSet(ops.Change{BackupDir: f.BackupDir, LockTimeout: f.LockTimeout, Reason: "apply"}, req, name)
 	}
-	src, err := env.machine().OpenState("system", nil, req.SourceUser())
 	if err != nil {
 		return err
 	}
-	inst := dscres.Actual(src.State, req)
-	inst.RebootRequested = model.Ptr(dscres.RebootRequested(stacks))
-	return env.dscEmit(inst, dscres.Diff(stacks))
-}
-
-// dscPlan reads the state from the registry apply holds locked and plans the instance.
-func (env *Env) dscPlan(w system.Writer, req *dscres.Request, name string) (*model.Plan, error) {
-	sub := *env
-	sub.OpenLive = func() (system.Writer, error) { return w, nil }
-	src, err := sub.dscStateSource("system", req)
-	if err != nil {
-		return nil, err
-	}
-	if err := req.CheckOwner(name, src.State); err != nil {
-		return nil, err
-	}
-	return model.MakePlan(model.PlanInput{Reader: src.Store, State: src.State, Desired: req.Desired, DesiredName: name, Now: env.Now()})
-}
-
-// dscWhatIf applies the plan to a copy-on-write view of the live registry, through the same
-// apply code with its read-back check, and reports the state that set would leave.
-func (env *Env) dscWhatIf(req *dscres.Request, name string) error {
-	live, err := env.OpenLive()
-	if err != nil {
-		return err
-	}
-	ov := system.NewOverlay(live)
-	p, err := env.dscPlan(ov, req, name)
-	if err != nil {
-		return err
-	}
-	env.dscLogWarnings(p.Warnings)
-	if _, err := model.ApplyPlan(ov, p, model.ApplyOptions{
-		Now:         env.Now(),
-		Reason:      "apply",
-		WriteBackup: func(*model.Backup) (string, error) { return "", nil },
-	}); err != nil {
-		return err
-	}
-	for _, ch := range p.Changes {
-		env.Log.Info().Msg("would change: " + ch.Reason)
-	}
-	sub := *env
-	sub.OpenLive = func() (system.Writer, error) { return ov, nil }
-	src, err := sub.machine().OpenState("system", nil, req.SourceUser())
-	if err != nil {
-		return err
-	}
-	stacks := dscres.PlanStacks(p)
-	inst := dscres.Actual(src.State, req)
-	inst.RebootRequested = model.Ptr(dscres.RebootRequested(stacks))
-	return env.dscEmit(inst, dscres.Diff(stacks))
+	return env.dscEmit(r.Instance, r.Diff)
 }

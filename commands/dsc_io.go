@@ -5,7 +5,6 @@ import (
 	"ccproxy/model"
 	"ccproxy/model/dscres"
 	"ccproxy/model/jsonin"
-	"ccproxy/ops"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,12 +16,6 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 )
-
-// dscStateSource reads the state for the instance's WinINet owner. A user hive that is not
-// loaded is refused by the reader, so importFromIE never reads it as "nothing configured".
-func (env *Env) dscStateSource(from string, req *dscres.Request) (*ops.StateSource, error) {
-	return env.machine().OpenState(from, env.Stdin, req.SourceUser())
-}
 
 // needsDesired refuses an instance that asks for nothing where test and set need a goal.
 func needsDesired(req *dscres.Request, name string) error {
@@ -84,12 +77,6 @@ func (env *Env) dscEmit(values ...any) error {
 		out = append(out, b...)
 	}
 	return env.emitFormatted(out)
-}
-
-func (env *Env) dscLogWarnings(ws []model.Warning) {
-	for _, w := range ws {
-		env.Log.Warn().Msg(w.Message)
-	}
 }
 
 // dscLevels maps DSC_TRACE_LEVEL to zerolog's levels, and zerolog's back to DSC's names.
