@@ -1,14 +1,12 @@
 package commands
 
 import (
-	"bufio"
 	"ccproxy/model"
 	"ccproxy/system"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"runtime"
 
 	"github.com/rs/zerolog"
 )
@@ -58,41 +56,26 @@ func (e *Env) write(b []byte) error {
 		_, err := e.Stdout.Write(b)
 		return err
 	}
-	return WriteFileAtomic(e.Globals.Output, 0o644, func(w io.Writer) error {
+	return writeOutput(e.Globals.Output, 0o644, func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	})
 }
 
-// WriteFileAtomic writes through a temporary file in the same folder and renames it, so a
-// reader never sees half a document and a failure leaves the old file in place. write fills
-// the file through a buffer, so streamed output need not be held in memory.
-func WriteFileAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return &model.EnvError{Msg: fmt.Sprintf("--output %s: cannot create a file in %s: %v", path, dir, system.PathCause(err))}
+// writeOutput writes --output atomically (system.WriteFileAtomic): a reader never sees half
+// a document and a failure leaves the old file in place.
+func writeOutput(path string, perm os.FileMode, write func(io.Writer) error) error {
+	err := system.WriteFileAtomic(path, system.WriteOptions{Perm: perm}, write)
+	var we *system.WriteError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &we) && we.Op == "create":
+		return &model.EnvError{Msg: fmt.Sprintf("--output %s: cannot create a file in %s: %v", path, we.Path, we.Err)}
+	case errors.As(err, &we):
+		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, we.Err)}
 	}
-	name := tmp.Name()
-	defer os.Remove(name)
-	bw := bufio.NewWriterSize(tmp, 64<<10)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && runtime.GOOS != "windows" {
-		err = os.Chmod(name, perm)
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, system.PathCause(err))}
-	}
-	return nil
+	return &model.EnvError{Msg: fmt.Sprintf("--output %s: %v", path, system.PathCause(err))}
 }
 
 // resultError is a run whose document on stdout already says what was found (a failed

@@ -160,5 +160,5 @@ func (e *Env) emitStream(write func(io.Writer) error) error {
 		}
 		return bw.Flush()
 	}
-	return WriteFileAtomic(e.Globals.Output, 0o644, write)
+	return writeOutput(e.Globals.Output, 0o644, write)
 }

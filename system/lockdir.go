@@ -3,6 +3,7 @@ package system
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -50,35 +51,21 @@ func WritePrivateFile(dir, name string, data []byte) (string, error) {
 	if err := PrivateDir(dir); err != nil {
 		return "", err
 	}
-	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
-	if err != nil {
-		return "", privateErr(dir, err)
-	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName)
-	if err := privateRestrict(tmpName, false); err != nil {
-		tmp.Close()
-		return "", privateErr(tmpName, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return "", privateErr(tmpName, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", privateErr(tmpName, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", privateErr(tmpName, err)
-	}
 	final := filepath.Join(dir, name)
-	if _, err := os.Lstat(final); err == nil {
+	err := WriteFileAtomic(final, WriteOptions{Private: true, NoOverwrite: true, Sync: true}, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+	var we *WriteError
+	switch {
+	case err == nil:
+		return final, nil
+	case !errors.As(err, &we):
+		return "", privateErr(final, err)
+	case we.Op == "exists":
 		return "", &EnvError{Msg: fmt.Sprintf("%s already exists; not overwriting a backup", final)}
 	}
-	if err := os.Rename(tmpName, final); err != nil {
-		return "", privateErr(final, err)
-	}
-	return final, nil
+	return "", privateErr(we.Path, we.Err)
 }
 
 func privateErr(path string, err error) error {
