@@ -12,9 +12,7 @@ import (
 type CheckCmd struct {
 	SourceFlags
 	FormatFlag
-	Region       string        `help:"Citrix Cloud region whose endpoints are probed: commercial, japan or government." enum:"commercial,japan,government" default:"commercial"`
-	CustomerID   string        `name:"customer-id" help:"Your Citrix Cloud customer id, which fills the customer-specific host names." placeholder:"ID"`
-	Catalog      string        `help:"Use this catalog instead of the embedded one: a ccproxy/catalog@1 file or Citrix's published allow-list JSON; - for stdin." placeholder:"FILE"`
+	CatalogFlags
 	Host         []string      `help:"Also probe this endpoint: host, host:port or an http(s):// URL whose path is requested. Repeatable." placeholder:"HOST[:PORT]" sep:"none"`
 	ServiceBus   []string      `name:"service-bus" help:"The connector's Azure Service Bus namespace (a name, or its host such as NAME.servicebus.windows.net, as the connector's logs show it): probed on 443 as required, and on 5671 and 9350-9354 as optional (Azure Relay's ports, which Citrix does not document). Repeatable." placeholder:"NAMESPACE" sep:"none"`
 	Internal     []string      `help:"An internal resource (domain controller, VDA, hypervisor) that must go direct (R7): host or host:port, connected to on port 443 unless given. Repeatable." placeholder:"HOST[:PORT]" sep:"none"`
@@ -35,8 +33,8 @@ func (c *CheckCmd) Run(env *Env) error {
 		return err
 	}
 	run := ops.Check{
-		Region: c.Region, CustomerID: c.CustomerID, Catalog: c.Catalog,
-		Host: c.Host, Internal: c.Internal, ServiceBus: c.ServiceBus, Resolve: c.Resolve,
+		Catalog: c.catalog(),
+		Host:    c.Host, Internal: c.Internal, ServiceBus: c.ServiceBus, Resolve: c.Resolve,
 		Proxy: c.Proxy, Bypass: c.Bypass, Direct: c.Direct, Compare: c.Compare,
 		Concurrency: c.Concurrency, StageTimeout: c.StageTimeout, Deadline: c.Deadline,
 		IPLiteral: c.IPLiteral, CAFile: c.CAFile,

@@ -7,17 +7,13 @@ import (
 	"strings"
 
 	"ccproxy/model/jsonin"
-
-	"ccproxy/model/catalog"
-	"ccproxy/system"
+	"ccproxy/ops"
 )
 
 // EndpointsCmd lists the addresses a Cloud Connector must reach.
 type EndpointsCmd struct {
-	Region     string `help:"Citrix Cloud region: commercial, japan or government." enum:"commercial,japan,government" default:"commercial"`
-	CustomerID string `name:"customer-id" help:"Your Citrix Cloud customer id, which fills the customer-specific host names." placeholder:"ID"`
-	Catalog    string `help:"Use this catalog instead of the embedded one: a ccproxy/catalog@1 file or Citrix's published allow-list JSON; - for stdin." placeholder:"FILE"`
-	Format     string `help:"auto (text on a console, the JSON document otherwise), json, text (host, port and purpose in a table), csv (host, port, protocol, purpose, required, source: for firewall teams) or list (one allow-list pattern per line, for a firewall or proxy)." placeholder:"auto|json|text|csv|list"`
+	CatalogFlags
+	Format string `help:"auto (text on a console, the JSON document otherwise), json, text (host, port and purpose in a table), csv (host, port, protocol, purpose, required, source: for firewall teams) or list (one allow-list pattern per line, for a firewall or proxy)." placeholder:"auto|json|text|csv|list"`
 }
 
 func (c *EndpointsCmd) Run(env *Env) error {
@@ -25,18 +21,7 @@ func (c *EndpointsCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	var data []byte
-	name := "catalog"
-	if c.Catalog != "" {
-		if name, data, err = system.ReadInput(c.Catalog, env.Stdin); err != nil {
-			return err
-		}
-		// nil would mean the embedded catalog; an empty file is an error the loader reports.
-		if data == nil {
-			data = []byte{}
-		}
-	}
-	cat, err := catalog.LoadNamed(name, c.Region, c.CustomerID, data)
+	cat, _, err := c.catalog().Load(env.Stdin)
 	if err != nil {
 		return err
 	}
@@ -56,4 +41,15 @@ func (c *EndpointsCmd) Run(env *Env) error {
 		return env.emitFormatted([]byte(jsonin.ASCII(b.String())))
 	}
 	return env.EmitAs(cat.Document(), format)
+}
+
+// CatalogFlags choose the endpoint catalog, for check and endpoints alike.
+type CatalogFlags struct {
+	Region     string `help:"Citrix Cloud region: commercial, japan or government." enum:"commercial,japan,government" default:"commercial"`
+	CustomerID string `name:"customer-id" help:"Your Citrix Cloud customer id, which fills the customer-specific host names." placeholder:"ID"`
+	Catalog    string `help:"Use this catalog instead of the embedded one: a ccproxy/catalog@1 file or Citrix's published allow-list JSON; - for stdin." placeholder:"FILE"`
+}
+
+func (f CatalogFlags) catalog() ops.Catalog {
+	return ops.Catalog{Region: f.Region, CustomerID: f.CustomerID, File: f.Catalog}
 }

@@ -19,9 +19,7 @@ import (
 // Check is one run of 'ccproxy check': what to probe, how to route, the bounds, and what
 // the run reads from and tells.
 type Check struct {
-	Region, CustomerID string
-	// Catalog is a catalog file, - for Stdin, or "" for the embedded catalog.
-	Catalog                             string
+	Catalog                             Catalog
 	Host, Internal, ServiceBus, Resolve []string
 	Proxy, Bypass                       string
 	Direct, Compare                     bool
@@ -71,7 +69,7 @@ func (c *Check) Run() (probe.Check, error) {
 		}
 		return st, nil
 	}
-	doc := probe.Check{Schema: probe.SchemaCheck, Region: c.Region,
+	doc := probe.Check{Schema: probe.SchemaCheck, Region: c.Catalog.Region,
 		Limits: probe.Limits{StageTimeoutMs: c.StageTimeout.Milliseconds(), DeadlineMs: c.Deadline.Milliseconds()}}
 	// The probes run from this machine whatever --from reads, so this is the host they speak for.
 	if c.Hostname != nil {
@@ -84,8 +82,8 @@ func (c *Check) Run() (probe.Check, error) {
 		return doc, err
 	}
 	doc.Catalog = info
-	if c.CustomerID != "" {
-		doc.CustomerID = model.Ptr(strings.ToLower(strings.TrimSpace(c.CustomerID)))
+	if id := c.Catalog.CustomerID; id != "" {
+		doc.CustomerID = model.Ptr(strings.ToLower(strings.TrimSpace(id)))
 	}
 	extra, err := c.extraTargets()
 	if err != nil {

@@ -8,28 +8,18 @@ import (
 	"ccproxy/model/catalog"
 	"ccproxy/model/jsonin"
 	"ccproxy/probe"
-	"ccproxy/system"
 )
 
 // catalogTargets turns the region's catalog entries into targets: every probe host on
 // every port of its entry.
 func (c *Check) catalogTargets() ([]probe.Target, probe.CatalogInfo, error) {
-	var data []byte
-	name := "catalog"
 	info := probe.CatalogInfo{Source: "embedded", Notes: []string{}}
-	if c.Catalog != "" {
-		var err error
-		if name, data, err = system.ReadInput(c.Catalog, c.Stdin); err != nil {
-			return nil, info, err
-		}
-		if data == nil {
-			data = []byte{}
-		}
-		info.Source, info.Path = "file", model.Ptr(name)
-	}
-	cat, err := catalog.LoadNamed(name, c.Region, c.CustomerID, data)
+	cat, name, err := c.Catalog.Load(c.Stdin)
 	if err != nil {
 		return nil, info, err
+	}
+	if c.Catalog.File != "" {
+		info.Source, info.Path = "file", model.Ptr(name)
 	}
 	info.Format, info.Updated = cat.Info.Format, cat.Info.Updated
 	info.Notes = append(info.Notes, cat.Info.Notes...)
@@ -37,7 +27,7 @@ func (c *Check) catalogTargets() ([]probe.Target, probe.CatalogInfo, error) {
 	for _, e := range cat.Entries {
 		if len(e.ProbeHosts) == 0 {
 			// The catalog's own note already covers hosts waiting for a customer id.
-			if !e.NeedsCustomerID || c.CustomerID != "" {
+			if !e.NeedsCustomerID || c.Catalog.CustomerID != "" {
 				info.Notes = append(info.Notes, e.Pattern+": the catalog names no concrete host to probe; only an allow list can cover it")
 			}
 			continue

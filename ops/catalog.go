@@ -1,0 +1,32 @@
+package ops
+
+import (
+	"io"
+
+	"ccproxy/model/catalog"
+	"ccproxy/system"
+)
+
+// Catalog names the endpoint catalog to use: the region, the customer id that fills the
+// customer-specific host names, and a file ("-" for stdin) in place of the embedded data.
+type Catalog struct {
+	Region, CustomerID, File string
+}
+
+// Load reads the catalog for the region: the embedded one, or File in ccproxy's catalog@1
+// shape or Citrix's published allow-list JSON. name is what its messages call it.
+func (c Catalog) Load(stdin io.Reader) (cat catalog.Catalog, name string, err error) {
+	var data []byte
+	name = "catalog"
+	if c.File != "" {
+		if name, data, err = system.ReadInput(c.File, stdin); err != nil {
+			return cat, name, err
+		}
+		// nil would mean the embedded catalog; an empty file is an error the loader reports.
+		if data == nil {
+			data = []byte{}
+		}
+	}
+	cat, err = catalog.LoadNamed(name, c.Region, c.CustomerID, data)
+	return cat, name, err
+}
