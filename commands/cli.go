@@ -14,8 +14,8 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
+	"ccproxy/jsonin"
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 	"ccproxy/system"
 )
 

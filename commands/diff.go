@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 
+	"ccproxy/jsonin"
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 	"ccproxy/ops"
 	"ccproxy/system"
 )

@@ -2,9 +2,9 @@ package commands
 
 import (
 	"bytes"
+	"ccproxy/jsonin"
 	"ccproxy/model"
 	"ccproxy/model/dscres"
-	"ccproxy/model/jsonin"
 	"encoding/json"
 	"fmt"
 	"io"

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ccproxy/model/jsonin"
+	"ccproxy/jsonin"
 	"ccproxy/ops"
 )
 

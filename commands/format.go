@@ -4,8 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	"ccproxy/jsonin"
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 	"ccproxy/model/render"
 )
 

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"ccproxy/jsonin"
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 	"ccproxy/ops"
 	"ccproxy/system"
 )

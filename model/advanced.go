@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	"ccproxy/model/jsonin"
+	"ccproxy/jsonin"
 )
 
 // WinHTTP's second configuration, the "advanced" proxy settings of 'netsh winhttp set|show

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"ccproxy/model/jsonin"
+	"ccproxy/jsonin"
 )
 
 // SchemaBackup is the record apply writes before it changes anything.

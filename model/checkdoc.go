@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"ccproxy/model/jsonin"
+	"ccproxy/jsonin"
 )
 
 // SchemaCheck is the kind of the document 'ccproxy check' writes (probe.SchemaCheck; the

@@ -8,8 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	"ccproxy/jsonin"
 	"ccproxy/model/bypass"
-	"ccproxy/model/jsonin"
 )
 
 // SchemaDesired is the desired-state document that plan takes.

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
-	"ccproxy/model/jsonin"
+	"ccproxy/jsonin"
 )
 
 // MarshalDocument is the one writer of ccproxy's JSON: every command's stdout and every file

@@ -1,7 +1,7 @@
 package model
 
 import (
-	"ccproxy/model/jsonin"
+	"ccproxy/jsonin"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"ccproxy/model/jsonin"
+	"ccproxy/jsonin"
 )
 
 // A saved ccproxy/state@1 document goes through the one JSON reader like every other input:

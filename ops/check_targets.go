@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"ccproxy/jsonin"
 	"ccproxy/model"
 	"ccproxy/model/catalog"
-	"ccproxy/model/jsonin"
 	"ccproxy/probe"
 )
 

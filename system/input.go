@@ -6,7 +6,7 @@ import (
 	"io/fs"
 	"os"
 
-	"ccproxy/model/jsonin"
+	"ccproxy/jsonin"
 )
 
 // Reading files is the machine's business: jsonin only decodes what it is handed.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"ccproxy/model/jsonin"
+	"ccproxy/jsonin"
 )
 
 func checkError(t *testing.T, err error, want string) {

@@ -5,8 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"ccproxy/jsonin"
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 )
 
 // Opened is a source ready to be read into a state.

@@ -19,9 +19,9 @@ var layering = []struct {
 	only []string
 }{
 	// The domain is pure: no OS, no network, no outer layer.
-	{pkgs: "ccproxy/model/...", forbid: []string{"os", "os/exec", "net", "net/http", "syscall", "io/fs", "golang.org/x/sys/...", "ccproxy/system", "ccproxy/probe", "ccproxy/commands"}},
-	// The one JSON reader decodes what it is handed: no file I/O.
-	{pkgs: "ccproxy/model/jsonin", forbid: []string{"os", "io/fs", "os/exec", "net", "syscall"}, only: []string{}},
+	{pkgs: "ccproxy/model/...", forbid: []string{"os", "os/exec", "net", "net/http", "syscall", "io/fs", "golang.org/x/sys/...", "ccproxy/system", "ccproxy/probe", "ccproxy/commands", "ccproxy/ops"}},
+	// The one JSON reader decodes what it is handed: no file I/O, nothing of ccproxy.
+	{pkgs: "ccproxy/jsonin", forbid: []string{"os", "io/fs", "os/exec", "net", "syscall"}, only: []string{}},
 	// The registry layer is a leaf: values, keys, the in-memory registry and the overlay.
 	{pkgs: "ccproxy/registry", forbid: []string{"os", "os/exec", "net", "syscall", "golang.org/x/sys/..."}, only: []string{}},
 	// The probing engine stands alone.

@@ -23,8 +23,8 @@ import (
 	"strings"
 	"sync"
 
+	"ccproxy/jsonin"
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 )
 
 // Document kinds.

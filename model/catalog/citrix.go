@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ccproxy/model/jsonin"
+	"ccproxy/jsonin"
 )
 
 // citrixSection is one section of Citrix's allow list.

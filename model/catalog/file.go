@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"ccproxy/jsonin"
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 )
 
 // file is the ccproxy/catalog@1 data file. Optional fields are pointers or nil slices so

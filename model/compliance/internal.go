@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"ccproxy/jsonin"
 	"ccproxy/model"
 	"ccproxy/model/bypass"
-	"ccproxy/model/jsonin"
 )
 
 const internalHint = "hint: name one host, IP address or host:port per value, such as dc01.corp.example, 10.0.0.5 or [fd00::5]"

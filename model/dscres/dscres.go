@@ -15,8 +15,8 @@ import (
 	"fmt"
 	"strings"
 
+	"ccproxy/jsonin"
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 )
 
 // Type is the fully qualified DSC type name of the resource.

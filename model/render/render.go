@@ -12,8 +12,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"ccproxy/jsonin"
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 )
 
 // Options shape the text.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"ccproxy/model/jsonin"
+	"ccproxy/jsonin"
 )
 
 // StdinName is how stdin is named in the report.

@@ -1,8 +1,8 @@
 package report
 
 import (
+	"ccproxy/jsonin"
 	"ccproxy/model"
-	"ccproxy/model/jsonin"
 	"strings"
 
 	"github.com/tidwall/gjson"

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
-	"ccproxy/model/jsonin"
+	"ccproxy/jsonin"
 )
 
 var desiredSpec = jsonin.Object(
