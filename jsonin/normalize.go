@@ -187,7 +187,7 @@ func (w *walker) object(v *node, s *Spec, path *jpath) error {
 	for i, k := range v.keys {
 		idx, ok := s.index[fold(k)]
 		if !ok {
-			if isPowerShellProperty(k) {
+			if IsPowerShellProperty(k) {
 				continue
 			}
 			return w.unknownKey(path, k, s)
@@ -253,9 +253,9 @@ var powerShellProperties = map[string]bool{
 	"readcount": true, "runspaceid": true, "pssourcejobinstanceid": true,
 }
 
-// isPowerShellProperty reports whether a key not in the spec is one of PowerShell's own:
+// IsPowerShellProperty reports whether a key not in the spec is one of PowerShell's own:
 // the known list, or "PS" followed by a capital letter (PSIsContainer, PSTypeNames...).
-func isPowerShellProperty(k string) bool {
+func IsPowerShellProperty(k string) bool {
 	if powerShellProperties[fold(k)] {
 		return true
 	}
@@ -285,7 +285,7 @@ func wrapperValue(v *node, extra ...string) (*node, bool) {
 				known = true
 			}
 		}
-		if !known && !isPowerShellProperty(k) {
+		if !known && !IsPowerShellProperty(k) {
 			return nil, false
 		}
 	}

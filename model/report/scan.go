@@ -165,6 +165,9 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 	if err != nil {
 		return Doc{}, err
 	}
+	if err := checkTopLevel(kind, root); err != nil {
+		return Doc{}, err
+	}
 	d := Doc{Kind: kind, File: file, Line: line}
 	switch kind {
 	case KindState, KindTest:

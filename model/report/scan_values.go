@@ -89,7 +89,11 @@ func wrongType(v gjson.Result, path, want string) *docError {
 	if v.Type == gjson.String && jsonin.LooksCut(v.Str) {
 		return fail(path, "%s %s", quote(v.Str), jsonin.CutMessage)
 	}
-	return fail(path, "%s, want %s", describe(v), want)
+	if !v.Exists() {
+		return fail(path, "missing, expected %s", want)
+	}
+	// jsonin's phrasing, so that every reader says the same of the same bad value.
+	return fail(path, "expected %s, got %s", want, describe(v))
 }
 
 func describe(v gjson.Result) string {
