@@ -186,7 +186,9 @@ func TestEveryReaderAnswersBadInputAlike(t *testing.T) {
 			}},
 		{"cut by ConvertTo-Json", func(t *testing.T, c readerCase, doc map[string]any) {
 			setPath(t, doc, c.objectSlot, "System.Management.Automation.PSCustomObject")
-		}, func(c readerCase) []string { return []string{jsonPath(c.objectSlot) + ": ", "ConvertTo-Json", "-Depth 10"} }},
+		}, func(c readerCase) []string {
+			return []string{jsonPath(c.objectSlot) + ": ", "ConvertTo-Json", "-Depth 10"}
+		}},
 	}
 	dir := t.TempDir()
 	for _, c := range readerCases {
