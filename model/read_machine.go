@@ -40,10 +40,13 @@ const (
 	keyNDPFull             = `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full`
 	keyFIPS                = `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Lsa\FipsAlgorithmPolicy`
 	keyAutoProxySvc        = `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\WinHttpAutoProxySvc`
-	keyWinHTTPParams       = `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\WinHttp\Parameters`
-	keyCBS                 = `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing`
-	keyWUAuto              = `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update`
-	keySessionManager      = `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Session Manager`
+	// DisableWpad lives here: Microsoft, "Disable HTTP proxy authentication features",
+	// "How to disable WPAD" (learn.microsoft.com/troubleshoot/windows-server/networking/
+	// disable-http-proxy-auth-features).
+	keyWinHTTPSettings = `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp`
+	keyCBS             = `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing`
+	keyWUAuto          = `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update`
+	keySessionManager  = `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Session Manager`
 )
 
 // machineValues lists what is read: id, key, value ("" for a marker key, read as the
@@ -60,7 +63,7 @@ var machineValues = []struct{ id, key, value, marker string }{
 	{"systemDefaultTlsVersions32", keyNetFX32, "SystemDefaultTlsVersions", ""},
 	{"fipsEnabled", keyFIPS, "Enabled", ""},
 	{"winHttpAutoProxySvcStart", keyAutoProxySvc, "Start", ""},
-	{"disableWpad", keyWinHTTPParams, "DisableWpad", ""},
+	{"disableWpad", keyWinHTTPSettings, "DisableWpad", ""},
 	{"rebootPendingServicing", keyCBS, "", "RebootPending"},
 	{"rebootRequiredWindowsUpdate", keyWUAuto, "", "RebootRequired"},
 	{"pendingFileRenameOperations", keySessionManager, "PendingFileRenameOperations", ""},

@@ -68,6 +68,8 @@ func TestPrerequisitesFromExport(t *testing.T) {
 "Enabled"=dword:00000000
 [HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\WinHttpAutoProxySvc]
 "Start"=dword:00000003
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp]
+"DisableWpad"=dword:00000001
 [HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing]
 [HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update]
 [HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Session Manager]
@@ -94,6 +96,18 @@ func TestPrerequisitesFromExport(t *testing.T) {
 				}
 				if f.Get(`evidence.#(path=="reference").value`).String() == "" {
 					t.Errorf("%s: no reference in the evidence", check)
+				}
+			}
+			// DisableWpad is read where Microsoft documents it ("How to disable WPAD").
+			if c.name == "all good" {
+				const wpad = `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp\DisableWpad`
+				f := gjson.GetBytes(r.stdout, `findings.#(id=="autoProxyServiceEnabled")`)
+				found := false
+				for _, e := range f.Get("evidence").Array() {
+					found = found || e.Get("path").String() == wpad && e.Get("value").Raw == "1"
+				}
+				if !found {
+					t.Errorf("no DisableWpad = 1 in the evidence %s", f.Get("evidence").Raw)
 				}
 			}
 			// A saved state document judges the same.

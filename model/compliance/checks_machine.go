@@ -191,12 +191,12 @@ func (c *context) fipsModeOff() []Finding {
 
 func (c *context) autoProxyServiceEnabled() []Finding {
 	v, wpad := c.mv("winHttpAutoProxySvcStart"), c.mv("disableWpad")
-	e := []Evidence{ev("reference", "Microsoft: the WinHTTP Web Proxy Auto-Discovery Service implements WinHTTP's WPAD; that disabling it stops Internet Options from being saved is reported by admins, not documented"), mvEvidence(v), mvEvidence(wpad)}
+	e := []Evidence{ev("reference", "Microsoft: the WinHTTP Web Proxy Auto-Discovery Service implements WinHTTP's WPAD, and WPAD is turned off with DisableWpad = 1 (\"Disable HTTP proxy authentication features\", How to disable WPAD); that disabling the service stops Internet Options from being saved is reported by admins, not documented"), mvEvidence(v), mvEvidence(wpad)}
 	if !v.Known {
 		return []Finding{notInSource(CheckAutoProxyService, "the WinHttpAutoProxySvc service key", e, v)}
 	}
 	if n, ok := num(v); ok && n == 4 {
-		return []Finding{finding(CheckAutoProxyService, StatusWarn, "the WinHTTP Web Proxy Auto-Discovery service is disabled (Start = 4): WinHTTP's automatic proxy detection cannot run, and changes to Internet Options may not be saved (reported, not confirmed by Microsoft's documentation)", e...).fix(`reg add "HKLM\SYSTEM\CurrentControlSet\Services\WinHttpAutoProxySvc" /v Start /t REG_DWORD /d 3 /f, then restart`, nil)}
+		return []Finding{finding(CheckAutoProxyService, StatusWarn, "the WinHTTP Web Proxy Auto-Discovery service is disabled (Start = 4): WinHTTP's automatic proxy detection cannot run, and changes to Internet Options may not be saved (reported, not confirmed by Microsoft's documentation)", e...).fix(`reg add "HKLM\SYSTEM\CurrentControlSet\Services\WinHttpAutoProxySvc" /v Start /t REG_DWORD /d 3 /f, then restart; to keep WinHTTP from detecting a proxy, set DisableWpad instead: reg add "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp" /v DisableWpad /t REG_DWORD /d 1 /f`, nil)}
 	}
 	return []Finding{finding(CheckAutoProxyService, StatusPass, "the WinHTTP Web Proxy Auto-Discovery service is not disabled", e...)}
 }
