@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tidwall/gjson"
 
@@ -23,10 +24,18 @@ func TestCheckCompareLive(t *testing.T) {
 	b := bed(t)
 	b.Reset(t)
 	const systemConns = `HKEY_USERS\S-1-5-18\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections`
-	_, _, _ = b.Run(t, "sc", "delete", "CitrixWorkspaceCloudAgentSystem")
-	b.MustRun(t, "sc", "create", "CitrixWorkspaceCloudAgentSystem", "binpath=", `C:\windows\system32\notepad.exe`, "start=", "demand", "obj=", "LocalSystem")
+	_, _, _ = b.Run(t, "sc", "delete", "CitrixCompareTestService")
+	b.MustRun(t, "sc", "create", "CitrixCompareTestService", "binpath=", `C:\windows\system32\notepad.exe`, "start=", "demand", "obj=", "LocalSystem")
 	t.Cleanup(func() {
-		_, _, _ = b.Run(t, "sc", "delete", "CitrixWorkspaceCloudAgentSystem")
+		// Wine's service manager drops a deleted service only a moment later; the next test
+		// that lists services must not see it.
+		_, _, _ = b.Run(t, "sc", "delete", "CitrixCompareTestService")
+		for try := 0; try < 40; try++ {
+			if _, _, code := b.Run(t, "sc", "query", "CitrixCompareTestService"); code != 0 {
+				break
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
 		_, _, _ = b.Run(t, "reg", "delete", systemConns, "/v", "DefaultConnectionSettings", "/f")
 		b.Reset(t)
 	})

@@ -272,8 +272,21 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// Run runs a Windows program under Wine and returns what it wrote and its exit code.
+// Run runs a Windows program under Wine and returns what it wrote and its exit code. When
+// Wine's own launcher fails to start the program at all ("ShellExecuteEx failed", seen on a
+// loaded machine), nothing ran, and the command is started again, up to twice.
 func (b *Bed) Run(t testing.TB, exe string, args ...string) (stdout, stderr []byte, exit int) {
+	t.Helper()
+	for try := 0; ; try++ {
+		stdout, stderr, exit = b.run(t, exe, args...)
+		if exit == 0 || try == 2 || !bytes.Contains(stdout, []byte("ShellExecuteEx failed")) {
+			return stdout, stderr, exit
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func (b *Bed) run(t testing.TB, exe string, args ...string) (stdout, stderr []byte, exit int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
