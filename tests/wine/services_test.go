@@ -44,4 +44,5 @@ func TestConnectorServicesFromTheServiceManager(t *testing.T) {
 	if gjson.GetBytes(live, "winhttp.advanced.known").Bool() || !strings.Contains(gjson.GetBytes(live, "winhttp.advanced.reason").String(), "netsh winhttp show advproxy") {
 		t.Errorf("advanced settings under Wine: %s", gjson.GetBytes(live, "winhttp.advanced").Raw)
 	}
+	t.Run("check --compare", func(t *testing.T) { checkCompareLive(t, b) })
 }
