@@ -88,8 +88,12 @@ const SIDLocalSystem = "S-1-5-18"
 
 // CanonicalPath turns the short and long root spellings and any case of the root into the
 // long upper-case root reg.exe exports, and trims stray backslashes, so paths compare one way.
+//
+// White space is trimmed only before the root, whose names hold none: a key name may hold
+// any printable character but the backslash ("Structure of the Registry"), spaces and
+// U+0085 included, at either end.
 func CanonicalPath(p string) string {
-	p = strings.Trim(strings.TrimSpace(p), `\`)
+	p = strings.Trim(strings.TrimLeft(p, " \t\r\n"), `\`)
 	root, rest, _ := strings.Cut(p, `\`)
 	switch strings.ToUpper(root) {
 	case "HKLM", "HKEY_LOCAL_MACHINE":

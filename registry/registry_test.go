@@ -10,10 +10,18 @@ func TestKeyIdentity(t *testing.T) {
 		{`HKLM\Software\X`, `HKEY_LOCAL_MACHINE\SOFTWARE\x\`},
 		{`HKU\.DEFAULT\Software`, `hkey_users\S-1-5-18\software`},
 		{`HKCU\A`, ` HKEY_CURRENT_USER\a`},
+		{`HKU\ \0`, `HKEY_USERS\ \0\`},
 	} {
 		if Key(c.a) != Key(c.b) {
 			t.Errorf("Key(%q) %q != Key(%q) %q", c.a, Key(c.a), c.b, Key(c.b))
 		}
+	}
+	// A name may begin or end with white space; only what comes before the root is trimmed.
+	if Key(`HKU\ `) == Key(`HKU`) || Key(`HKLM\A `) == Key(`HKLM\A`) {
+		t.Error("a space at the end of a key name is trimmed")
+	}
+	if Key("HKLM\\Soft\u0085\\X") == Key(`HKLM\Soft\X`) || CanonicalPath("HKLM\\A\u0085") != "HKEY_LOCAL_MACHINE\\A\u0085" {
+		t.Error("U+0085 at the end of a key name is trimmed")
 	}
 	if ValueKey(`HKLM\A`, "ProxyEnable") != ValueKey(`hklm\a`, "proxyenable") {
 		t.Error("value names compare without case")
