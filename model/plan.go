@@ -314,7 +314,7 @@ func fingerprintValue(vals []FingerprintValue) string {
 	h := sha256.New()
 	h.Write([]byte("ccproxy-fingerprint@1\x00"))
 	for _, v := range vals {
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", strings.ToLower(CanonicalPath(v.RegistryPath)), strings.ToLower(v.ValueName), v.SHA256)
+		fmt.Fprintf(h, "%s\x00%s\x00", registry.ValueKey(v.RegistryPath, v.ValueName), v.SHA256)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
