@@ -97,7 +97,7 @@ type Compare struct {
 	Working []string `json:"working" doc:"ids of the candidates whose route passes: every required endpoint reached, no interception detected, CONNECT to an IP address not refused"`
 	Message string   `json:"message"`
 	// Fix is the command that gives the services a working route, when theirs fails.
-	Fix *string `json:"fix" doc:"when the services' route fails and another passes: the netsh command that sets WinHTTP to it; null otherwise"`
+	Fix *string `json:"fix" doc:"when the services' route fails and another passes: the ccproxy plan command line that gives WinHTTP that route; null otherwise"`
 }
 
 // Candidate is one way to route, and whether it was probed.

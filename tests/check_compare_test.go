@@ -170,6 +170,12 @@ func TestCheckCompareAllPass(t *testing.T) {
 	if f := gjson.GetBytes(tr.stdout, `findings.#(id=="servicesRouteReaches")`); f.Get("status").String() != "pass" || f.Get("remediation").Type.String() != "Null" {
 		t.Errorf("a passing check: %s", f.Raw)
 	}
+	// A check of direct access says nothing of a machine whose WinHTTP now names a proxy.
+	direct := `{"schema":"ccproxy/check@1","routing":{"source":"winhttp","proxy":null},"startedAt":"2026-01-01T00:00:00Z","ok":true,"counts":{"required":1,"requiredPassed":1}}`
+	tr = run(t, nil, "test", "--from", reg, "--user", "system", "--check", checkWrite(t, l.dir, "direct-check.json", []byte(direct)))
+	if f := gjson.GetBytes(tr.stdout, `findings.#(id=="servicesRouteReaches")`); f.Get("status").String() != "notChecked" {
+		t.Errorf("a direct check of a proxied machine: %s", f.Raw)
+	}
 	// A check of --proxy says nothing of the services' route.
 	r, _ = l.run(t, "--proxy", good.Addr, "--ip-literal", "192.0.2.10:"+strconv.Itoa(l.up.Port))
 	tr = run(t, nil, "test", "--from", reg, "--user", "system", "--check", checkWrite(t, l.dir, "proxy-check.json", r.stdout))

@@ -37,7 +37,7 @@ func (c *context) servicesRouteReaches() []Finding {
 		return []Finding{f(StatusNotChecked, fmt.Sprintf("the check probed %s (given with --%s), not the services' WinHTTP route: run 'ccproxy check --compare' without --proxy or --direct", probed, map[string]string{"proxyFlag": "proxy", "direct": "direct"}[k.Routing.Source]))}
 	}
 	if c.natMode != "" {
-		checked := k.Routing.Proxy == nil
+		checked := k.Routing.Proxy == nil && c.natMode != "proxy"
 		if k.Routing.Proxy != nil {
 			checked = c.natMode == "proxy" && same(*k.Routing.Proxy, c.natProxy) && same(model.Deref(k.Routing.Bypass), c.natBypass)
 		}
