@@ -3,7 +3,6 @@ package jsonin
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -84,45 +83,6 @@ func short(s string) string {
 		return s[:maxQuoted] + "..."
 	}
 	return s
-}
-
-// RedactCredentials replaces the user-information part of anything that looks like
-// "[scheme://]user:password@host" by "***", in free text such as a message or a whole JSON
-// document. Every ccproxy output goes through it. A bare "user@" is left alone, since
-// "ccproxy/state@1" and e-mail addresses look the same; proxy strings, which never hold an
-// e-mail address, hide that too (bypass.RedactCredentials).
-func RedactCredentials(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
-	}
-	var b strings.Builder
-	rest := s
-	for {
-		at := strings.IndexByte(rest, '@')
-		if at < 0 {
-			b.WriteString(rest)
-			return b.String()
-		}
-		start := at
-		for start > 0 && !isUserinfoStop(rest[start-1]) {
-			start--
-		}
-		if strings.IndexByte(rest[start:at], ':') >= 0 {
-			b.WriteString(rest[:start])
-			b.WriteString("***@")
-		} else {
-			b.WriteString(rest[:at+1])
-		}
-		rest = rest[at+1:]
-	}
-}
-
-func isUserinfoStop(c byte) bool {
-	switch c {
-	case ' ', '\t', '\r', '\n', ';', '/', '=', '"', '\'', ',', '@':
-		return true
-	}
-	return false
 }
 
 // jpath is a JSON path built as the walk descends and rendered only for an error, so that

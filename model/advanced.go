@@ -124,14 +124,14 @@ func unknownAdvanced(reason string) AdvancedDoc {
 // _AUTO_PROXY_URL 0x4, _AUTO_DETECT 0x8).
 func NewAdvancedDoc(a *AdvancedSettings) AdvancedDoc {
 	d := AdvancedDoc{Known: true, Source: Ptr(a.Source)}
-	red := func(s *string) *string {
+	red := func(s *string, redact func(string) string) *string {
 		if s == nil {
 			return nil
 		}
-		return Ptr(RedactCredentials(*s))
+		return Ptr(redact(*s))
 	}
-	d.Raw = AdvancedRaw{ProxyIsEnabled: a.ProxyIsEnabled, Proxy: red(a.Proxy), ProxyBypass: a.ProxyBypass, AutoConfigIsEnabled: a.AutoConfigIsEnabled,
-		AutoconfigURL: red(a.AutoconfigURL), AutoDetect: a.AutoDetect, PerUserProxySettings: a.PerUserProxySettings, ConnectionName: a.ConnectionName}
+	d.Raw = AdvancedRaw{ProxyIsEnabled: a.ProxyIsEnabled, Proxy: red(a.Proxy, RedactProxyList), ProxyBypass: red(a.ProxyBypass, RedactProxyList), AutoConfigIsEnabled: a.AutoConfigIsEnabled,
+		AutoconfigURL: red(a.AutoconfigURL, RedactURL), AutoDetect: a.AutoDetect, PerUserProxySettings: a.PerUserProxySettings, ConnectionName: a.ConnectionName}
 	if a.PerUserProxySettings != nil {
 		scope := "machine"
 		if *a.PerUserProxySettings {
@@ -144,7 +144,7 @@ func NewAdvancedDoc(a *AdvancedSettings) AdvancedDoc {
 	detect := a.AutoDetect != nil && *a.AutoDetect
 	d.AutoDetect = Ptr(detect)
 	if pacOn {
-		d.AutoConfigURL = Ptr(RedactCredentials(strings.TrimSpace(*a.AutoconfigURL)))
+		d.AutoConfigURL = Ptr(RedactURL(strings.TrimSpace(*a.AutoconfigURL)))
 	}
 	if proxyOn {
 		d.Proxy = NewProxyDoc(*a.Proxy)

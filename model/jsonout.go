@@ -21,7 +21,7 @@ func MarshalDocument(v any, compress bool) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("encoding the document: %w", err)
 	}
-	raw := []byte(jsonin.RedactCredentials(string(asciiEscape(bytes.TrimRight(buf.Bytes(), "\n")))))
+	raw := asciiEscape(jsonin.RedactJSON(bytes.TrimRight(buf.Bytes(), "\n")))
 	var out bytes.Buffer
 	if compress {
 		if err := json.Compact(&out, raw); err != nil {
@@ -67,3 +67,10 @@ func asciiEscape(b []byte) []byte {
 
 // RedactCredentials hides user:password@ in free text; see jsonin.RedactCredentials.
 func RedactCredentials(s string) string { return jsonin.RedactCredentials(s) }
+
+// RedactURL hides the userinfo of a URL (a PAC URL); see jsonin.RedactURL.
+func RedactURL(s string) string { return jsonin.RedactURL(s) }
+
+// RedactProxyList hides the userinfo of every entry of a proxy string or bypass list; see
+// jsonin.RedactProxyList.
+func RedactProxyList(s string) string { return jsonin.RedactProxyList(s) }

@@ -245,14 +245,18 @@ func (b *stateBuilder) winhttpView(key string, dst *WinHTTPView) error {
 // blobDoc describes a decoded blob; its hex is redacted when the proxy string holds credentials.
 func blobDoc(name string, c *ConnBlob, raw []byte) *BlobDoc {
 	d := &BlobDoc{ValueName: name, Version: Ptr(c.Version), Counter: Ptr(c.Counter), Flags: NewFlagsDoc(c.Flags), Hex: hex.EncodeToString(raw)}
-	d.Proxy = Ptr(RedactCredentials(c.Proxy))
-	d.Bypass = Ptr(c.Bypass)
+	red := *c
+	red.Proxy, red.Bypass, red.AutoConfigURL = RedactProxyList(c.Proxy), RedactProxyList(c.Bypass), RedactURL(c.AutoConfigURL)
+	d.Proxy = Ptr(red.Proxy)
+	d.Bypass = Ptr(red.Bypass)
 	if c.WinINet {
-		d.AutoConfigURL = Ptr(RedactCredentials(c.AutoConfigURL))
+		d.AutoConfigURL = Ptr(red.AutoConfigURL)
 	}
-	if RedactCredentials(c.Proxy) != c.Proxy || RedactCredentials(c.AutoConfigURL) != c.AutoConfigURL {
-		red := *c
-		red.Proxy, red.AutoConfigURL = RedactCredentials(c.Proxy), RedactCredentials(c.AutoConfigURL)
+	// A secret in any of the blob's strings (the proxy, the bypass list, the PAC URL) is
+	// hidden in its bytes too: the hex shown is the blob encoded again from the redacted
+	// strings, so it still decodes, and redacted says it is not the stored value.
+	if red.Proxy != c.Proxy || red.Bypass != c.Bypass || red.AutoConfigURL != c.AutoConfigURL {
+		d.Hex = ""
 		if enc, err := red.Encode(); err == nil {
 			d.Hex = hex.EncodeToString(enc)
 		}
@@ -283,9 +287,9 @@ func NewProxyDoc(raw string) *ProxyDoc {
 		return nil
 	}
 	p := bypass.ParseProxy(raw)
-	d := &ProxyDoc{Raw: RedactCredentials(p.Raw), Entries: []ProxyEntryDoc{}}
+	d := &ProxyDoc{Raw: RedactProxyList(p.Raw), Entries: []ProxyEntryDoc{}}
 	for _, e := range p.Entries {
-		ed := ProxyEntryDoc{Host: RedactCredentials(e.Host), HasCredentials: e.HasCredentials, Valid: e.Valid}
+		ed := ProxyEntryDoc{Host: RedactProxyList(e.Host), HasCredentials: e.HasCredentials, Valid: e.Valid}
 		if e.Scheme != "" {
 			ed.Scheme = Ptr(e.Scheme)
 		}
@@ -328,11 +332,11 @@ func NewBypassDoc(raw string) *BypassDoc {
 		return nil
 	}
 	l := bypass.Parse(raw)
-	d := &BypassDoc{Raw: raw, Entries: []BypassEntryDoc{}}
+	d := &BypassDoc{Raw: RedactProxyList(raw), Entries: []BypassEntryDoc{}}
 	for _, e := range l.Entries {
-		ed := BypassEntryDoc{Value: e.Value, Kind: e.Kind, WindowsMayIgnore: e.WindowsMayIgnore}
+		ed := BypassEntryDoc{Value: RedactProxyList(e.Value), Kind: e.Kind, WindowsMayIgnore: e.WindowsMayIgnore}
 		if e.Note != "" {
-			ed.Note = Ptr(e.Note)
+			ed.Note = Ptr(RedactCredentials(e.Note))
 		}
 		d.Entries = append(d.Entries, ed)
 	}

@@ -212,7 +212,7 @@ func (b *stateBuilder) fromBlob(w *WinINetState, dcs *ConnBlob, settings string)
 	w.Bypass = NewBypassDoc(dcs.Bypass)
 	pacOn := dcs.Flags&FlagAutoProxyURL != 0 && dcs.AutoConfigURL != ""
 	if pacOn {
-		w.AutoConfigURL = Ptr(RedactCredentials(dcs.AutoConfigURL))
+		w.AutoConfigURL = Ptr(RedactURL(dcs.AutoConfigURL))
 	}
 	w.AutoDetect = Ptr(dcs.Flags&FlagAutoDetect != 0)
 	if !w.PlainValues.Known {
@@ -227,9 +227,9 @@ func (b *stateBuilder) fromBlob(w *WinINetState, dcs *ConnBlob, settings string)
 		}
 	}
 	check("proxyEnable", (p.ProxyEnable != nil && *p.ProxyEnable != 0) == (dcs.Flags&FlagProxy != 0))
-	check("proxyServer", Deref(p.ProxyServer) == RedactCredentials(dcs.Proxy))
-	check("proxyOverride", Deref(p.ProxyOverride) == dcs.Bypass)
-	check("autoConfigUrl", nonEmpty(p.AutoConfigURL) == pacOn && (!pacOn || *p.AutoConfigURL == RedactCredentials(dcs.AutoConfigURL)))
+	check("proxyServer", Deref(p.ProxyServer) == RedactProxyList(dcs.Proxy))
+	check("proxyOverride", Deref(p.ProxyOverride) == RedactProxyList(dcs.Bypass))
+	check("autoConfigUrl", nonEmpty(p.AutoConfigURL) == pacOn && (!pacOn || *p.AutoConfigURL == RedactURL(dcs.AutoConfigURL)))
 	w.PlainValuesAgree = Ptr(len(w.Disagreements) == 0)
 	if len(w.Disagreements) > 0 {
 		b.warn("wininetPlainValuesDisagree", settings, "the plain values (%s) differ from DefaultConnectionSettings, which WinINet programs use", strings.Join(w.Disagreements, ", "))
@@ -246,9 +246,10 @@ func Deref(s *string) string {
 
 func (b *stateBuilder) plainValues(key string, p *Plain) error {
 	strs := []struct {
-		name string
-		dst  **string
-	}{{"ProxyServer", &p.ProxyServer}, {"ProxyOverride", &p.ProxyOverride}, {"AutoConfigURL", &p.AutoConfigURL}}
+		name   string
+		dst    **string
+		redact func(string) string
+	}{{"ProxyServer", &p.ProxyServer, RedactProxyList}, {"ProxyOverride", &p.ProxyOverride, RedactProxyList}, {"AutoConfigURL", &p.AutoConfigURL, RedactURL}}
 	for _, s := range strs {
 		v, err := b.r.ReadValue(key, s.name)
 		if err != nil {
@@ -264,7 +265,7 @@ func (b *stateBuilder) plainValues(key string, p *Plain) error {
 			}
 			continue
 		}
-		*s.dst = Ptr(RedactCredentials(str))
+		*s.dst = Ptr(s.redact(str))
 	}
 	dws := []struct {
 		name string
@@ -373,7 +374,7 @@ func orNoneText(s string) string {
 	if s == "" {
 		return "(none)"
 	}
-	return RedactCredentials(s)
+	return RedactProxyList(s)
 }
 
 func (b *stateBuilder) effective() {

@@ -93,12 +93,13 @@ func (m *Machine) ReadSource(op *system.Opened, user string) (*StateSource, erro
 func (m *Machine) proxyEnvironment() *model.Environment {
 	e := &model.Environment{}
 	for _, v := range []struct {
-		names []string
-		dst   **string
-	}{{[]string{"HTTP_PROXY", "http_proxy"}, &e.HTTPProxy}, {[]string{"HTTPS_PROXY", "https_proxy"}, &e.HTTPSProxy}, {[]string{"NO_PROXY", "no_proxy"}, &e.NoProxy}} {
+		names  []string
+		dst    **string
+		redact func(string) string
+	}{{[]string{"HTTP_PROXY", "http_proxy"}, &e.HTTPProxy, model.RedactURL}, {[]string{"HTTPS_PROXY", "https_proxy"}, &e.HTTPSProxy, model.RedactURL}, {[]string{"NO_PROXY", "no_proxy"}, &e.NoProxy, model.RedactProxyList}} {
 		for _, n := range v.names {
 			if s := m.Getenv(n); s != "" {
-				*v.dst = model.Ptr(model.RedactCredentials(s))
+				*v.dst = model.Ptr(v.redact(s))
 				break
 			}
 		}

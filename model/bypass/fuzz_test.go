@@ -69,14 +69,9 @@ func hostOf(e Entry) (string, bool) {
 	return "", false
 }
 
-func isRedactBoundaryString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if isRedactBoundary(s[i]) {
-			return true
-		}
-	}
-	return false
-}
+// isRedactBoundaryString: a proxy string's entries are split on ';' and white space, so
+// a password cannot hold them (they end the entry).
+func isRedactBoundaryString(s string) bool { return strings.ContainsAny(s, "; \t\r\n\v\f") }
 
 func FuzzParseProxy(f *testing.F) {
 	for _, s := range []string{

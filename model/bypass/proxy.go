@@ -1,6 +1,7 @@
 package bypass
 
 import (
+	"ccproxy/jsonin"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -229,58 +230,6 @@ func isSchemeName(s string) bool {
 	return true
 }
 
-// isRedactBoundary ends a word for RedactCredentials: separators of proxy strings and
-// bypass lists, and quotes and brackets that surround values in messages and JSON.
-// '[' and ']' are not boundaries because IPv6 hosts follow the '@'.
-func isRedactBoundary(c byte) bool {
-	switch c {
-	case ' ', '\t', '\r', '\n', '\v', '\f', ';', ',', '"', '\'', '`', '<', '>', '(', ')', '{', '}', '|':
-		return true
-	}
-	return false
-}
-
-// RedactCredentials replaces the userinfo (user:password@ or user@) of every proxy-like
-// word in s with ***@. A word runs between separators, quotes and brackets; its userinfo is
-// everything after an optional "scheme=" and "scheme://" up to its last '@', so a password
-// that holds '@', ':' or '/' is still hidden whole. Text without '@' comes back unchanged.
-func RedactCredentials(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	i := 0
-	for i < len(s) {
-		if isRedactBoundary(s[i]) {
-			b.WriteByte(s[i])
-			i++
-			continue
-		}
-		j := i
-		for j < len(s) && !isRedactBoundary(s[j]) {
-			j++
-		}
-		b.WriteString(redactWord(s[i:j]))
-		i = j
-	}
-	return b.String()
-}
-
-func redactWord(w string) string {
-	at := strings.LastIndexByte(w, '@')
-	if at < 0 {
-		return w
-	}
-	start := 0
-	if i := strings.IndexByte(w, '='); i >= 0 && i < at && isSchemeName(w[:i]) {
-		start = i + 1
-	}
-	if i := strings.Index(w[start:], "://"); i >= 0 && start+i < at && isSchemeName(w[start:start+i]) {
-		start += i + 3
-	}
-	if w[start:at] == "***" {
-		return w
-	}
-	return w[:start] + "***" + w[at:]
-}
+// RedactCredentials replaces the userinfo (user:password@ or user@) of every entry of a
+// proxy string or bypass list with ***, by the grammar of that slot (jsonin.RedactProxyList).
+func RedactCredentials(s string) string { return jsonin.RedactProxyList(s) }

@@ -165,9 +165,9 @@ func TestRedactCredentials(t *testing.T) {
 		{"u:pa=ss@p", "***@p"},
 		{"u:pa://ss@p", "***@p"},
 		{"user:pass@[::1]:8080", "***@[::1]:8080"},
-		{`desired.json: $.proxy: "user:pass@p:99999" port out of range`, `desired.json: $.proxy: "***@p:99999" port out of range`},
-		{`{"proxy":"http://u:p@p:1"}`, `{"proxy":"http://***@p:1"}`},
 		{"a user:x@p b", "a ***@p b"},
+		{"u:P@ssw0rd@p:8080", "***@p:8080"},
+		{`u:a"b,c'd=e/f@p:1 g:h@q`, "***@p:1 ***@q"},
 		{"***@p", "***@p"},
 		{"http://***@p", "http://***@p"},
 	}

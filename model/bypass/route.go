@@ -1,6 +1,7 @@
 package bypass
 
 import (
+	"ccproxy/jsonin"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -31,7 +32,7 @@ func (e *URLError) Error() string { return "url " + quote(e.URL) + ": " + e.Msg 
 func (e *URLError) ExitCode() int { return 2 }
 
 func urlErr(raw, msg string) error {
-	return &URLError{URL: RedactCredentials(raw), Msg: RedactCredentials(msg)}
+	return &URLError{URL: jsonin.RedactURL(raw), Msg: jsonin.RedactCredentials(msg)}
 }
 
 // Route decides whether the stack sends rawURL through the manual proxy p or directly,
@@ -141,7 +142,7 @@ func parseRouteURL(raw string) (routeURL, error) {
 	}
 	r := routeURL{input: strings.TrimSpace(raw), scheme: strings.ToLower(u.Scheme), hadCredentials: u.User != nil}
 	if r.hadCredentials {
-		r.input = redactUserinfo(r.input)
+		r.input = jsonin.RedactURL(r.input)
 	}
 	host := u.Hostname()
 	if strings.HasPrefix(u.Host, "[") {
@@ -172,25 +173,6 @@ func parseRouteURL(raw string) (routeURL, error) {
 	u.Scheme = r.scheme
 	r.normalised = u.String()
 	return r, nil
-}
-
-// redactUserinfo replaces by *** the userinfo of a URL that url.Parse found to have one:
-// everything before the last '@' of the authority, which ends at the first '/', '?' or '#'.
-// A password holding '@' or ':' is hidden whole, and an '@' in the path is left alone.
-func redactUserinfo(s string) string {
-	auth := 0
-	if i := strings.Index(s, "://"); i >= 0 {
-		auth = i + 3
-	}
-	end := len(s)
-	if i := strings.IndexAny(s[auth:], "/?#"); i >= 0 {
-		end = auth + i
-	}
-	at := strings.LastIndexByte(s[auth:end], '@')
-	if at < 0 {
-		return s
-	}
-	return s[:auth] + "***" + s[auth+at:]
 }
 
 // trimURLErr keeps net/url's reason without its repetition of the (possibly secret) input.

@@ -130,7 +130,7 @@ func bypassEntryFor(e RouteEntry) string {
 // quoted shows a value given as a host or URL in a message; its userinfo, which
 // checkInternal refuses, is hidden whole, a password holding '@' included.
 func quoted(s string) string {
-	s = bypass.RedactCredentials(s)
+	s = bypass.RedactCredentials(jsonin.RedactURL(s))
 	if len(s) > 80 {
 		s = s[:80] + "..."
 	}
