@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -145,10 +146,10 @@ func (env *Env) run(parser *kong.Kong, args []string) (code int) {
 	env.setupLog()
 	if err != nil {
 		// Usage errors: unknown flag, missing argument, bad enum value.
-		env.Log.Error().Msg(oneLine(err.Error()) + "; " + helpHint(err))
+		env.Log.Error().Msg(oneLine(model.RedactCredentials(err.Error())) + "; " + helpHint(err))
 		return model.ExitBadInput
 	}
-	env.Log.Debug().Str("command", ctx.Command()).Str("args", model.RedactCredentials(strings.Join(args, " "))).Msg("started")
+	env.Log.Debug().Str("command", ctx.Command()).Str("args", redactArgs(args)).Msg("started")
 	if err := checkOutput(env.Globals.Output); err != nil {
 		return env.fail(err)
 	}
@@ -173,4 +174,29 @@ func (e *Env) fail(err error) int {
 	return code
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine keeps a message on one line: line breaks and other controls that came from input
+// (a file name, a value) are shown as escapes (jsonin.Visible), never acted on.
+func oneLine(s string) string { return jsonin.Visible(strings.TrimSpace(s)) }
+
+// redactArgs is the command line for the debug log. A flag's value or an argument that holds
+// an '@' is redacted as one proxy entry, up to its last '@' (jsonin.RedactProxyEntry): an
+// argument is one value whatever it contains, so a password with a space or a ';'
+// ("--proxy 'u:pa ss@h:8080'") is hidden whole, where the free-text rule would stop at the
+// space.
+func redactArgs(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		prefix := ""
+		if strings.HasPrefix(a, "-") {
+			if k := strings.IndexByte(a, '='); k >= 0 {
+				prefix, a = a[:k+1], a[k+1:]
+			}
+		}
+		a = prefix + jsonin.RedactProxyEntry(a)
+		if a == "" || strings.ContainsAny(a, " \t\"") {
+			a = strconv.Quote(a)
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
+}

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"ccproxy/jsonin"
 	"ccproxy/model"
 	"ccproxy/system"
 	"errors"
@@ -25,13 +26,38 @@ func (e *Env) setupLog() {
 			format = "console"
 		}
 	}
-	var w io.Writer = e.Stderr
+	var w io.Writer = safeJSONLog{e.Stderr}
 	if format == "console" {
 		w = zerolog.ConsoleWriter{Out: e.Stderr, NoColor: !e.StderrIsTerminal, PartsOrder: []string{zerolog.LevelFieldName, zerolog.MessageFieldName}, FormatLevel: func(i any) string {
 			return "ccproxy: " + fmt.Sprint(i) + ":"
-		}}
+		}, FormatMessage: safeLogText, FormatFieldValue: safeLogText, FormatErrFieldValue: safeLogText}
 	}
 	e.Log = zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
+
+// Every log line passes the credential redactor and shows the controls of input as escapes,
+// whoever wrote the message: a file name, a host or a proxy from input can hold ESC
+// sequences or bidi controls (ECMA-48; CVE-2021-42574) that would act on the terminal.
+
+// safeLogText renders a message or field value of a console log line: redacted, controls
+// and bidi characters visible, non-ASCII as \u escapes so it survives any code page.
+func safeLogText(i any) string {
+	if i == nil {
+		return ""
+	}
+	return jsonin.ASCII(jsonin.Visible(model.RedactCredentials(fmt.Sprint(i))))
+}
+
+// safeJSONLog writes JSON log lines (zerolog writes one event per Write) with every string
+// redacted and every non-ASCII character escaped: zerolog escapes C0 controls but passes C1
+// and bidi controls through as UTF-8.
+type safeJSONLog struct{ w io.Writer }
+
+func (s safeJSONLog) Write(p []byte) (int, error) {
+	if _, err := s.w.Write([]byte(jsonin.ASCII(string(jsonin.RedactJSON(p))))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // Emit writes a document to stdout or, with --output, to a file atomically.

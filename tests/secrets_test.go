@@ -246,6 +246,21 @@ func secretsTrial(t *testing.T, pw, upw string) {
 	}
 	runAll("plan --proxy", nil, "plan", "--from", export, "--proxy", flagProxy)
 	runAll("plan --bypass", nil, "plan", "--from", export, "--bypass", "<local>;"+flagProxy)
+	// The logged command line: an argument is one value, so even a password with a space,
+	// which no proxy list can hold, is hidden whole.
+	spaced := pw[:5] + " " + pw[5:]
+	sc := newLeakChecker(spaced)
+	for _, l := range logs {
+		r := run(t, nil, append([]string{"plan", "--from", export, "--proxy", "judy:" + spaced + "@p.corp.example:8080", "--proxy=http=judy:" + spaced + "@p.corp.example:8080"}, l...)...)
+		if !strings.Contains(string(r.stderr), "started") {
+			t.Errorf("no command line in the debug log: %s", r.stderr)
+		}
+		for _, line := range strings.Split(string(r.stderr), "\n") {
+			if strings.Contains(line, "started") {
+				sc.check(t, "the logged command line", []byte(line))
+			}
+		}
+	}
 	runAll("plan --import-ie", nil, "plan", "--from", export, "--import-ie")
 	runAll("plan desired", []byte(fmt.Sprintf(`{"schema":"ccproxy/desired@1","winhttp":{"proxy":%q},"wininet":{"autoConfigUrl":%q}}`, flagProxy, "http://x:"+upw+"@wpad/p.pac")), "plan", "-", "--from", export)
 	for _, f := range []string{"json", "text"} {
