@@ -287,7 +287,7 @@ func NewProxyDoc(raw string) *ProxyDoc {
 		return nil
 	}
 	p := bypass.ParseProxy(raw)
-	d := &ProxyDoc{Raw: RedactProxyList(p.Raw), Entries: []ProxyEntryDoc{}}
+	d := &ProxyDoc{Raw: RedactProxyList(p.Raw), Entries: make([]ProxyEntryDoc, 0, len(p.Entries))}
 	for _, e := range p.Entries {
 		ed := ProxyEntryDoc{Host: RedactProxyList(e.Host), HasCredentials: e.HasCredentials, Valid: e.Valid}
 		if e.Scheme != "" {
@@ -332,7 +332,7 @@ func NewBypassDoc(raw string) *BypassDoc {
 		return nil
 	}
 	l := bypass.Parse(raw)
-	d := &BypassDoc{Raw: RedactProxyList(raw), Entries: []BypassEntryDoc{}}
+	d := &BypassDoc{Raw: RedactProxyList(raw), Entries: make([]BypassEntryDoc, 0, len(l.Entries))}
 	for _, e := range l.Entries {
 		ed := BypassEntryDoc{Value: RedactProxyList(e.Value), Kind: e.Kind, WindowsMayIgnore: e.WindowsMayIgnore}
 		if e.Note != "" {

@@ -1,6 +1,10 @@
 package model
 
-import "time"
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+)
 
 // Document kinds, each "ccproxy/<kind>@<major>".
 const (
@@ -116,9 +120,10 @@ type Plain struct {
 
 // ProxyDoc is a proxy string, raw and parsed.
 type ProxyDoc struct {
-	Raw       string          `json:"raw"`
-	Entries   []ProxyEntryDoc `json:"entries"`
-	PerScheme PerScheme       `json:"perScheme"`
+	Raw              string          `json:"raw"`
+	Entries          []ProxyEntryDoc `json:"entries"`
+	EntriesNotListed int             `json:"entriesNotListed" doc:"entries of raw beyond the first 1000, which are not listed in entries (0 when all are)"`
+	PerScheme        PerScheme       `json:"perScheme"`
 }
 
 // PerScheme is the proxy each URL scheme uses ("host:port"), null for direct.
@@ -140,10 +145,53 @@ type ProxyEntryDoc struct {
 	Note           *string `json:"note"`
 }
 
-// BypassDoc is a bypass list, raw and as entries in order.
+// BypassDoc is a bypass list, raw and as entries in order. A document lists the first
+// MaxListedEntries entries and counts the rest in EntriesNotListed; in memory Entries holds
+// them all, for the checks that read them.
 type BypassDoc struct {
-	Raw     string           `json:"raw"`
-	Entries []BypassEntryDoc `json:"entries"`
+	Raw              string           `json:"raw"`
+	Entries          []BypassEntryDoc `json:"entries"`
+	EntriesNotListed int              `json:"entriesNotListed" doc:"entries of raw beyond the first 1000, which are not listed in entries (0 when all are)"`
+}
+
+// MaxListedEntries is how many entries of one proxy string or bypass list a document lists
+// in detail. Windows sets no limit of its own that ccproxy could report instead: neither
+// WINHTTP_PROXY_INFO nor WinINet's INTERNET_PER_CONN_PROXY_BYPASS documents a maximum, and a
+// registry value may hold up to the available memory ("Registry element size limits"). Real
+// lists hold dozens to a few hundred entries; any user can write a megabyte into their own
+// ProxyOverride, and listing each of its entries as an object would make a document, and the
+// memory that builds it, a hundred times the list. Raw always holds the whole list.
+const MaxListedEntries = 1000
+
+// MarshalJSON lists at most MaxListedEntries entries.
+func (d BypassDoc) MarshalJSON() ([]byte, error) {
+	type plain BypassDoc
+	p := plain(d)
+	if n := len(p.Entries); n > MaxListedEntries {
+		p.Entries, p.EntriesNotListed = p.Entries[:MaxListedEntries:MaxListedEntries], n-MaxListedEntries
+	}
+	return marshalPlain(p)
+}
+
+// MarshalJSON lists at most MaxListedEntries entries.
+func (d ProxyDoc) MarshalJSON() ([]byte, error) {
+	type plain ProxyDoc
+	p := plain(d)
+	if n := len(p.Entries); n > MaxListedEntries {
+		p.Entries, p.EntriesNotListed = p.Entries[:MaxListedEntries:MaxListedEntries], n-MaxListedEntries
+	}
+	return marshalPlain(p)
+}
+
+// marshalPlain encodes v as MarshalDocument does (no HTML escaping: "<local>" stays as is).
+func marshalPlain(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // BypassEntryDoc is one bypass entry with what Windows makes of it.

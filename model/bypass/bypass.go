@@ -69,22 +69,33 @@ func isSep(c byte) bool {
 }
 
 // Parse reads a bypass list. It never fails: entries Windows cannot use are kept with
-// Kind "invalid" and a Note, so that callers can report them.
+// Kind "invalid" and a Note, so that callers can report them. The entries are counted first
+// and stored in one allocation, so a list costs its own size plus one Entry per entry: a
+// megabyte that any user can write into their ProxyOverride stays tens of megabytes, not the
+// gigabyte that growing a slice and a list of tokens cost.
 func Parse(raw string) List {
 	l := List{Raw: raw}
-	for _, tok := range splitSeps(raw) {
-		l.Entries = append(l.Entries, parseEntry(tok))
+	if n := countSeps(raw); n > 0 {
+		l.Entries = make([]Entry, 0, n)
 	}
+	eachSep(raw, func(tok string) { l.Entries = append(l.Entries, parseEntry(tok)) })
 	return l
 }
 
-func splitSeps(s string) []string {
-	var out []string
+// countSeps is the number of entries eachSep yields.
+func countSeps(s string) int {
+	n := 0
+	eachSep(s, func(string) { n++ })
+	return n
+}
+
+// eachSep calls f with each entry of s, in order; separators never make empty entries.
+func eachSep(s string, f func(string)) {
 	start := -1
 	for i := 0; i < len(s); i++ {
 		if isSep(s[i]) {
 			if start >= 0 {
-				out = append(out, s[start:i])
+				f(s[start:i])
 				start = -1
 			}
 			continue
@@ -94,9 +105,8 @@ func splitSeps(s string) []string {
 		}
 	}
 	if start >= 0 {
-		out = append(out, s[start:])
+		f(s[start:])
 	}
-	return out
 }
 
 // String is the list as Windows writes it: entries joined with ";".

@@ -63,7 +63,10 @@ type Proxy struct {
 func ParseProxy(raw string) Proxy {
 	p := Proxy{Raw: RedactCredentials(raw)}
 	seen := map[string]bool{}
-	for _, tok := range splitSeps(raw) {
+	if n := countSeps(raw); n > 0 {
+		p.Entries = make([]ProxyEntry, 0, n)
+	}
+	eachSep(raw, func(tok string) {
 		e := parseProxyEntry(tok)
 		if seen[e.Scheme] {
 			what := "bare entry"
@@ -74,7 +77,7 @@ func ParseProxy(raw string) Proxy {
 		}
 		seen[e.Scheme] = true
 		p.Entries = append(p.Entries, e)
-	}
+	})
 	return p
 }
 
