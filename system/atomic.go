@@ -2,6 +2,7 @@ package system
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,8 +24,9 @@ type WriteOptions struct {
 }
 
 // WriteError says which step of an atomic write failed: create (the temporary file in the
-// folder), write (filling, syncing or closing it), exists (NoOverwrite found a file), or
-// rename (giving it its name). Err is the cause without the path.
+// folder), write (filling, syncing or closing it), exists (NoOverwrite found a file), kind
+// (the path names something that is neither a file nor writable in place: a folder, a
+// socket), or rename (giving it its name). Err is the cause without the path.
 type WriteError struct {
 	Op, Path string
 	Err      error
@@ -43,7 +45,26 @@ func (e *WriteError) Unwrap() error { return e.Err }
 // reader never sees half a file and a failure leaves the old file in place. write fills the
 // file through a buffer, so streamed output need not be held in memory. It is the one file
 // writer: --output documents and the private backups both go through it.
+//
+// Only a regular file is replaced. A path that names something else that can be opened for
+// writing - a FIFO, a character device such as /dev/null, /dev/stdout or Windows' NUL - is
+// written to directly, as a shell's '>' would: replacing it would turn /dev/null into a
+// regular file (as root) or leave a pipe's reader waiting forever. An existing file keeps
+// its mode (never widened: 0600 stays 0600) and, where the process may, its owner; on
+// Windows it is replaced with ReplaceFileW, which keeps its ACL, attributes and identity.
 func WriteFileAtomic(path string, o WriteOptions, write func(io.Writer) error) error {
+	if o.NoOverwrite {
+		if _, err := os.Lstat(path); err == nil {
+			return &WriteError{Op: "exists", Path: path}
+		}
+	}
+	existing, statErr := os.Stat(path)
+	if statErr == nil && !existing.Mode().IsRegular() {
+		if existing.IsDir() {
+			return &WriteError{Op: "kind", Path: path, Err: errors.New("is a folder; name a file")}
+		}
+		return writeSpecial(path, existing, write)
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -68,8 +89,16 @@ func WriteFileAtomic(path string, o WriteOptions, write func(io.Writer) error) e
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && !o.Private && o.Perm != 0 && runtime.GOOS != "windows" {
-		err = os.Chmod(name, o.Perm)
+	if err == nil && !o.Private && runtime.GOOS != "windows" {
+		switch {
+		case statErr == nil:
+			// The file keeps its mode, also when it is narrower than Perm, and its owner
+			// when the process may give it (root writing a user's file).
+			err = os.Chmod(name, existing.Mode().Perm())
+			keepOwner(name, existing)
+		case o.Perm != 0:
+			err = os.Chmod(name, o.Perm)
+		}
 	}
 	if err != nil {
 		return &WriteError{Op: "write", Path: name, Err: PathCause(err)}
@@ -79,8 +108,51 @@ func WriteFileAtomic(path string, o WriteOptions, write func(io.Writer) error) e
 			return &WriteError{Op: "exists", Path: path}
 		}
 	}
+	if statErr == nil && !o.Private {
+		if err := replaceFile(name, path); err != nil {
+			return &WriteError{Op: "rename", Path: path, Err: PathCause(err)}
+		}
+		return nil
+	}
 	if err := os.Rename(name, path); err != nil {
 		return &WriteError{Op: "rename", Path: path, Err: PathCause(err)}
 	}
 	return nil
+}
+
+// writeSpecial writes to a FIFO or a device in place: opened for writing, never created or
+// truncated (a device has nothing to truncate, and O_TRUNC on a FIFO is ignored anyway).
+// A socket or anything else that cannot be opened is refused with what it is.
+func writeSpecial(path string, fi os.FileInfo, write func(io.Writer) error) error {
+	if fi.Mode()&(os.ModeNamedPipe|os.ModeDevice|os.ModeCharDevice) == 0 {
+		return &WriteError{Op: "kind", Path: path, Err: fmt.Errorf("is a %s, not a file, a pipe or a device", fileKind(fi.Mode()))}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return &WriteError{Op: "write", Path: path, Err: PathCause(err)}
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return &WriteError{Op: "write", Path: path, Err: PathCause(err)}
+	}
+	return nil
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeSymlink != 0:
+		return "symbolic link"
+	case m&os.ModeIrregular != 0:
+		return "special file"
+	}
+	return "special file"
 }

@@ -1,0 +1,148 @@
+//go:build !windows
+
+package system
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func writeString(s string) func(io.Writer) error {
+	return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+}
+
+// An existing file keeps its mode: 0600 is not widened to the 0644 a new document gets,
+// and a new file gets Perm.
+func TestWriteFileAtomicKeepsMode(t *testing.T) {
+	dir := t.TempDir()
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	for _, mode := range []os.FileMode{0o600, 0o640, 0o755} {
+		p := filepath.Join(dir, "doc"+mode.String())
+		if err := os.WriteFile(p, []byte("old"), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFileAtomic(p, WriteOptions{Perm: 0o644}, writeString("new")); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != mode {
+			t.Errorf("a %v file became %v", mode, got)
+		}
+		if b, _ := os.ReadFile(p); string(b) != "new" {
+			t.Errorf("content %q", b)
+		}
+	}
+	p := filepath.Join(dir, "fresh.json")
+	if err := WriteFileAtomic(p, WriteOptions{Perm: 0o644}, writeString("x")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o644 {
+		t.Errorf("a new file is %v, want 0644", fi.Mode().Perm())
+	}
+}
+
+// A FIFO is written to, not replaced by a regular file: its reader gets the document and
+// the FIFO is still a FIFO.
+func TestWriteFileAtomicWritesIntoFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Skipf("cannot make a FIFO here: %v", err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		f, err := os.Open(p)
+		if err != nil {
+			got <- "open: " + err.Error()
+			return
+		}
+		defer f.Close()
+		b, _ := io.ReadAll(f)
+		got <- string(b)
+	}()
+	if err := WriteFileAtomic(p, WriteOptions{Perm: 0o644}, writeString("document\n")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case s := <-got:
+		if s != "document\n" {
+			t.Errorf("the reader got %q", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the FIFO's reader got nothing")
+	}
+	fi, err := os.Lstat(p)
+	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", fi.Mode(), err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(p), ".pipe*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// /dev/null (a character device) is written to and stays a character device, also when the
+// process could replace it (as root); no temporary file is made beside it.
+func TestWriteFileAtomicWritesIntoDevice(t *testing.T) {
+	before, err := os.Lstat(os.DevNull)
+	if err != nil || before.Mode()&os.ModeCharDevice == 0 {
+		t.Skipf("%s is not a character device here", os.DevNull)
+	}
+	if err := WriteFileAtomic(os.DevNull, WriteOptions{Perm: 0o644}, writeString("discarded")); err != nil {
+		t.Fatalf("writing to %s: %v", os.DevNull, err)
+	}
+	after, err := os.Lstat(os.DevNull)
+	if err != nil || after.Mode() != before.Mode() || !os.SameFile(before, after) {
+		t.Fatalf("%s changed: %v -> %v (%v)", os.DevNull, before.Mode(), after.Mode(), err)
+	}
+	if left, _ := filepath.Glob("/dev/.null.*.tmp"); len(left) != 0 {
+		t.Errorf("temporary files left in /dev: %v", left)
+	}
+}
+
+// A socket is neither written into nor replaced: a named error.
+func TestWriteFileAtomicRefusesSocket(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s")
+	l, err := net.Listen("unix", p)
+	if err != nil {
+		t.Skipf("no unix socket here: %v", err)
+	}
+	defer l.Close()
+	err = WriteFileAtomic(p, WriteOptions{Perm: 0o644}, writeString("x"))
+	var we *WriteError
+	if !errors.As(err, &we) || we.Op != "kind" || !strings.Contains(err.Error(), "socket") {
+		t.Fatalf("got %v, want a refusal naming the socket", err)
+	}
+	if fi, err := os.Lstat(p); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		t.Errorf("the socket was replaced")
+	}
+}
+
+// A character device of the test's own (made where the process may: as root) is written to
+// and never replaced: what --output /dev/null did as root before.
+func TestWriteFileAtomicWritesIntoOwnDevice(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "null")
+	// The null device's numbers on Linux (major 1, minor 3; devices.txt of the kernel).
+	if err := syscall.Mknod(p, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
+		t.Skipf("cannot make a device here (needs root): %v", err)
+	}
+	if err := WriteFileAtomic(p, WriteOptions{Perm: 0o644}, writeString("discarded")); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(p)
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("the device was replaced by %v (%v)", fi.Mode(), err)
+	}
+}
