@@ -147,12 +147,12 @@ func indent(v any) string {
 // bytes, missing keys, both views, access denied, the source description.
 func TestLiveStoreUnderWine(t *testing.T) {
 	b := bed(t)
-	out, errOut, code := b.Run(t, "system.test.exe", "-test.run", "^Test(Live|NotifyWinINetChanged)", "-test.v", "-test.count=1")
+	out, errOut, code := b.Run(t, "system.test.exe", "-test.run", "^Test(Live|NotifyWinINetChanged|WriteFileAtomic)", "-test.v", "-test.count=1")
 	if code != 0 {
 		t.Fatalf("system tests under Wine: exit %d\n%s\n%s", code, out, errOut)
 	}
 	for _, name := range []string{"TestLiveRoundTripKeepsTypeAndBytes", "TestLiveMissingIsNotAnError", "TestLiveKeyTimeAndSubKeys",
-		"TestLiveViews", "TestLiveAccessDenied", "TestLiveReadOnlyRefusesWrites", "TestLiveSource", "TestNotifyWinINetChanged"} {
+		"TestLiveViews", "TestLiveAccessDenied", "TestLiveReadOnlyRefusesWrites", "TestLiveSource", "TestNotifyWinINetChanged", "TestWriteFileAtomicReplacesKeepingIdentity"} {
 		if !strings.Contains(string(out), "--- PASS: "+name+" ") {
 			t.Errorf("%s did not pass under Wine:\n%s", name, out)
 		}
