@@ -96,6 +96,18 @@ func prefixLen(e string, at int) int {
 	return start
 }
 
+// RedactValue hides credentials in one value whose slot is not known (a value of a diff, a
+// user name or proxy quoted in a message): the URL rule, then the proxy-list rule, so that a
+// URL's password may hold ';' and a proxy's '/'. A path holding an '@' after the authority may
+// lose more than the userinfo; for a value that is the safe side. Not for sentences: the
+// proxy-list rule hides a bare "user@" too.
+func RedactValue(s string) string {
+	if strings.IndexByte(s, '@') < 0 {
+		return s
+	}
+	return RedactProxyList(RedactURL(s))
+}
+
 // RedactProxyList hides the userinfo of every entry of a proxy string or bypass list; the
 // separators are kept as they are.
 func RedactProxyList(s string) string {

@@ -42,6 +42,18 @@ func TestRedactProxyList(t *testing.T) {
 	}
 }
 
+func TestRedactValue(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"http://u:a;b@w/p.pac", "http://***@w/p.pac"},
+		{"http=u:a/b@p:1;https=v@q:2", "http=***@p:1;https=***@q:2"},
+		{"<local>;*.corp", "<local>;*.corp"},
+	} {
+		if got := RedactValue(tt.in); got != tt.want {
+			t.Errorf("RedactValue(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestRedactCredentialsText(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{"ccproxy/state@1", "ccproxy/state@1"},

@@ -248,7 +248,7 @@ func jsonQuote(s string) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // "<local>" stays readable
-	_ = enc.Encode(RedactCredentials(s))
+	_ = enc.Encode(RedactValue(s))
 	return strings.TrimSuffix(b.String(), "\n")
 }
 

@@ -237,11 +237,11 @@ func compareFields(a DiffSide, af []diffField, au map[string]string, b DiffSide,
 func redactAny(v any) any {
 	switch t := v.(type) {
 	case string:
-		return RedactCredentials(t)
+		return RedactValue(t)
 	case []string:
 		out := make([]string, len(t))
 		for i, s := range t {
-			out[i] = RedactCredentials(s)
+			out[i] = RedactValue(s)
 		}
 		return out
 	}

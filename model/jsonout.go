@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"ccproxy/jsonin"
@@ -67,6 +68,21 @@ func asciiEscape(b []byte) []byte {
 
 // RedactCredentials hides user:password@ in free text; see jsonin.RedactCredentials.
 func RedactCredentials(s string) string { return jsonin.RedactCredentials(s) }
+
+// RedactValue hides credentials in one value of unknown slot; see jsonin.RedactValue.
+func RedactValue(s string) string { return jsonin.RedactValue(s) }
+
+// RedactRegString hides credentials in a registry string by the grammar of the value that
+// holds it: AutoConfigURL is a URL, ProxyServer and ProxyOverride are proxy lists.
+func RedactRegString(valueName, s string) string {
+	switch {
+	case strings.EqualFold(valueName, "AutoConfigURL"):
+		return RedactURL(s)
+	case strings.EqualFold(valueName, "ProxyServer"), strings.EqualFold(valueName, "ProxyOverride"):
+		return RedactProxyList(s)
+	}
+	return RedactValue(s)
+}
 
 // RedactURL hides the userinfo of a URL (a PAC URL); see jsonin.RedactURL.
 func RedactURL(s string) string { return jsonin.RedactURL(s) }

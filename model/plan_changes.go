@@ -103,7 +103,7 @@ func NewValueDoc(name string, v *RegValue) ValueDoc {
 		}
 	case v.Type == RegSZ || v.Type == RegExpandSZ:
 		s, _ := DecodeRegString(v)
-		if r := RedactCredentials(s); r != s || strings.Contains(s, "@") {
+		if r := RedactRegString(name, s); r != s || strings.Contains(s, "@") {
 			enc := EncodeRegString(r)
 			enc.Type = v.Type
 			d.Hex, d.Redacted = Ptr(hex.EncodeToString(enc.Data)), r != s

@@ -97,9 +97,9 @@ func (c *Check) compare(state func() (*model.State, error), main probe.Routing, 
 		rr := probe.RouteResult{ID: r.id, Candidates: r.candidates, Pass: r.res.OK, Counts: r.res.Counts,
 			Verdict: r.res.Interception.Verdict, IPLiteral: r.res.IPLiteral.Status, Endpoints: []probe.RouteEndpoint{}}
 		if r.proxy != "" {
-			rr.Proxy = model.Ptr(model.RedactCredentials(r.proxy))
+			rr.Proxy = model.Ptr(model.RedactProxyList(r.proxy))
 			if r.bypass != "" {
-				rr.Bypass = model.Ptr(r.bypass)
+				rr.Bypass = model.Ptr(model.RedactProxyList(r.bypass))
 			}
 		}
 		for _, e := range r.res.Endpoints {

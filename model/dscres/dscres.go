@@ -261,7 +261,7 @@ func checkUser(name, u string) error {
 	case strings.EqualFold(u, UserCurrent), strings.EqualFold(u, UserMachine), model.ValidSID(u):
 		return nil
 	}
-	q, _ := json.Marshal(model.RedactCredentials(u))
+	q, _ := json.Marshal(model.RedactValue(u))
 	return &model.InputError{Input: name, Place: "$.wininet.user", Msg: fmt.Sprintf("%s is neither \"current\", \"machine\" nor a SID; hint: a SID looks like S-1-5-21-...-1001 (S-1-5-18 is SYSTEM)", q)}
 }
 

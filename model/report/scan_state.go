@@ -102,10 +102,10 @@ func (s *Settings) redact() {
 		s.Proxy = model.Ptr(bypass.RedactCredentials(*s.Proxy))
 	}
 	if s.Bypass != nil {
-		s.Bypass = model.Ptr(model.RedactCredentials(*s.Bypass))
+		s.Bypass = model.Ptr(model.RedactProxyList(*s.Bypass))
 	}
 	if s.AutoConfigURL != nil {
-		s.AutoConfigURL = model.Ptr(model.RedactCredentials(*s.AutoConfigURL))
+		s.AutoConfigURL = model.Ptr(model.RedactURL(*s.AutoConfigURL))
 	}
 }
 
