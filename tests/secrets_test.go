@@ -220,6 +220,14 @@ func secretsTrial(t *testing.T, pw, upw string) {
 		return last
 	}
 
+	netsh := write("netsh.txt", []byte("\r\nCurrent WinHTTP proxy settings:\r\n\r\n    Proxy Server(s) :  http=walter:"+pw+"@p.corp.example:8080;https=walter:"+pw+"@p.corp.example:8443\r\n    Bypass List     :  <local>;xavier:"+pw+"@x.corp.example\r\n\r\n"))
+	for _, f := range []string{"json", "text"} {
+		runAll("get netsh "+f, nil, "get", "--from", netsh, "--format", f)
+		runAll("test netsh "+f, nil, "test", "--from", netsh, "--format", f)
+		runAll("route netsh "+f, nil, "route", "--from", netsh, "--format", f, "https://citrix.cloud.com")
+	}
+	runAll("diff netsh", nil, "diff", netsh, export)
+
 	var getJSON []byte
 	for _, f := range []string{"json", "text"} {
 		r := runAll("get "+f, nil, "get", "--from", export, "--advproxy", adv, "--format", f)
