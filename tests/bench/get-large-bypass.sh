@@ -2,8 +2,8 @@
 # Measures 'ccproxy get' over a ~1 MB ProxyOverride (any user can write one into their own
 # HKCU) against the same kind of list at a quarter of the size and against a small export,
 # all in the same run: peak RSS (/usr/bin/time -v) and wall time, the best of 3 runs each.
-# Two kinds of list: host names as a real list holds them, and one-letter entries ("a;a;..."),
-# the most entries a megabyte can hold. Targets: every run under 200 MB; cost linear in the
+# Three kinds of list: host names as a real list holds them, one-letter entries ("a;a;..."),
+# the most entries a megabyte can hold, and a ~1 MB ProxyServer of "a:1" entries. Targets: every run under 200 MB; cost linear in the
 # list (the full list costs at most 6x the quarter above the baseline, 4x being linear).
 # Usage: tests/bench/get-large-bypass.sh
 set -euo pipefail
@@ -16,10 +16,12 @@ CGO_ENABLED=0 go build -trimpath -o "$work/ccproxy" .
 reg() {
   awk -v n="$2" -v kind="$3" 'BEGIN {
     printf "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]\r\n"
-    printf "\"ProxyEnable\"=dword:00000001\r\n\"ProxyServer\"=\"proxy.corp.example:8080\"\r\n\"ProxyOverride\"=\"<local>"
+    if (kind == "proxy") printf "\"ProxyEnable\"=dword:00000001\r\n\"ProxyOverride\"=\"<local>\"\r\n\"ProxyServer\"=\"p:1"
+    else printf "\"ProxyEnable\"=dword:00000001\r\n\"ProxyServer\"=\"proxy.corp.example:8080\"\r\n\"ProxyOverride\"=\"<local>"
     size = 7
     for (i = 0; size < n; i++) {
       if (kind == "tiny") e = "a"
+      else if (kind == "proxy") e = "a:1"
       else if (i % 7 == 0) e = sprintf("10.%d.%d.*", i % 256, int(i / 256) % 256)
       else if (i % 5 == 0) e = sprintf("*.zone%d.example", i)
       else e = sprintf("host%d.corp%d.example", i, i % 97)
@@ -45,7 +47,7 @@ measure() {
 fail=0
 read -r base_kb base_s base_out < <(measure examples/ie-winhttp-matching.reg)
 printf 'baseline  examples/ie-winhttp-matching.reg: peak %6.1f MB, %5.2f s, document %d bytes\n' "$(awk -v k="$base_kb" 'BEGIN{print k/1024}')" "$base_s" "$base_out"
-for kind in hosts tiny; do
+for kind in hosts tiny proxy; do
   reg "$kind-full" 1000000 "$kind"
   reg "$kind-quarter" 250000 "$kind"
   read -r full_kb full_s full_out < <(measure "$work/$kind-full.reg")
