@@ -43,7 +43,8 @@ func (c *CheckCmd) Run(env *Env) error {
 	}
 	if env.StderrIsTerminal {
 		run.Progress = func(done, total int, host string) {
-			fmt.Fprintf(env.Stderr, "\rccproxy: checked %d/%d %s\x1b[K", done, total, host)
+			// The host comes from the catalog, which may be a file: its controls are shown, not acted on.
+			fmt.Fprintf(env.Stderr, "\rccproxy: checked %d/%d %s\x1b[K", done, total, safeLogText(host))
 		}
 	}
 	doc, err := run.Run()
