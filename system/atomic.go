@@ -120,12 +120,13 @@ func WriteFileAtomic(path string, o WriteOptions, write func(io.Writer) error) e
 	return nil
 }
 
-// writeSpecial writes to a FIFO or a device in place: opened for writing, never created or
-// truncated (a device has nothing to truncate, and O_TRUNC on a FIFO is ignored anyway).
-// A socket or anything else that cannot be opened is refused with what it is.
+// writeSpecial writes to a FIFO or a character device in place: opened for writing, never
+// created or truncated (a device has nothing to truncate, and O_TRUNC on a FIFO is ignored
+// anyway). A block device (a disk: a document written there as root destroys what it holds),
+// a socket or anything else is refused with what it is.
 func writeSpecial(path string, fi os.FileInfo, write func(io.Writer) error) error {
-	if fi.Mode()&(os.ModeNamedPipe|os.ModeDevice|os.ModeCharDevice) == 0 {
-		return &WriteError{Op: "kind", Path: path, Err: fmt.Errorf("is a %s, not a file, a pipe or a device", fileKind(fi.Mode()))}
+	if fi.Mode()&(os.ModeNamedPipe|os.ModeCharDevice) == 0 {
+		return &WriteError{Op: "kind", Path: path, Err: fmt.Errorf("is a %s; name a file, a pipe or a character device such as %s", fileKind(fi.Mode()), os.DevNull)}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
@@ -147,12 +148,10 @@ func writeSpecial(path string, fi os.FileInfo, write func(io.Writer) error) erro
 
 func fileKind(m os.FileMode) string {
 	switch {
+	case m&os.ModeDevice != 0:
+		return "block device"
 	case m&os.ModeSocket != 0:
 		return "socket"
-	case m&os.ModeSymlink != 0:
-		return "symbolic link"
-	case m&os.ModeIrregular != 0:
-		return "special file"
 	}
 	return "special file"
 }

@@ -146,3 +146,21 @@ func TestWriteFileAtomicWritesIntoOwnDevice(t *testing.T) {
 		t.Fatalf("the device was replaced by %v (%v)", fi.Mode(), err)
 	}
 }
+
+// A block device (a disk) is never written, whatever links to it: a named refusal.
+func TestWriteFileAtomicRefusesBlockDevice(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "disk")
+	// A block device numbered as a loop device (major 7); nothing is opened through it.
+	if err := syscall.Mknod(p, syscall.S_IFBLK|0o600, 7<<8|250); err != nil {
+		t.Skipf("cannot make a device here (needs root): %v", err)
+	}
+	link := filepath.Join(filepath.Dir(p), "out.json")
+	if err := os.Symlink(p, link); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteFileAtomic(link, WriteOptions{Perm: 0o644}, writeString("x"))
+	var we *WriteError
+	if !errors.As(err, &we) || we.Op != "kind" || !strings.Contains(err.Error(), "block device") {
+		t.Fatalf("got %v, want a refusal naming the block device", err)
+	}
+}
