@@ -142,3 +142,27 @@ func FuzzRedactProxyList(f *testing.F) {
 		}
 	})
 }
+
+func FuzzRedactURL(f *testing.F) {
+	f.Add("http", "u", "P@ss;w0rd,'=", "wpad.corp.example/p.pac")
+	f.Fuzz(func(t *testing.T, scheme, user, pass, rest string) {
+		// RFC 3986 userinfo characters, '@' included; the host and path hold no '@' here.
+		ok := func(s string) bool {
+			for i := 0; i < len(s); i++ {
+				if strings.IndexByte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@%", s[i]) < 0 {
+					return false
+				}
+			}
+			return true
+		}
+		if len(pass) < 4 || !ok(pass) || !ok(user) || !isSchemeName(scheme) || strings.ContainsAny(rest, "@") || strings.Contains(scheme+user+rest, pass) {
+			return
+		}
+		u := scheme + "://" + user + ":" + pass + "@" + rest
+		for name, got := range map[string]string{"url": RedactURL(u), "value": RedactValue(u), "text": RedactCredentials("pac " + u + " failed")} {
+			if strings.Contains(got, pass) {
+				t.Fatalf("%s: %q -> %q shows %q", name, u, got, pass)
+			}
+		}
+	})
+}
