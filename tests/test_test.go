@@ -50,6 +50,7 @@ func TestTestExamplesMeaning(t *testing.T) {
 	tests := []struct {
 		file      string
 		compliant bool
+		verdict   string // "" derives it: compliant, or notCompliant
 		failed    []string
 		status    map[string]string // check id -> status
 		requires  map[string]string // failed check id -> requirement ids
@@ -67,13 +68,21 @@ func TestTestExamplesMeaning(t *testing.T) {
 		{file: "per-scheme-proxy.reg", compliant: true, status: map[string]string{"winhttpProxyUsable": "pass", "winhttpMatchesImport": "pass"}, inMessage: map[string]string{"winhttpProxyUsable": "proxy.corp.example:3128"}},
 		{file: "system-account-autodetect.reg", compliant: true, status: map[string]string{"installerNoAutoProxy": "warn", "winhttpViewsAgree": "notChecked"},
 			inMessage: map[string]string{"installerNoAutoProxy": `NT AUTHORITY\SYSTEM`}},
-		{file: "netsh-show-proxy.txt", compliant: true, status: map[string]string{"installerProxyInServices": "notChecked", "winhttpMatchesImport": "notChecked", "installerNoAutoProxy": "notChecked", "winhttpViewsAgree": "notChecked", "winhttpProxyUsable": "pass"}},
+		// netsh text holds WinHTTP only: nothing fails, but nothing shows the route right either.
+		{file: "netsh-show-proxy.txt", compliant: false, verdict: "incomplete", status: map[string]string{"installerProxyInServices": "notChecked", "winhttpMatchesImport": "notChecked", "installerNoAutoProxy": "notChecked", "winhttpViewsAgree": "notChecked", "winhttpProxyUsable": "pass"}},
 	}
 	for _, tt := range tests {
 		r := testcmdRun(t, nil, nil, "test", "--from", "../examples/"+tt.file, "--compress")
 		doc := gjson.ParseBytes(r.stdout)
 		if doc.Get("compliant").Bool() != tt.compliant {
 			t.Errorf("%s: compliant %s, want %v", tt.file, doc.Get("compliant"), tt.compliant)
+		}
+		wantVerdict := tt.verdict
+		if wantVerdict == "" {
+			wantVerdict = map[bool]string{true: "compliant", false: "notCompliant"}[tt.compliant]
+		}
+		if v := doc.Get("verdict").String(); v != wantVerdict {
+			t.Errorf("%s: verdict %s, want %s (missing %s)", tt.file, v, wantVerdict, doc.Get("missingEvidence"))
 		}
 		var failed []string
 		seen := map[string]bool{}

@@ -190,9 +190,9 @@ func (c *context) winhttpReadable() []Finding {
 		evidence = append(evidence, ev(v.path+".present", v.view.Present), ev(v.path+".blob.error", blobErr))
 	}
 	if len(known) == 0 {
-		// Nothing checked is not compliant: what the services use is the first thing to know.
-		return []Finding{finding(CheckWinHTTPReadable, StatusFail, c.noWinHTTP()+": what the connector's services use cannot be judged", evidence...).
-			fix("read the live registry on the connector machine (ccproxy test), or give an export that holds the WinHttpSettings key", nil)}
+		// Not a failure of the machine but a gap in the evidence: the verdict is incomplete
+		// (missingEvidence), never compliant.
+		return []Finding{finding(CheckWinHTTPReadable, StatusNotChecked, c.noWinHTTP()+": what the connector's services use cannot be judged", evidence...)}
 	}
 	if len(bad) == 0 {
 		return []Finding{finding(CheckWinHTTPReadable, StatusPass, "the WinHTTP settings of the "+viewWords(known)+" decode", evidence...)}

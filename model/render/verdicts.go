@@ -12,11 +12,19 @@ func (w *writer) test(d gjson.Result) {
 	s := d.Get("summary")
 	counts := fmt.Sprintf("%d failed, %d warned, %d passed, %d not checked, %d n/a",
 		s.Get("fail").Int(), s.Get("warn").Int(), s.Get("pass").Int(), s.Get("notChecked").Int(), s.Get("notApplicable").Int())
-	if d.Get("compliant").Bool() {
+	switch verdictOf(d) {
+	case "compliant":
 		w.para(w.paint(green, "COMPLIANT")+": ", 2, counts)
-	} else {
+	case "incomplete":
+		w.para(w.paint(yellow, "INCOMPLETE")+": ", 2, "not compliant until the missing evidence is supplied; "+counts)
+	default:
 		w.para(w.paint(red, "NOT COMPLIANT")+": ", 2, counts)
 	}
+	d.Get("missingEvidence").ForEach(func(_, m gjson.Result) bool {
+		w.para("  missing: ", 11, m.Get("what").String())
+		w.para("  supply:  ", 11, m.Get("supply").String())
+		return true
+	})
 	w.para("  source: ", 10, sourceLine(d.Get("source")))
 	w.blank()
 	d.Get("findings").ForEach(func(_, f gjson.Result) bool {
@@ -34,6 +42,18 @@ func (w *writer) test(d gjson.Result) {
 		}
 		return true
 	})
+}
+
+// verdictOf reads a test document's verdict; a document written before verdicts had three
+// values derives it from compliant.
+func verdictOf(d gjson.Result) string {
+	if v := d.Get("verdict"); v.Exists() {
+		return v.String()
+	}
+	if d.Get("compliant").Bool() {
+		return "compliant"
+	}
+	return "notCompliant"
 }
 
 // plan: each value's before and after, as terraform plan shows them.
