@@ -48,7 +48,7 @@ func TestPlanConnectorExampleMeaning(t *testing.T) {
 		"changes.1.target.view":             "native",
 		"changes.1.action":                  "update",
 		"changes.1.after.blob.proxy":        "proxy.corp.example:8080",
-		"changes.1.after.blob.bypass":       "<local>;*.corp.example;10.*;dc01.corp.example;192.168.10.*;dc02.corp.example;cc02.corp.example;vcenter.corp.example;pvs01.corp.example",
+		"changes.1.after.blob.bypass":       "<local>;*.corp.example;dc01.corp.example;10.0.20.15;dc02.corp.example;cc02.corp.example;vcenter.corp.example;pvs01.corp.example",
 		"changes.1.after.blob.flags.value":  "3",
 		"changes.1.after.blob.version":      "40",
 		"requiresElevation":                 "true",
@@ -96,7 +96,7 @@ func TestPlanShorthandFlags(t *testing.T) {
 	file := changes(run(t, nil, "plan", "--from", "examples/ie-proxy-winhttp-direct.reg", "examples/desired-connector.json"))
 	flags := changes(run(t, nil, "plan", "--from", "examples/ie-proxy-winhttp-direct.reg", "--import-ie",
 		"--add-bypass", "<local>;dc01.corp.example", "--add-bypass", "dc02.corp.example", "--add-bypass", "cc02.corp.example",
-		"--add-bypass", "vcenter.corp.example", "--add-bypass", "pvs01.corp.example", "--add-bypass", "10.*"))
+		"--add-bypass", "vcenter.corp.example", "--add-bypass", "pvs01.corp.example", "--add-bypass", "10.0.20.15"))
 	if file != flags {
 		t.Errorf("flags and file plan differently:\n%s\n%s", file, flags)
 	}
@@ -144,7 +144,7 @@ func TestPlanPowerShellInputs(t *testing.T) {
 		want  map[string]string
 	}{
 		{"5.1 Out-File, PascalCase, \\u0027 escapes", planUTF16(ps51), false, map[string]string{
-			"changes.#": "5", "changes.1.after.blob.bypass": "<local>;*.corp.example;10.*;dc01.corp.example;192.168.10.*;dc02.corp.example",
+			"changes.#": "5", "changes.1.after.blob.bypass": "<local>;*.corp.example;dc01.corp.example;10.0.20.15;dc02.corp.example",
 			"changes.2.target.valueName": "ProxyOverride", "changes.2.after.text": `"<local>;*.corp.example"`,
 			"changes.3.target.valueName": "AutoConfigURL", "changes.3.after.text": `"http://wpad.corp.example/proxy.pac?site=o'hare&x=1"`,
 			"changes.4.after.blob.autoConfigUrl": "http://wpad.corp.example/proxy.pac?site=o'hare&x=1",

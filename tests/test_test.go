@@ -64,7 +64,7 @@ func TestTestExamplesMeaning(t *testing.T) {
 			inMessage: map[string]string{"installerNoAutoProxy": "http://wpad.corp.example/proxy.pac"}, status: map[string]string{"winhttpMatchesImport": "pass"}},
 		{file: "ie-winhttp-matching.reg", compliant: true, status: map[string]string{"installerProxyInServices": "pass", "winhttpMatchesImport": "pass", "winhttpViewsAgree": "pass", "winhttpProxyUsable": "pass"}},
 		{file: "winhttp-views-disagree.reg", failed: []string{"winhttpViewsAgree"}, requires: map[string]string{"winhttpViewsAgree": "R4"},
-			command: map[string]string{"winhttpViewsAgree": `ccproxy plan --proxy proxy.corp.example:8080 --bypass "<local>;*.corp.example;10.*;dc01.corp.example;192.168.10.*" --views "native,wow64"`}},
+			command: map[string]string{"winhttpViewsAgree": `ccproxy plan --proxy proxy.corp.example:8080 --bypass "<local>;*.corp.example;dc01.corp.example;10.0.20.15" --views "native,wow64"`}},
 		{file: "per-scheme-proxy.reg", compliant: true, status: map[string]string{"winhttpProxyUsable": "pass", "winhttpMatchesImport": "pass"}, inMessage: map[string]string{"winhttpProxyUsable": "proxy.corp.example:3128"}},
 		{file: "system-account-autodetect.reg", compliant: true, status: map[string]string{"installerNoAutoProxy": "warn", "winhttpViewsAgree": "notChecked"},
 			inMessage: map[string]string{"installerNoAutoProxy": `NT AUTHORITY\SYSTEM`}},
@@ -184,7 +184,7 @@ func TestTestInternalFile(t *testing.T) {
 	for _, f := range doc.Get("findings").Array() {
 		status[f.Get("id").String()] = f.Get("status").String()
 	}
-	for id, want := range map[string]string{"internalBypassed:fileserver": "pass", "internalBypassed:dc01.corp.example": "pass", "internalBypassed:www.example.com": "fail", "internalBypassed:10.20.30.40": "warn"} {
+	for id, want := range map[string]string{"internalBypassed:fileserver": "pass", "internalBypassed:dc01.corp.example": "pass", "internalBypassed:www.example.com": "fail", "internalBypassed:10.20.30.40": "fail"} {
 		if status[id] != want {
 			t.Errorf("%s: %s, want %s", id, status[id], want)
 		}

@@ -10,12 +10,12 @@ import (
 // The README's fix, the desired-state example and the fleet scripts' remediation each end
 // in a state that test, with the same internal resources, calls compliant.
 func TestTheUsualFixEndsCompliant(t *testing.T) {
-	internal := []string{"--internal", "dc01.corp.example", "--internal", "dc02.corp.example", "--internal", "10.1.2.3"}
+	internal := []string{"--internal", "dc01.corp.example", "--internal", "dc02.corp.example", "--internal", "10.0.20.15"}
 	for _, c := range []struct {
 		name string
 		plan []string
 	}{
-		{"README: plan --import-ie --add-bypass", []string{"--import-ie", "--add-bypass", "dc01.corp.example", "--add-bypass", "dc02.corp.example", "--add-bypass", "10.*"}},
+		{"README: plan --import-ie --add-bypass", []string{"--import-ie", "--add-bypass", "dc01.corp.example", "--add-bypass", "dc02.corp.example", "--add-bypass", "10.0.20.15"}},
 		{"examples/desired-connector.json", []string{filepath.Join("..", "examples", "desired-connector.json")}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

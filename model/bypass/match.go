@@ -57,7 +57,10 @@ type Match struct {
 	Bypassed bool
 	Entry    *Entry // the entry that decided, nil for loopback and noMatch
 	Reason   string // one of the Reason* constants
-	Notes    []string
+	// Caveat says why the stack may not honour the deciding entry (Caveat), "" when none;
+	// it is among Notes too.
+	Caveat string
+	Notes  []string
 }
 
 // DefaultPort is the port a URL of the scheme uses when it names none; 0 when unknown.
@@ -131,8 +134,9 @@ func (l List) Match(stack Stack, host string, port int, scheme string) Match {
 				continue
 			}
 			m.Bypassed, m.Entry, m.Reason = true, e, ReasonEntry
-			if stack == StackWinHTTP && e.innerWildcard() {
-				m.Notes = append(m.Notes, "entry "+quote(e.Value)+" has a '*' that is not left-most; WinHTTP's documentation allows only a left-most wildcard, so the services may not honour it")
+			if c := Caveat(*e, stack); c != "" {
+				m.Caveat = "entry " + quote(e.Value) + ": " + c
+				m.Notes = append(m.Notes, m.Caveat)
 			}
 			return m
 		}

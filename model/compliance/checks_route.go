@@ -242,8 +242,8 @@ func (c *context) internalBypassed() []Finding {
 			out = append(out, mk(StatusPass, "WinHTTP uses no proxy, and the installer's bypass list covers "+r.Host+" for when its proxy is imported", evidence))
 		case c.natMode == "direct":
 			out = append(out, mk(StatusPass, "WinHTTP uses no proxy: "+r.URL+" goes direct", evidence))
-		case len(r.Notes) > 0 && r.Bypass.Reason == bypass.ReasonEntry && hasWildcardNote(r.Notes):
-			f := mk(StatusWarn, "WinHTTP bypasses the proxy for "+r.URL+" by the entry "+str(r.Bypass.Entry)+", whose '*' is not left-most; WinHTTP's documentation allows only a left-most wildcard, so the services may not honour it", evidence)
+		case r.Bypass.Caveat != nil:
+			f := mk(StatusWarn, "WinHTTP bypasses the proxy for "+r.URL+" only by the "+*r.Bypass.Caveat, evidence)
 			f.Severity = SeverityMedium
 			out = append(out, f.
 				fix("add "+entry+" itself to the bypass list so the decision does not rest on that wildcard", planCommand("--add-bypass", entry)))
@@ -252,15 +252,6 @@ func (c *context) internalBypassed() []Finding {
 		}
 	}
 	return out
-}
-
-func hasWildcardNote(notes []string) bool {
-	for _, n := range notes {
-		if strings.Contains(n, "left-most") {
-			return true
-		}
-	}
-	return false
 }
 
 func str(p *string) string {

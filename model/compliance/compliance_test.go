@@ -82,6 +82,13 @@ func (r registry) Key(path string) (model.KeyInfo, error) {
 
 func (m machine) state(t testing.TB) *model.State {
 	t.Helper()
+	s, _ := m.stateAndRegistry(t)
+	return s
+}
+
+// stateAndRegistry also returns the registry the state was read from, for a plan.
+func (m machine) stateAndRegistry(t testing.TB) (*model.State, registry) {
+	t.Helper()
 	kind := "fake"
 	if m.live {
 		kind = "registry"
@@ -127,7 +134,7 @@ func (m machine) state(t testing.TB) *model.State {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, st
 }
 
 func byID(r Report) map[string]Finding {

@@ -58,6 +58,9 @@ type RouteBypass struct {
 	Reason    string  `json:"reason" enum:"loopback,local,entry,noMatch"`
 	Entry     *string `json:"entry" doc:"the entry that matched, or null"`
 	EntryKind *string `json:"entryKind"`
+	// Caveat is bypass.Caveat of the deciding entry under this stack: the one rule that
+	// test and plan apply too.
+	Caveat *string `json:"caveat" doc:"why the stack may not honour the entry that decided, with what to write instead; null when it does"`
 }
 
 // routeSettings holds the parsed settings of one stack.
@@ -74,7 +77,7 @@ func rulesText(stack bypass.Stack) string {
 	if stack == bypass.StackWinINet {
 		return common + "; '*' matches any characters anywhere in an entry, as WinINet reads it"
 	}
-	return common + "; '*' matches any characters, but WinHTTP's documentation allows only a left-most '*', so a match that needs another '*' carries a note"
+	return common + "; '*' matches any characters, but Microsoft documents for WinHTTP only a left-most '*' (ProxyCfg), so a match that needs another '*' carries a caveat"
 }
 
 // settingsFor picks the settings the stack uses from st. view is "native" or "wow64" for
@@ -154,6 +157,9 @@ func (s routeSettings) route(raw string) (RouteEntry, error) {
 	}
 	if m := r.Match.Entry; m != nil {
 		e.Bypass.Entry, e.Bypass.EntryKind = model.Ptr(m.Value), model.Ptr(m.Kind)
+	}
+	if r.Match.Caveat != "" {
+		e.Bypass.Caveat = model.Ptr(r.Match.Caveat)
 	}
 	if !r.Direct && r.Proxy != nil {
 		e.Decision = "proxy"

@@ -160,6 +160,19 @@ func (w *writer) route(d gjson.Result) {
 		return true
 	})
 	w.table([]string{"URL", "ROUTE", "WHY"}, rows)
+	// Every note the JSON carries, so that a caveat is never in the JSON alone.
+	notes := [][2]string{}
+	set.Get("notes").ForEach(func(_, n gjson.Result) bool { notes = append(notes, [2]string{"settings", n.String()}); return true })
+	d.Get("routes").ForEach(func(_, r gjson.Result) bool {
+		r.Get("notes").ForEach(func(_, n gjson.Result) bool { notes = append(notes, [2]string{r.Get("url").String(), n.String()}); return true })
+		return true
+	})
+	if len(notes) > 0 {
+		w.blank()
+		for _, n := range notes {
+			w.para("note: ", 6, n[0]+": "+n[1])
+		}
+	}
 }
 
 // check: the verdict, then one line per endpoint with the failing stage and class.
