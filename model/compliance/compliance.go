@@ -48,8 +48,8 @@ type Report struct {
 	Verdict         string            `json:"verdict" enum:"compliant,notCompliant,incomplete" doc:"compliant: nothing failed and the evidence was enough to decide; notCompliant: a finding failed; incomplete: nothing failed, but the source lacks what the decision needs (missingEvidence names it)"`
 	MissingEvidence []MissingEvidence `json:"missingEvidence" doc:"what the source lacks for a verdict, and the one command or export that supplies it; [] when nothing is missing"`
 	Summary         Summary           `json:"summary"`
-	Internal  []string  `json:"internal" doc:"internal resources checked against the bypass list (--internal, --internal-file)"`
-	Findings  []Finding `json:"findings"`
+	Internal        []string          `json:"internal" doc:"internal resources checked against the bypass list (--internal, --internal-file)"`
+	Findings        []Finding         `json:"findings"`
 }
 
 // Verdicts.

@@ -12,9 +12,9 @@ import (
 // error. Per-check settings hold the check's status, so that a check the source could not
 // run shows as "notChecked" rather than as a pass.
 type Intune struct {
-	Schema          string `json:"schema"`
-	Compliant       bool   `json:"compliant"`
-	Verdict         string `json:"verdict" enum:"compliant,notCompliant,incomplete"`
+	Schema    string `json:"schema"`
+	Compliant bool   `json:"compliant"`
+	Verdict   string `json:"verdict" enum:"compliant,notCompliant,incomplete"`
 	// MissingEvidence names what an incomplete verdict lacks, separated by "; "; "" when none.
 	MissingEvidence string `json:"missingEvidence" doc:"what an incomplete verdict lacks and what supplies it, separated by \"; \"; \"\" when nothing is missing"`
 	FailCount       int    `json:"failCount"`
@@ -90,7 +90,7 @@ func (r Report) Intune(st *model.State, version string) Intune {
 	d := Intune{
 		Schema: SchemaIntune, Compliant: r.Compliant, Verdict: r.Verdict,
 		MissingEvidence: missingText(r.MissingEvidence),
-		FailCount: r.Summary.Fail, WarnCount: r.Summary.Warn, NotCheckedCount: r.Summary.NotChecked,
+		FailCount:       r.Summary.Fail, WarnCount: r.Summary.Warn, NotCheckedCount: r.Summary.NotChecked,
 		FailedChecks:   strings.Join(r.Failed(), ", "),
 		ServicesMode:   orUnknown(servicesMode),
 		ServicesProxy:  servicesProxy,

@@ -164,7 +164,10 @@ func (w *writer) route(d gjson.Result) {
 	notes := [][2]string{}
 	set.Get("notes").ForEach(func(_, n gjson.Result) bool { notes = append(notes, [2]string{"settings", n.String()}); return true })
 	d.Get("routes").ForEach(func(_, r gjson.Result) bool {
-		r.Get("notes").ForEach(func(_, n gjson.Result) bool { notes = append(notes, [2]string{r.Get("url").String(), n.String()}); return true })
+		r.Get("notes").ForEach(func(_, n gjson.Result) bool {
+			notes = append(notes, [2]string{r.Get("url").String(), n.String()})
+			return true
+		})
 		return true
 	})
 	if len(notes) > 0 {
