@@ -90,7 +90,7 @@ func Route(p Proxy, l List, stack Stack, rawURL string) (RouteResult, error) {
 func bypassWhy(m Match) string {
 	switch m.Reason {
 	case ReasonLoopback:
-		return "loopback addresses always bypass the proxy"
+		return "Windows' implicit bypass"
 	case ReasonLocal:
 		return "<local>: a host name without a '.'"
 	default:

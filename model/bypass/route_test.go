@@ -29,7 +29,7 @@ func TestRoute(t *testing.T) {
 		{"bypassed by wildcard", "p:8080", StackWinHTTP, "https://dc1.corp.example", "https://dc1.corp.example", "https", "dc1.corp.example", 443, true, "", ReasonEntry, "*.corp.example"},
 		{"bypassed by local", "p:8080", StackWinHTTP, "intranet", "https://intranet", "https", "intranet", 443, true, "", ReasonLocal, "<local>"},
 		{"bypassed by ip pattern", "p:8080", StackWinINet, "http://10.1.2.3:8080/x", "http://10.1.2.3:8080/x", "http", "10.1.2.3", 8080, true, "", ReasonEntry, "10.*"},
-		{"loopback", "p:8080", StackWinHTTP, "http://127.0.0.1:9000", "http://127.0.0.1:9000", "http", "127.0.0.1", 9000, true, "", ReasonLoopback, "loopback"},
+		{"loopback", "p:8080", StackWinHTTP, "http://127.0.0.1:9000", "http://127.0.0.1:9000", "http", "127.0.0.1", 9000, true, "", ReasonLoopback, "implicit bypass"},
 		{"ipv6 loopback", "p:8080", StackWinHTTP, "[::1]:8443", "https://[::1]:8443", "https", "::1", 8443, true, "", ReasonLoopback, ""},
 		{"scheme-restricted entry, matching scheme", "p:8080", StackWinHTTP, "http://plain.example", "http://plain.example", "http", "plain.example", 80, true, "", ReasonEntry, ""},
 		{"scheme-restricted entry, other scheme", "p:8080", StackWinHTTP, "https://plain.example", "https://plain.example", "https", "plain.example", 443, false, "p:8080", ReasonNoMatch, ""},

@@ -264,7 +264,7 @@ func str(p *string) string {
 func bypassWords(r RouteEntry) string {
 	switch r.Bypass.Reason {
 	case bypass.ReasonLoopback:
-		return "loopback addresses always bypass the proxy"
+		return "Windows' implicit bypass (localhost, 127.0.0.1, [::1], link-local addresses)"
 	case bypass.ReasonLocal:
 		return "bypassed by <local> (a name without a dot)"
 	case bypass.ReasonEntry:

@@ -73,9 +73,9 @@ type routeSettings struct {
 
 // rulesText says which reading of the bypass list a stack's decisions use.
 func rulesText(stack bypass.Stack) string {
-	common := "entries match case-insensitively on the host as written in the URL (no DNS); <local> is any name without a dot; localhost, 127.x.x.x and [::1] always bypass"
+	common := "entries match case-insensitively on the host as written in the URL (no DNS); <local> is any name without a dot; Windows' implicit bypass sends localhost, loopback, 127.0.0.1, [::1], 169.254.0.0/16 and [fe80::]/10 direct without an entry (Chromium's notes on Windows), not the rest of 127.0.0.0/8"
 	if stack == bypass.StackWinINet {
-		return common + "; '*' matches any characters anywhere in an entry, as WinINet reads it"
+		return common + "; '*' matches any characters anywhere in an entry, as WinINet reads it; a list with <-loopback> is read from its last entry, the first that applies deciding"
 	}
 	return common + "; '*' matches any characters, but Microsoft documents for WinHTTP only a left-most '*' (ProxyCfg), so a match that needs another '*' carries a caveat"
 }
