@@ -27,6 +27,8 @@ type context struct {
 	ieBypass string
 	ieDetect bool   // auto-detect (WPAD) on
 	iePAC    string // PAC URL, "" when none
+
+	planArgs map[*string][]string // the arguments of each plan command offered
 }
 
 func newContext(st *model.State, o Options) *context {
@@ -166,7 +168,7 @@ func (c *context) noWinINet() string {
 }
 
 func (c *context) importCommand() *string {
-	return planCommand(importArgs(c.st.Source.WinINetOwner)...)
+	return c.planCommand(importArgs(c.st.Source.WinINetOwner)...)
 }
 
 // winhttpReadable: a value that cannot be decoded leaves the services' route unknown.
@@ -203,7 +205,7 @@ func (c *context) winhttpReadable() []Finding {
 		args = append(importArgs(c.st.Source.WinINetOwner), "--views", strings.Join(bad, ","))
 		summary = "rewrite the value by importing the installer's proxy settings"
 	}
-	return []Finding{finding(CheckWinHTTPReadable, StatusFail, "the WinHttpSettings value of the "+viewWords(bad)+" cannot be decoded: the services' route is unknown and Windows may ignore the value", evidence...).fix(summary, planCommand(args...))}
+	return []Finding{finding(CheckWinHTTPReadable, StatusFail, "the WinHttpSettings value of the "+viewWords(bad)+" cannot be decoded: the services' route is unknown and Windows may ignore the value", evidence...).fix(summary, c.planCommand(args...))}
 }
 
 func viewWords(views []string) string {
@@ -326,7 +328,7 @@ func (c *context) winhttpMatchesImport() []Finding {
 	if len(extra) > 0 {
 		summary = "import the installer's proxy settings into WinHTTP, keeping WinHTTP's own bypass entries (" + strings.Join(extra, ";") + "), then restart the machine (R5)"
 	}
-	return []Finding{f.fix(summary, planCommand(args...))}
+	return []Finding{f.fix(summary, c.planCommand(args...))}
 }
 
 // listMinus lists the entries of list a that list b lacks, compared as Windows compares
@@ -427,7 +429,7 @@ func (c *context) winhttpNoAutoProxy() []Finding {
 	}
 	args := setArgs(proxyString(c.natProxy), c.natBypass, flagged...)
 	return []Finding{finding(id, StatusFail, "WinHttpSettings of the "+viewWords(flagged)+" carries auto-proxy flags (PAC 0x04 or auto-detect 0x08), which the connector services do not use", evidence...).
-		fix("rewrite the value with the same manual settings and no auto-proxy flags", planCommand(args...))}
+		fix("rewrite the value with the same manual settings and no auto-proxy flags", c.planCommand(args...))}
 }
 
 // proxyString is a proxy string without credentials, as a plan may write it.
@@ -471,5 +473,5 @@ func (c *context) winhttpViewsAgree() []Finding {
 	}
 	args := setArgs(proxyString(c.natProxy), c.natBypass, ViewNative, ViewWOW64)
 	return []Finding{finding(id, StatusFail, "the 64-bit view holds "+describe(c.natMode, c.natProxy, c.natBypass)+" but the 32-bit (WOW6432Node) view holds "+describe(wMode, wProxy, wBypass)+": 32-bit processes take another route than the 64-bit services", evidence...).
-		fix("write the 64-bit view's settings to both views", planCommand(args...))}
+		fix("write the 64-bit view's settings to both views", c.planCommand(args...))}
 }

@@ -186,6 +186,7 @@ func Evaluate(st *model.State, o Options) Report {
 	} {
 		r.Findings = append(r.Findings, run()...)
 	}
+	c.oneNextStep(r.Findings)
 	for _, f := range r.Findings {
 		r.Summary.Total++
 		switch f.Status {

@@ -287,9 +287,9 @@ func TestEvaluate(t *testing.T) {
 			[]string{"dc01.corp.example", "fileserver", "10.1.2.3", "www.example.com", "[fd00::5]", "https://vda7.corp.example:8443"}, false, map[string]want{
 				"internalBypassed:dc01.corp.example":              {status: StatusPass, message: "*.corp.example"},
 				"internalBypassed:fileserver":                     {status: StatusPass, message: "<local>"},
-				"internalBypassed:10.1.2.3":                       {status: StatusWarn, command: "ccproxy plan --add-bypass 10.1.2.3", message: "left-most"},
-				"internalBypassed:www.example.com":                {status: StatusFail, command: "ccproxy plan --add-bypass www.example.com", message: "through the proxy proxy.corp.example:8080"},
-				"internalBypassed:[fd00::5]":                      {status: StatusFail, command: `ccproxy plan --add-bypass "[fd00::5]"`},
+				"internalBypassed:10.1.2.3":                       {status: StatusWarn, command: `ccproxy plan --add-bypass www.example.com --add-bypass "[fd00::5]" --add-bypass 10.1.2.3`, message: "left-most"},
+				"internalBypassed:www.example.com":                {status: StatusFail, command: `ccproxy plan --add-bypass www.example.com --add-bypass "[fd00::5]" --add-bypass 10.1.2.3`, message: "through the proxy proxy.corp.example:8080"},
+				"internalBypassed:[fd00::5]":                      {status: StatusFail, command: `ccproxy plan --add-bypass www.example.com --add-bypass "[fd00::5]" --add-bypass 10.1.2.3`},
 				"internalBypassed:https://vda7.corp.example:8443": {status: StatusPass},
 			}},
 		{"internal resources, WinHTTP direct until the import", machine{native: direct(), wow64: direct(), ie: ieProxy}, []string{"dc01.corp.example", "www.example.com"}, false, map[string]want{
