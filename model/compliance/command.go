@@ -101,7 +101,12 @@ func (c *context) oneNextStep(findings []Finding) {
 		if f.Remediation == nil || f.Remediation.Command == nil || (f.Status != StatusFail && f.Status != StatusWarn) {
 			continue
 		}
-		b, _ := baseOf(c.planArgs[f.Remediation.Command])
+		own, ok := c.planArgs[f.Remediation.Command]
+		if !ok {
+			// A command from elsewhere (the route a check document found working) stands.
+			continue
+		}
+		b, _ := baseOf(own)
 		if len(b) > 0 && strings.Join(b, "\x00") != strings.Join(base, "\x00") {
 			continue
 		}
