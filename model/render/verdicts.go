@@ -178,6 +178,46 @@ func (w *writer) route(d gjson.Result) {
 	}
 }
 
+// failureCause words each failure class of a check as the cause a person acts on.
+var failureCause = map[string]string{
+	"proxyAuthRequired":  "the proxy asks for authentication (407), which the connector cannot give: it supports only an unauthenticated proxy (R4)",
+	"proxyDenied":        "the proxy denies the connections",
+	"dnsFailure":         "the names do not resolve",
+	"tcpRefused":         "the connections are refused",
+	"timeout":            "the connections time out",
+	"tlsHandshakeFailed": "the TLS handshakes fail",
+	"tlsInterception":    "TLS is intercepted",
+	"certificateInvalid": "the certificates are not valid",
+	"httpError":          "the endpoints answer with HTTP errors",
+}
+
+// checkCause names the cause that failed: R8 only when the proxy refused CONNECT to an IP
+// address (proxyRefuses), else the failure class most required endpoints (or, when none
+// failed, the IP-literal test) ran into.
+func checkCause(d gjson.Result) string {
+	if d.Get("ipLiteral.proxyRefuses").Bool() {
+		return "the proxy refuses CONNECT to an IP address (R8)"
+	}
+	n := map[string]int{}
+	best := ""
+	d.Get("endpoints").ForEach(func(_, e gjson.Result) bool {
+		if f := e.Get("failure").String(); f != "" && e.Get("required").Bool() {
+			n[f]++
+			if best == "" || n[f] > n[best] {
+				best = f
+			}
+		}
+		return true
+	})
+	if best == "" {
+		best = d.Get("ipLiteral.failure").String()
+	}
+	if best == "" {
+		return ""
+	}
+	return or(failureCause[best], best)
+}
+
 // check: the verdict, then one line per endpoint with the failing stage and class.
 func (w *writer) check(d gjson.Result) {
 	c := d.Get("counts")
@@ -186,8 +226,8 @@ func (w *writer) check(d gjson.Result) {
 	if d.Get("ok").Bool() {
 		w.para(w.paint(green, "OK")+": ", 2, counts)
 	} else {
-		if d.Get("ipLiteral.status").String() == "fail" {
-			counts += "; the proxy refuses CONNECT to an IP address (R8)"
+		if cause := checkCause(d); cause != "" {
+			counts += "; " + cause
 		}
 		if !d.Get("allRoutesAsExpected").Bool() {
 			counts += fmt.Sprintf("; %d internal hosts not routed direct", d.Get("counts.misrouted").Int())
