@@ -348,17 +348,19 @@ func rawOrNone(v gjson.Result) string {
 // endpoints: host and port per line, for people and firewall teams.
 func (w *writer) endpoints(d gjson.Result) {
 	rows := [][]string{}
-	d.Get("entries").ForEach(func(_, e gjson.Result) bool {
-		var ports []string
-		e.Get("ports").ForEach(func(_, p gjson.Result) bool { ports = append(ports, p.String()); return true })
+	d.Get("allowList").ForEach(func(_, e gjson.Result) bool {
 		req := "required"
 		if !e.Get("required").Bool() {
 			req = "optional"
 		}
-		rows = append(rows, []string{e.Get("pattern").String(), strings.Join(ports, ","), req, e.Get("purpose").String()})
+		rows = append(rows, []string{e.Get("pattern").String(), e.Get("port").String(), req, e.Get("purpose").String()})
 		return true
 	})
-	w.linef("%s for region %s", plural(int64(len(rows)), "endpoint"), d.Get("region").String())
+	head := fmt.Sprintf("%s for region %s", plural(int64(len(rows)), "endpoint"), d.Get("region").String())
+	if id := d.Get("customerId").String(); id != "" {
+		head += ", customer " + id
+	}
+	w.linef("%s", head)
 	w.blank()
 	w.table([]string{"HOST", "PORT", "NEED", "PURPOSE"}, rows)
 }
