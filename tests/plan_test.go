@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/tidwall/gjson"
 
@@ -336,4 +337,37 @@ func TestDiff(t *testing.T) {
 	if r.code != 3 || !bytes.Contains(r.stderr, []byte("--from")) {
 		t.Errorf("B defaults to the live registry: exit %d %s", r.code, r.stderr)
 	}
+}
+
+// A plan never claims "nothing to do" about a stack its source does not hold: from an
+// export of Internet Options alone, a WinHTTP plan that changes nothing says it could not
+// tell, in JSON (the warnings), text, netsh and .reg alike.
+func TestPlanNeverClaimsAnUnheldStack(t *testing.T) {
+	reg := regHeader + `[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings]` + "\r\n" + `"ProxyEnable"=dword:00000000` + "\r\n"
+	p := planWrite(t, "ie-only.reg", planUTF16(reg))
+	for _, f := range []string{"text", "netsh", "reg"} {
+		r := run(t, nil, "plan", "--from", p, "--direct", "--format", f)
+		out := string(r.stdout)
+		if f == "reg" {
+			out = decodeUTF16(t, r.stdout)
+		}
+		if r.code != 0 || strings.Contains(out, "already holds the desired state") || !strings.Contains(out, "does not hold the WinHTTP settings") {
+			t.Errorf("--format %s: exit %d\n%s", f, r.code, out)
+		}
+	}
+	r := run(t, nil, "plan", "--from", p, "--direct")
+	if !gjson.GetBytes(r.stdout, `warnings.#(code=="sourceViewUnknown")`).Exists() {
+		t.Errorf("json: no sourceViewUnknown warning: %s", gjson.GetBytes(r.stdout, "warnings").Raw)
+	}
+}
+
+// decodeUTF16 reads the UTF-16LE text (with its BOM) that --format reg writes.
+func decodeUTF16(t *testing.T, b []byte) string {
+	t.Helper()
+	b = bytes.TrimPrefix(b, []byte{0xff, 0xfe})
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+	}
+	return string(utf16.Decode(u))
 }

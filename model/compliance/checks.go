@@ -48,7 +48,8 @@ func newContext(st *model.State, o Options) *context {
 		c.ieKnown = true
 		c.ieDetect = w.AutoDetect != nil && *w.AutoDetect
 		if w.AutoConfigURL != nil {
-			c.iePAC = *w.AutoConfigURL
+			// White space alone names no script (as the readers hold): no PAC.
+			c.iePAC = strings.TrimSpace(*w.AutoConfigURL)
 		}
 		// The same import model 'plan --import-ie' applies, so that a finding and the plan
 		// that fixes it never disagree about what the import gives.

@@ -452,3 +452,25 @@ func TestVerdict(t *testing.T) {
 		})
 	}
 }
+
+// Reader edge cases: a PAC URL of white space alone is no PAC, and a WinHTTP proxy that
+// names only a SOCKS entry is summarised as what the services get for HTTPS: direct, as
+// route decides.
+func TestReaderEdgeCases(t *testing.T) {
+	st := machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect|model.FlagAutoProxyURL, "", "", "   ")}.state(t)
+	if st.WinINet.AutoConfigURL != nil || model.Deref(st.Effective.Installer.Mode) != "direct" {
+		t.Errorf("white-space PAC: autoConfigUrl %v, installer mode %v", st.WinINet.AutoConfigURL, model.Deref(st.Effective.Installer.Mode))
+	}
+	if f := byID(Evaluate(st, Options{}))[CheckInstallerNoAutoProxy]; f.Status != StatusPass {
+		t.Errorf("white-space PAC: %s %s", f.Status, f.Message)
+	}
+
+	st = machine{native: proxied("socks=s.corp.example:1080", ""), noWOW64Key: true, noIE: true}.state(t)
+	if m := model.Deref(st.Effective.Services.Mode); m != "direct" || !strings.Contains(st.Effective.Services.Detail, "https URLs") {
+		t.Errorf("SOCKS-only WinHTTP summarised as %q (%s)", m, st.Effective.Services.Detail)
+	}
+	rd, err := Route(st, "winhttp", ViewNative, []string{"https://citrix.cloud.com"})
+	if err != nil || rd.Routes[0].Decision != "direct" {
+		t.Errorf("route of SOCKS-only WinHTTP: %+v %v", rd.Routes, err)
+	}
+}

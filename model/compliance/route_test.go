@@ -183,7 +183,8 @@ func TestParseInternal(t *testing.T) {
 		"host:99999":                    "port 99999 out of range",
 		"!!!":                           "not a host name",
 		"https://":                      "no host name",
-		"caf\u00e9.example":             "not ASCII",
+		"a\u202eb.example":              "internationalized",
+		"10.0.0.0/8":                    "is an address range; --internal takes one host",
 	}
 	for in, want := range bad {
 		_, err := ParseInternal([]string{"ok.example", in})

@@ -59,9 +59,17 @@ func verdictOf(d gjson.Result) string {
 // plan: each value's before and after, as terraform plan shows them.
 func (w *writer) plan(d gjson.Result) {
 	n := d.Get("changes.#").Int()
-	if d.Get("empty").Bool() || n == 0 {
+	unheld := d.Get(`warnings.#(code=="sourceViewUnknown")#.path`).Array()
+	switch {
+	case (d.Get("empty").Bool() || n == 0) && len(unheld) > 0:
+		var parts []string
+		for _, u := range unheld {
+			parts = append(parts, u.String())
+		}
+		w.para(w.paint(yellow, "NO CHANGES COMPUTED")+": ", 2, "the source does not hold the WinHTTP settings ("+strings.Join(parts, ", ")+"), so whether the machine is in the desired state there is not known; plan on the machine itself")
+	case d.Get("empty").Bool() || n == 0:
 		w.linef("%s: the registry already holds the desired state", w.paint(green, "NO CHANGES"))
-	} else {
+	default:
 		w.linef("PLAN: %s", plural(n, "change"))
 	}
 	w.para("  made from: ", 13, sourceLine(d.Get("source")))
