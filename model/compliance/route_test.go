@@ -280,3 +280,17 @@ func FuzzParseInternalFile(f *testing.F) {
 		}
 	})
 }
+
+// An internationalized internal host is checked on its IDNA form, and the fix adds that
+// form, the only one a Windows bypass list can hold.
+func TestInternalIDN(t *testing.T) {
+	hosts, err := ParseInternal([]string{"B\u00fcCHER.lab.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := machine{native: proxied("p.corp.example:8080", "<local>"), wow64: proxied("p.corp.example:8080", "<local>"), noIE: true}.state(t)
+	f := byID(Evaluate(st, Options{Internal: hosts}))[CheckInternalBypassed+":"+hosts[0]]
+	if f.Status != StatusFail || f.Remediation == nil || f.Remediation.Command == nil || *f.Remediation.Command != "ccproxy plan --add-bypass xn--bcher-kva.lab.example" {
+		t.Errorf("%s %+v", f.Status, f.Remediation)
+	}
+}
