@@ -10,6 +10,7 @@ require (
 	github.com/rs/zerolog v1.35.1
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/tidwall/gjson v1.20.2
+	golang.org/x/net v0.19.0
 	golang.org/x/sys v0.50.0
 	golang.org/x/text v0.14.0
 )

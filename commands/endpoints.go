@@ -25,17 +25,21 @@ func (c *EndpointsCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
+	if format != "json" {
+		// The formats a firewall team pastes have no room for a note: stderr carries it.
+		for _, n := range ops.EndpointsNotes(cat) {
+			env.Log.Warn().Msg(n)
+		}
+	}
 	switch format {
 	case "list":
-		return env.emitFormatted([]byte(strings.Join(cat.Patterns(), "\n") + "\n"))
+		return env.emitFormatted([]byte(strings.Join(cat.Lines(), "\n") + "\n"))
 	case "csv":
 		var b bytes.Buffer
 		cw := csv.NewWriter(&b)
 		_ = cw.Write([]string{"host", "port", "protocol", "purpose", "required", "source"})
-		for _, e := range cat.Entries {
-			for _, p := range e.Ports {
-				_ = cw.Write([]string{e.Pattern, strconv.Itoa(p), e.Kind, e.Purpose, strconv.FormatBool(e.Required), e.Source})
-			}
+		for _, a := range cat.AllowList() {
+			_ = cw.Write([]string{a.Pattern, strconv.Itoa(a.Port), a.Kind, a.Purpose, strconv.FormatBool(a.Required), a.Source})
 		}
 		cw.Flush()
 		return env.emitFormatted([]byte(jsonin.ASCII(b.String())))

@@ -71,7 +71,10 @@ func (c *TestCmd) Run(env *Env) error {
 	if err := env.EmitAs(rep, format); err != nil {
 		return err
 	}
-	if !rep.Compliant {
+	switch rep.Verdict {
+	case compliance.VerdictIncomplete:
+		return resultError{"incomplete: the source lacks " + model.Count(len(rep.MissingEvidence), "piece") + " of evidence a verdict needs"}
+	case compliance.VerdictNotCompliant:
 		return resultError{"not compliant: " + model.Count(rep.Summary.Fail, "finding") + " failed"}
 	}
 	return nil

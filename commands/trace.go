@@ -18,7 +18,7 @@ import (
 // decisions names, per document kind, the fields that carry its verdict.
 var decisions = map[string][]string{
 	model.SchemaState:      {"effective.services.mode", "effective.services.proxy", "effective.installer.mode", "effective.same", "warnings.#"},
-	compliance.SchemaTest:  {"compliant", "summary.pass", "summary.fail", "summary.warn", "summary.notChecked"},
+	compliance.SchemaTest:  {"compliant", "verdict", "summary.pass", "summary.fail", "summary.warn", "summary.notChecked"},
 	model.SchemaPlan:       {"empty", "changes.#", "restartRequired", "warnings.#"},
 	model.SchemaApply:      {"result", "verified", "changes.#", "backup.path"},
 	compliance.SchemaRoute: {"routes.#.decision"},

@@ -165,6 +165,30 @@ func LooksCut(s string) bool {
 	return true
 }
 
+// cutInside finds a string that LooksCut anywhere in n, and says where, relative to the
+// object that holds n (rel is n's own place, such as ".desired").
+func cutInside(n *node, rel string) (string, bool) {
+	switch n.kind {
+	case nString:
+		if LooksCut(n.str) {
+			return "$" + rel, true
+		}
+	case nObject:
+		for i, k := range n.keys {
+			if where, ok := cutInside(n.vals[i], rel+"."+k); ok {
+				return where, true
+			}
+		}
+	case nArray:
+		for i, v := range n.vals {
+			if where, ok := cutInside(v, rel+"["+strconv.Itoa(i)+"]"); ok {
+				return where, true
+			}
+		}
+	}
+	return "", false
+}
+
 func (w *walker) cut(path *jpath) error {
 	return w.fail(path, "%s", CutMessage)
 }
@@ -189,6 +213,12 @@ func (w *walker) object(v *node, s *Spec, path *jpath) error {
 		if !ok {
 			if IsPowerShellProperty(k) {
 				continue
+			}
+			// A wrapper key around a document ConvertTo-Json cut ({"desired": {"winhttp":
+			// "System.Collections.Hashtable"}}) is named for the cut: the cut is the fault
+			// to fix, and it would otherwise hide behind "unknown key".
+			if where, ok := cutInside(v.vals[i], "."+k); ok {
+				return w.fail(path, "key %s holds a value at %s that %s", quote(k), where, CutMessage)
 			}
 			return w.unknownKey(path, k, s)
 		}

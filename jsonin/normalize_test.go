@@ -64,6 +64,9 @@ func TestNormalize(t *testing.T) {
 		{name: "empty string for an object", in: head + `"winhttp":{"proxy":""}}`, err: `desired.json: $.winhttp.proxy: looks cut by ConvertTo-Json at its default depth 2: rerun it with -Depth 10`},
 		{name: "empty string for a list of objects", in: head + `"rules":""}`, err: `desired.json: $.rules: looks cut by ConvertTo-Json at its default depth 2: rerun it with -Depth 10`},
 		{name: "nested array placeholder", in: head + `"matrix":["System.Object[]"]}`, err: `desired.json: $.matrix[0]: looks cut by ConvertTo-Json at its default depth 2: rerun it with -Depth 10`},
+		// A wrapper key around a cut document is named for the cut, wherever the placeholder sits.
+		{name: "placeholder under a wrapper key", in: `{"desired":{"winhttp":"System.Collections.Hashtable"}}`, err: `desired.json: $: key "desired" holds a value at $.desired.winhttp that looks cut by ConvertTo-Json at its default depth 2: rerun it with -Depth 10`},
+		{name: "placeholder deep in a list under a wrapper key", in: `{"value":[{"a":{"b":"@{Mode=proxy}"}}]}`, err: `desired.json: $: key "value" holds a value at $.value[0].a.b that looks cut by ConvertTo-Json at its default depth 2: rerun it with -Depth 10`},
 		{name: "placeholder in a map", in: head + `"tags":"System.Collections.Hashtable"}`, err: `desired.json: $.tags: looks cut by ConvertTo-Json at its default depth 2: rerun it with -Depth 10`},
 		{name: "ordinary string for an object", in: head + `"winhttp":{"proxy":"p:8080"}}`, err: `desired.json: $.winhttp.proxy: expected an object, got the string "p:8080"`},
 

@@ -50,7 +50,7 @@ func ImportFromIE(ie IESettings, owner string) IEImport {
 			warn("importProxyDisabled", "the manual proxy of "+owner+" is configured but switched off: the import gives direct access, not that proxy")
 		}
 	}
-	if ie.AutoConfigURL != "" {
+	if strings.TrimSpace(ie.AutoConfigURL) != "" {
 		if manual {
 			warn("importIgnoresAutoConfig", "the PAC script of "+owner+" is not carried to WinHTTP (the import copies only the manual proxy; the connector does not support PAC, R6)")
 		} else {

@@ -195,12 +195,14 @@ func (b *planBuilder) desiredWarnings() {
 			b.warn("proxyWithoutHTTPS", place, "the proxy %s has no entry for https, which all of the connector's traffic is: https URLs go direct; hint: add https=HOST:PORT or give one proxy for every scheme", raw)
 		}
 	}
-	mayIgnore := func(place string, entries ...[]string) {
+	// bypass.Caveat is the rule route and test apply too; WinHTTP's entries are judged by
+	// WinHTTP's reading, WinINet's by WinINet's.
+	mayIgnore := func(place string, stack bypass.Stack, entries ...[]string) {
 		for _, list := range entries {
 			for _, v := range list {
 				for _, e := range bypass.Parse(v).Entries {
-					if e.WindowsMayIgnore {
-						b.warn("bypassEntryMayBeIgnored", place, "the bypass entry %q is written, though Windows may not honour it: %s", e.Value, e.Note)
+					if c := bypass.Caveat(e, stack); c != "" {
+						b.warn("bypassEntryMayBeIgnored", place, "the bypass entry %q is written, though %s may not honour it: %s", e.Value, stackWords(stack), c)
 					}
 				}
 			}
@@ -211,7 +213,14 @@ func (b *planBuilder) desiredWarnings() {
 		if w.Proxy != nil {
 			https("$.winhttp.proxy", w.Proxy.Raw)
 		}
-		mayIgnore("$.winhttp", w.Bypass, w.EnsureBypass)
+		mayIgnore("$.winhttp", bypass.StackWinHTTP, w.Bypass, w.EnsureBypass)
+		if w.Mode == ModeImportFromIE && b.st.WinINet.Known {
+			// What the import copies from Internet Options is written to WinHTTP as it is.
+			imp := ImportFromIE(IESettingsFromState(b.st.WinINet), ownerText(b.st.Source.WinINetOwner))
+			if !imp.Direct {
+				mayIgnore("$.winhttp.mode", bypass.StackWinHTTP, []string{imp.Bypass})
+			}
+		}
 	}
 	if w := b.d.WinINet; w != nil {
 		if w.Proxy != nil {
@@ -223,8 +232,15 @@ func (b *planBuilder) desiredWarnings() {
 		if w.AutoDetect != nil && *w.AutoDetect {
 			b.warn("desiredAutoConfig", "$.wininet.autoDetect", "the plan turns on automatic detection (WPAD) for %s, which the Cloud Connector does not support (R6)", ownerText(b.st.Source.WinINetOwner))
 		}
-		mayIgnore("$.wininet", w.Bypass, w.EnsureBypass)
+		mayIgnore("$.wininet", bypass.StackWinINet, w.Bypass, w.EnsureBypass)
 	}
+}
+
+func stackWords(s bypass.Stack) string {
+	if s == bypass.StackWinINet {
+		return "WinINet (the installer)"
+	}
+	return "WinHTTP (the connector's services)"
 }
 
 // owner checks the desired WinINet owner against the state's and returns the hive, or ""

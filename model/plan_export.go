@@ -34,6 +34,9 @@ func PlanRegFile(p *Plan) ([]byte, error) {
 	if p.RestartRequired.Required {
 		b.WriteString("; restart the machine after importing (R5): the Cloud Connector services read WinHTTP's settings when they start\r\n")
 	}
+	if u := p.Unheld(); len(u) > 0 {
+		b.WriteString("; the source does not hold the WinHTTP settings (" + strings.Join(u, ", ") + "): this file writes nothing there, which does not mean the machine is in the desired state\r\n")
+	}
 	key := ""
 	for _, c := range p.Changes {
 		if c.Target.RegistryPath != key {
@@ -105,11 +108,28 @@ func shortFingerprint(p *Plan) string {
 // proxy-server= bypass-list=' and 'reset proxy'); the 64-bit netsh writes the 64-bit view,
 // the one in SysWOW64 the 32-bit view. What netsh cannot say (WinINet values, auto-proxy
 // flags) is a 'rem' line naming it, so the script never claims more than it does.
+// Unheld names (as winhttp.native, winhttp.wow64) the parts of the registry the plan's desired state touches that its source
+// does not hold (the sourceViewUnknown warnings): a plan that changes nothing there has not
+// shown them to be in the desired state.
+func (p *Plan) Unheld() []string {
+	var out []string
+	for _, w := range p.Warnings {
+		if w.Code == "sourceViewUnknown" {
+			out = append(out, w.Path)
+		}
+	}
+	return out
+}
+
 func PlanNetsh(p *Plan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "rem ccproxy plan %s: %s\r\n", shortFingerprint(p), Count(len(p.Changes), "change"))
 	if len(p.Changes) == 0 {
-		b.WriteString("rem nothing to do: the registry already holds the desired state\r\n")
+		if u := p.Unheld(); len(u) > 0 {
+			b.WriteString("rem no change computed, but the source does not hold the WinHTTP settings (" + strings.Join(u, ", ") + "): whether the machine is in the desired state there is not known; plan on the machine itself\r\n")
+		} else {
+			b.WriteString("rem nothing to do: the registry already holds the desired state\r\n")
+		}
 	}
 	for _, c := range p.Changes {
 		netshLine(&b, c)

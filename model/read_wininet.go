@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"ccproxy/model/bypass"
 )
 
 // owner decides whose WinINet settings to read and where they live.
@@ -202,15 +204,16 @@ func (b *stateBuilder) readWinINet(hive, scope string) (WinINetState, error) {
 	return w, nil
 }
 
-// nonEmpty: an AutoConfigURL of "" is how scripts and policies turn the PAC script off.
-func nonEmpty(s *string) bool { return s != nil && *s != "" }
+// nonEmpty: an AutoConfigURL of "" is how scripts and policies turn the PAC script off;
+// one of white space alone names no script either, so it means no PAC as well.
+func nonEmpty(s *string) bool { return s != nil && strings.TrimSpace(*s) != "" }
 
 // fromBlob takes the settings from a decoded DefaultConnectionSettings.
 func (b *stateBuilder) fromBlob(w *WinINetState, dcs *ConnBlob, settings string) {
 	w.ManualProxy = Ptr(dcs.Flags&FlagProxy != 0)
 	w.Proxy = NewProxyDoc(dcs.Proxy)
 	w.Bypass = NewBypassDoc(dcs.Bypass)
-	pacOn := dcs.Flags&FlagAutoProxyURL != 0 && dcs.AutoConfigURL != ""
+	pacOn := dcs.Flags&FlagAutoProxyURL != 0 && strings.TrimSpace(dcs.AutoConfigURL) != ""
 	if pacOn {
 		w.AutoConfigURL = Ptr(RedactURL(dcs.AutoConfigURL))
 	}
@@ -392,6 +395,14 @@ func (b *stateBuilder) servicesStack() EffectiveStack {
 		s.Mode = n.Mode
 		if n.Mode != nil && *n.Mode == "proxy" {
 			s.Proxy, s.Bypass = n.Proxy, n.Bypass
+			// The summary is what the services get for HTTPS, all of the connector's traffic:
+			// a proxy string with no entry WinHTTP uses for https URLs (a socks= entry alone,
+			// say) sends them direct, as route decides too.
+			if n.Proxy != nil && bypass.ParseProxy(n.Proxy.Raw).For("https") == nil {
+				s.Mode = Ptr("direct")
+				s.Proxy, s.Bypass = nil, nil
+				s.Detail += "; the proxy string " + n.Proxy.Raw + " has no entry WinHTTP uses for https URLs, so they go direct"
+			}
 		}
 		if n.Mode != nil {
 			s.AutoDetect = Ptr(false)
@@ -411,7 +422,7 @@ func installerStack(w WinINetState, detail string) EffectiveStack {
 	switch {
 	case w.AutoDetect != nil && *w.AutoDetect:
 		mode = "autoDetect"
-	case w.AutoConfigURL != nil:
+	case nonEmpty(w.AutoConfigURL):
 		mode = "autoConfig"
 	case *w.ManualProxy && w.Proxy != nil:
 		mode = "proxy"

@@ -5,6 +5,7 @@ import (
 
 	"ccproxy/model/catalog"
 	"ccproxy/system"
+	"strings"
 )
 
 // Catalog names the endpoint catalog to use: the region, the customer id that fills the
@@ -29,4 +30,28 @@ func (c Catalog) Load(stdin io.Reader) (cat catalog.Catalog, name string, err er
 	}
 	cat, err = catalog.LoadNamed(name, c.Region, c.CustomerID, data)
 	return cat, name, err
+}
+
+// EndpointsNotes is what the endpoints command says beside a list that has no room for
+// notes (text, csv, list): that the list is known to be incomplete, and whose customer
+// addresses it holds.
+func EndpointsNotes(cat catalog.Catalog) []string {
+	var out []string
+	if cat.KnownIncomplete != "" {
+		out = append(out, "region "+cat.Region+": "+cat.KnownIncomplete)
+	}
+	if cat.CustomerID != "" {
+		var hosts []string
+		for _, e := range cat.Entries {
+			if e.NeedsCustomerID {
+				hosts = append(hosts, e.ProbeHosts...)
+			}
+		}
+		msg := "customer " + cat.CustomerID
+		if len(hosts) > 0 {
+			msg += ": its own addresses " + strings.Join(hosts, ", ") + " are covered by the patterns listed"
+		}
+		out = append(out, msg)
+	}
+	return out
 }

@@ -171,7 +171,12 @@ func compareMessage(cmp *probe.Compare, mainRun *routeRun, runs []*routeRun) str
 	var skipped []string
 	for _, cd := range cmp.Candidates {
 		if !cd.Known {
-			skipped = append(skipped, cd.ID)
+			// Each says why it was not probed, so what to supply instead is in the message.
+			why := ""
+			if cd.Reason != nil {
+				why = " (" + *cd.Reason + ")"
+			}
+			skipped = append(skipped, cd.ID+why)
 		}
 	}
 	if len(skipped) > 0 {

@@ -46,7 +46,11 @@ func (m *Machine) DscTest(from string, stdin io.Reader, req *dscres.Request, nam
 		m.Log.Info().Msg("not in the desired state: " + ch.Reason)
 	}
 	inst := dscres.Actual(src.State, req)
-	inst.InDesiredState = model.Ptr(p.Empty)
+	inst.MissingEvidence = dscres.Missing(src.State, req)
+	inst.InDesiredState = model.Ptr(p.Empty && len(inst.MissingEvidence) == 0)
+	for _, missing := range inst.MissingEvidence {
+		m.Log.Warn().Msg("incomplete: " + missing)
+	}
 	return DscResult{inst, dscres.Diff(dscres.PlanStacks(p))}, nil
 }
 

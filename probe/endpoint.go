@@ -98,7 +98,7 @@ func (a *attempt) stage(name string, conn net.Conn, fn func(ctx context.Context)
 		if cutByRun || cancelled {
 			msg := fmt.Sprintf("the overall deadline was reached during the %s stage; raise --deadline", name)
 			if cancelled {
-				msg = fmt.Sprintf("the check was cancelled during the %s stage", name)
+				msg = fmt.Sprintf("the check was cancelled during the %s stage; run it again to test this endpoint", name)
 			} else {
 				a.r.cut.Store(true)
 			}

@@ -49,12 +49,12 @@ func (r *runner) ipLiteral(targets []Target) (c IPLiteralCheck) {
 	host, ps, err := net.SplitHostPort(target)
 	port, perr := strconv.Atoi(ps)
 	if err != nil || perr != nil || !isIP(host) {
-		c.Message = fmt.Sprintf("%q is not an IP address and port", target)
+		c.Message = fmt.Sprintf("%q is not an IP address and port; pass --ip-literal ADDRESS:PORT", target)
 		return c
 	}
 	proxy, direct, _ := r.o.Route(host, port, "https")
 	if direct || proxy == "" {
-		c.Message = fmt.Sprintf("WinHTTP would reach %s directly: there is no proxy to test", target)
+		c.Message = fmt.Sprintf("WinHTTP would reach %s directly: there is no proxy to test; pass --proxy HOST:PORT to test a proxy", target)
 		return c
 	}
 	c.Proxy = &proxy
@@ -72,7 +72,7 @@ func (r *runner) ipLiteral(targets []Target) (c IPLiteralCheck) {
 	}
 	switch {
 	case a.ep.Status == StatusNotChecked:
-		c.Message = "the deadline was reached during the IP-literal test"
+		c.Message = "the deadline was reached during the IP-literal test; raise --deadline"
 	case a.ep.Status == "":
 		c.Status = StatusPass
 		c.ProxyRefuses = ptr(false)

@@ -105,7 +105,7 @@ func Run(ctx context.Context, targets []Target, o Options) Result {
 	for i, t := range targets {
 		res.Endpoints[i] = notChecked(t, r.route(t), "the deadline was reached before this endpoint was probed; raise --deadline or --concurrency")
 	}
-	ipl := IPLiteralCheck{Status: StatusNotChecked, Message: "the deadline was reached before the IP-literal test ran"}
+	ipl := IPLiteralCheck{Status: StatusNotChecked, Message: "the deadline was reached before the IP-literal test ran; raise --deadline"}
 
 	var (
 		mu        sync.Mutex
@@ -288,7 +288,7 @@ func clockCheck(eps []Endpoint) ClockCheck {
 	}
 	c := ClockCheck{Status: StatusNotChecked, Answers: len(all)}
 	if len(all) == 0 {
-		c.Message = "no HTTP answer carried a Date, so the clock could not be compared"
+		c.Message = "no HTTP answer carried a Date, so the clock could not be compared; run check where the endpoints answer, or compare with: w32tm /stripchart /computer:time.windows.com /samples:3"
 		return c
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].s < all[j].s })

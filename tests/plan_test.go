@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/tidwall/gjson"
 
@@ -48,7 +49,7 @@ func TestPlanConnectorExampleMeaning(t *testing.T) {
 		"changes.1.target.view":             "native",
 		"changes.1.action":                  "update",
 		"changes.1.after.blob.proxy":        "proxy.corp.example:8080",
-		"changes.1.after.blob.bypass":       "<local>;*.corp.example;10.*;dc01.corp.example;192.168.10.*;dc02.corp.example;cc02.corp.example;vcenter.corp.example;pvs01.corp.example",
+		"changes.1.after.blob.bypass":       "<local>;*.corp.example;dc01.corp.example;10.0.20.15;dc02.corp.example;cc02.corp.example;vcenter.corp.example;pvs01.corp.example",
 		"changes.1.after.blob.flags.value":  "3",
 		"changes.1.after.blob.version":      "40",
 		"requiresElevation":                 "true",
@@ -96,7 +97,7 @@ func TestPlanShorthandFlags(t *testing.T) {
 	file := changes(run(t, nil, "plan", "--from", "examples/ie-proxy-winhttp-direct.reg", "examples/desired-connector.json"))
 	flags := changes(run(t, nil, "plan", "--from", "examples/ie-proxy-winhttp-direct.reg", "--import-ie",
 		"--add-bypass", "<local>;dc01.corp.example", "--add-bypass", "dc02.corp.example", "--add-bypass", "cc02.corp.example",
-		"--add-bypass", "vcenter.corp.example", "--add-bypass", "pvs01.corp.example", "--add-bypass", "10.*"))
+		"--add-bypass", "vcenter.corp.example", "--add-bypass", "pvs01.corp.example", "--add-bypass", "10.0.20.15"))
 	if file != flags {
 		t.Errorf("flags and file plan differently:\n%s\n%s", file, flags)
 	}
@@ -144,7 +145,7 @@ func TestPlanPowerShellInputs(t *testing.T) {
 		want  map[string]string
 	}{
 		{"5.1 Out-File, PascalCase, \\u0027 escapes", planUTF16(ps51), false, map[string]string{
-			"changes.#": "5", "changes.1.after.blob.bypass": "<local>;*.corp.example;10.*;dc01.corp.example;192.168.10.*;dc02.corp.example",
+			"changes.#": "5", "changes.1.after.blob.bypass": "<local>;*.corp.example;dc01.corp.example;10.0.20.15;dc02.corp.example",
 			"changes.2.target.valueName": "ProxyOverride", "changes.2.after.text": `"<local>;*.corp.example"`,
 			"changes.3.target.valueName": "AutoConfigURL", "changes.3.after.text": `"http://wpad.corp.example/proxy.pac?site=o'hare&x=1"`,
 			"changes.4.after.blob.autoConfigUrl": "http://wpad.corp.example/proxy.pac?site=o'hare&x=1",
@@ -336,4 +337,37 @@ func TestDiff(t *testing.T) {
 	if r.code != 3 || !bytes.Contains(r.stderr, []byte("--from")) {
 		t.Errorf("B defaults to the live registry: exit %d %s", r.code, r.stderr)
 	}
+}
+
+// A plan never claims "nothing to do" about a stack its source does not hold: from an
+// export of Internet Options alone, a WinHTTP plan that changes nothing says it could not
+// tell, in JSON (the warnings), text, netsh and .reg alike.
+func TestPlanNeverClaimsAnUnheldStack(t *testing.T) {
+	reg := regHeader + `[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings]` + "\r\n" + `"ProxyEnable"=dword:00000000` + "\r\n"
+	p := planWrite(t, "ie-only.reg", planUTF16(reg))
+	for _, f := range []string{"text", "netsh", "reg"} {
+		r := run(t, nil, "plan", "--from", p, "--direct", "--format", f)
+		out := string(r.stdout)
+		if f == "reg" {
+			out = decodeUTF16(t, r.stdout)
+		}
+		if r.code != 0 || strings.Contains(out, "already holds the desired state") || !strings.Contains(out, "does not hold the WinHTTP settings") {
+			t.Errorf("--format %s: exit %d\n%s", f, r.code, out)
+		}
+	}
+	r := run(t, nil, "plan", "--from", p, "--direct")
+	if !gjson.GetBytes(r.stdout, `warnings.#(code=="sourceViewUnknown")`).Exists() {
+		t.Errorf("json: no sourceViewUnknown warning: %s", gjson.GetBytes(r.stdout, "warnings").Raw)
+	}
+}
+
+// decodeUTF16 reads the UTF-16LE text (with its BOM) that --format reg writes.
+func decodeUTF16(t *testing.T, b []byte) string {
+	t.Helper()
+	b = bytes.TrimPrefix(b, []byte{0xff, 0xfe})
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+	}
+	return string(utf16.Decode(u))
 }

@@ -50,6 +50,7 @@ func TestTestExamplesMeaning(t *testing.T) {
 	tests := []struct {
 		file      string
 		compliant bool
+		verdict   string // "" derives it: compliant, or notCompliant
 		failed    []string
 		status    map[string]string // check id -> status
 		requires  map[string]string // failed check id -> requirement ids
@@ -63,17 +64,25 @@ func TestTestExamplesMeaning(t *testing.T) {
 			inMessage: map[string]string{"installerNoAutoProxy": "http://wpad.corp.example/proxy.pac"}, status: map[string]string{"winhttpMatchesImport": "pass"}},
 		{file: "ie-winhttp-matching.reg", compliant: true, status: map[string]string{"installerProxyInServices": "pass", "winhttpMatchesImport": "pass", "winhttpViewsAgree": "pass", "winhttpProxyUsable": "pass"}},
 		{file: "winhttp-views-disagree.reg", failed: []string{"winhttpViewsAgree"}, requires: map[string]string{"winhttpViewsAgree": "R4"},
-			command: map[string]string{"winhttpViewsAgree": `ccproxy plan --proxy proxy.corp.example:8080 --bypass "<local>;*.corp.example;10.*;dc01.corp.example;192.168.10.*" --views "native,wow64"`}},
+			command: map[string]string{"winhttpViewsAgree": `ccproxy plan --proxy proxy.corp.example:8080 --bypass "<local>;*.corp.example;dc01.corp.example;10.0.20.15" --views "native,wow64"`}},
 		{file: "per-scheme-proxy.reg", compliant: true, status: map[string]string{"winhttpProxyUsable": "pass", "winhttpMatchesImport": "pass"}, inMessage: map[string]string{"winhttpProxyUsable": "proxy.corp.example:3128"}},
 		{file: "system-account-autodetect.reg", compliant: true, status: map[string]string{"installerNoAutoProxy": "warn", "winhttpViewsAgree": "notChecked"},
 			inMessage: map[string]string{"installerNoAutoProxy": `NT AUTHORITY\SYSTEM`}},
-		{file: "netsh-show-proxy.txt", compliant: true, status: map[string]string{"installerProxyInServices": "notChecked", "winhttpMatchesImport": "notChecked", "installerNoAutoProxy": "notChecked", "winhttpViewsAgree": "notChecked", "winhttpProxyUsable": "pass"}},
+		// netsh text holds WinHTTP only: nothing fails, but nothing shows the route right either.
+		{file: "netsh-show-proxy.txt", compliant: false, verdict: "incomplete", status: map[string]string{"installerProxyInServices": "notChecked", "winhttpMatchesImport": "notChecked", "installerNoAutoProxy": "notChecked", "winhttpViewsAgree": "notChecked", "winhttpProxyUsable": "pass"}},
 	}
 	for _, tt := range tests {
 		r := testcmdRun(t, nil, nil, "test", "--from", "../examples/"+tt.file, "--compress")
 		doc := gjson.ParseBytes(r.stdout)
 		if doc.Get("compliant").Bool() != tt.compliant {
 			t.Errorf("%s: compliant %s, want %v", tt.file, doc.Get("compliant"), tt.compliant)
+		}
+		wantVerdict := tt.verdict
+		if wantVerdict == "" {
+			wantVerdict = map[bool]string{true: "compliant", false: "notCompliant"}[tt.compliant]
+		}
+		if v := doc.Get("verdict").String(); v != wantVerdict {
+			t.Errorf("%s: verdict %s, want %s (missing %s)", tt.file, v, wantVerdict, doc.Get("missingEvidence"))
 		}
 		var failed []string
 		seen := map[string]bool{}
@@ -175,7 +184,7 @@ func TestTestInternalFile(t *testing.T) {
 	for _, f := range doc.Get("findings").Array() {
 		status[f.Get("id").String()] = f.Get("status").String()
 	}
-	for id, want := range map[string]string{"internalBypassed:fileserver": "pass", "internalBypassed:dc01.corp.example": "pass", "internalBypassed:www.example.com": "fail", "internalBypassed:10.20.30.40": "warn"} {
+	for id, want := range map[string]string{"internalBypassed:fileserver": "pass", "internalBypassed:dc01.corp.example": "pass", "internalBypassed:www.example.com": "fail", "internalBypassed:10.20.30.40": "fail"} {
 		if status[id] != want {
 			t.Errorf("%s: %s, want %s", id, status[id], want)
 		}

@@ -10,15 +10,21 @@ import (
 // The README's fix, the desired-state example and the fleet scripts' remediation each end
 // in a state that test, with the same internal resources, calls compliant.
 func TestTheUsualFixEndsCompliant(t *testing.T) {
-	internal := []string{"--internal", "dc01.corp.example", "--internal", "dc02.corp.example", "--internal", "10.1.2.3"}
+	internal := []string{"--internal", "dc01.corp.example", "--internal", "dc02.corp.example", "--internal", "10.0.20.15"}
 	for _, c := range []struct {
-		name string
-		plan []string
+		name     string
+		plan     []string
+		internal []string // nil: the list above
 	}{
-		{"README: plan --import-ie --add-bypass", []string{"--import-ie", "--add-bypass", "dc01.corp.example", "--add-bypass", "dc02.corp.example", "--add-bypass", "10.*"}},
-		{"examples/desired-connector.json", []string{filepath.Join("..", "examples", "desired-connector.json")}},
+		{"README: plan --import-ie --add-bypass", []string{"--import-ie", "--add-bypass", "dc01.corp.example", "--add-bypass", "dc02.corp.example", "--add-bypass", "10.0.20.15"}, nil},
+		{"the README's usual fix, as test offers it", []string{"--import-ie", "--add-bypass", "10.1.2.3"}, []string{"--internal", "dc01.corp.example", "--internal", "10.1.2.3"}},
+		{"examples/desired-connector.json", []string{filepath.Join("..", "examples", "desired-connector.json")}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			internal := internal
+			if c.internal != nil {
+				internal = c.internal
+			}
 			m := newPlanMachine(t, planLive(t, "ie-proxy-winhttp-direct.reg"))
 			before := m.planRun(t, nil, append([]string{"test"}, internal...)...)
 			if before.code != 1 {

@@ -214,9 +214,10 @@ func parseEntry(v string) Entry {
 		if strings.HasPrefix(e.Note, leadingDotNote) {
 			e.WindowsMayIgnore = true
 		}
-		if e.innerWildcard() {
+		if c := Caveat(e, StackWinHTTP); c != "" {
+			// WindowsMayIgnore and Note speak for the strictest stack, WinHTTP: the services.
 			e.WindowsMayIgnore = true
-			e.Note = "WinINet matches '*' anywhere, but WinHTTP's documentation allows only a left-most wildcard (*.example.com); not confirmed for WinHTTP"
+			e.Note = c
 		}
 	}
 
@@ -347,55 +348,29 @@ func (e Entry) Unusable() (string, bool) {
 	return "", false
 }
 
-// CIDRHint turns a CIDR range into the IP patterns Windows matches: whole octets become
-// "*" ("10.0.0.0/8" is "10.*"), and a prefix between octets lists each value of the next
-// octet, up to 16 ("172.16.0.0/12" is "172.16.*;...;172.31.*"). Beyond 16 the hint is the
-// enclosing whole-octet pattern, which exact is false for: it covers more than the range.
-func CIDRHint(cidr string) (entries string, exact bool) {
+// CIDRHint is what to write instead of a CIDR range: the address itself for a single
+// address, else RangeHint. No IP pattern is offered: "10.*" has a '*' that is not left-most,
+// which Microsoft does not document for WinHTTP (Caveat), and the hint must name only
+// entries every command accepts without a warning.
+func CIDRHint(cidr string) string {
 	pfx, err := netip.ParsePrefix(cidr)
-	if err != nil || !pfx.Addr().Is4() {
-		return "", false
+	if err != nil {
+		return "write each address on its own (IPv6 addresses in [ ])"
 	}
-	a := pfx.Masked().Addr().As4()
-	bits := pfx.Bits()
-	whole := bits / 8
-	pattern := func(b []byte) string {
-		if len(b) == 0 {
-			return "*"
+	if pfx.IsSingleIP() {
+		if pfx.Addr().Is6() {
+			return "write [" + pfx.Addr().String() + "]"
 		}
-		if len(b) == 4 {
-			return octets(b)
-		}
-		return octets(b) + ".*"
+		return "write " + pfx.Addr().String()
 	}
-	if bits%8 == 0 {
-		return pattern(a[:whole]), true
-	}
-	n := 1 << (8 - bits%8)
-	if n > 16 {
-		return pattern(a[:whole]), false
-	}
-	var out []string
-	for i := 0; i < n; i++ {
-		out = append(out, pattern(append(append([]byte{}, a[:whole]...), a[whole]+byte(i))))
-	}
-	return strings.Join(out, ";"), true
+	return RangeHint
 }
 
-// cidrNote is the note of a CIDR entry, with the entries to write instead.
+// cidrNote is the note of a CIDR entry, with what to write instead.
 func cidrNote(cidr string) string {
-	// No range form is documented for WinHTTP (ProxyCfg: a wildcard must be left-most, and
-	// Wine matches only "*.suffix"), so the IP pattern is the best Windows has; the note of
-	// that pattern says what WinHTTP may make of it.
-	const base = "WinINet and WinHTTP do not support CIDR ranges; write "
-	entries, exact := CIDRHint(cidr)
-	switch {
-	case entries == "":
-		return base + "each address on its own (IPv6 addresses in [ ])"
-	case !exact:
-		return base + entries + " (which also covers addresses outside the range)"
-	}
-	return base + entries
+	// Microsoft documents no range form for either stack, Wine compares entries as text,
+	// and .NET as a glob: only Chromium parses "10.0.0.0/8".
+	return "WinINet and WinHTTP do not support CIDR ranges; " + CIDRHint(cidr)
 }
 
 func octets(b []byte) string {

@@ -76,11 +76,11 @@ func TestParseEntries(t *testing.T) {
 		{in: "10.1.2.3", kind: KindIPLiteral, host: "10.1.2.3"},
 		{in: "10.1", kind: KindExact, host: "10.1", noteHas: "10.1.*"},
 		{in: ".corp.example", kind: KindExact, host: ".corp.example", ignore: true, noteHas: "*.corp.example"},
-		{in: "10.0.0.0/8", kind: KindCIDR, host: "10.0.0.0/8", ignore: true, noteHas: "write 10.*"},
-		{in: "192.168.1.0/24", kind: KindCIDR, host: "192.168.1.0/24", ignore: true, noteHas: "write 192.168.1.*"},
-		{in: "172.16.0.0/12", kind: KindCIDR, host: "172.16.0.0/12", ignore: true, noteHas: "write 172.16.*;172.17.*;172.18.*;172.19.*;172.20.*;172.21.*;172.22.*;172.23.*;172.24.*;172.25.*;172.26.*;172.27.*;172.28.*;172.29.*;172.30.*;172.31.*"},
+		{in: "10.0.0.0/8", kind: KindCIDR, host: "10.0.0.0/8", ignore: true, noteHas: "list the internal hosts in that range"},
+		{in: "192.168.1.0/24", kind: KindCIDR, host: "192.168.1.0/24", ignore: true, noteHas: "list the internal hosts in that range"},
+		{in: "172.16.0.0/12", kind: KindCIDR, host: "172.16.0.0/12", ignore: true, noteHas: "list the internal hosts in that range"},
 		{in: "10.1.2.3/32", kind: KindCIDR, host: "10.1.2.3/32", ignore: true, noteHas: "write 10.1.2.3"},
-		{in: "10.128.0.0/9", kind: KindCIDR, host: "10.128.0.0/9", ignore: true, noteHas: "write 10.* (which also covers addresses outside the range)"},
+		{in: "10.128.0.0/9", kind: KindCIDR, host: "10.128.0.0/9", ignore: true, noteHas: "list the internal hosts in that range"},
 		{in: "[fd00::]/8", kind: KindCIDR, host: "fd00::/8", ignore: true},
 		{in: "fd00::/8", kind: KindCIDR, host: "fd00::/8", ignore: true},
 		{in: "http://intranet", kind: KindExact, scheme: "http", host: "intranet"},
@@ -175,15 +175,26 @@ func TestEntryHostForHandBuiltEntry(t *testing.T) {
 	}
 }
 
-// The hint for a CIDR range is made of entries a desired state accepts (IP patterns, which
-// keep their WinHTTP caveat), and every entry Unusable refuses says what to write instead.
+// The hint for a CIDR range names only entries every stack honours without a caveat (the
+// address itself), or the internal hosts themselves; every entry Unusable refuses says what
+// to write instead.
 func TestCIDRHintIsUsable(t *testing.T) {
-	for _, c := range []string{"10.0.0.0/8", "192.168.1.0/24", "172.16.0.0/12", "10.1.2.3/32", "10.128.0.0/9"} {
-		hint, _ := CIDRHint(c)
-		for _, e := range Parse(hint).Entries {
-			if _, bad := e.Unusable(); bad || e.Kind != KindIPPattern && e.Kind != KindIPLiteral {
-				t.Errorf("%s: hint %q has entry %q with note %q", c, hint, e.Value, e.Note)
+	for _, c := range []string{"10.0.0.0/8", "192.168.1.0/24", "172.16.0.0/12", "10.1.2.3/32", "10.128.0.0/9", "fd00::/8", "fd00::5/128"} {
+		note := Parse(c).Entries[0].Note
+		for _, w := range strings.Fields(note) {
+			w = strings.Trim(w, ",;()'")
+			if strings.ContainsAny(w, "*") && w != "*.suffix" {
+				t.Errorf("%s: the hint %q proposes the pattern %q", c, note, w)
 			}
+		}
+		if hint := CIDRHint(c); strings.HasPrefix(hint, "write ") {
+			for _, e := range Parse(strings.TrimPrefix(hint, "write ")).Entries {
+				if cv := Caveat(e, StackWinHTTP); cv != "" {
+					t.Errorf("%s: hint %q has entry %q with caveat %q", c, hint, e.Value, cv)
+				}
+			}
+		} else if hint != RangeHint {
+			t.Errorf("%s: hint %q", c, hint)
 		}
 	}
 	for _, v := range []string{"10.0.0.0/8", "corp.example/x", ".corp.example", "fd00::1", "a,b", "<lan>"} {

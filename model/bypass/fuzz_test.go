@@ -174,6 +174,7 @@ func FuzzRoute(f *testing.F) {
 	f.Add("p:8080", "10.0.0.0/8", "winhttp", "[::1]:443")
 	f.Add("u:p@x:1", "*", "curl", "https://bob:hunter2@cloud.com:99999")
 	f.Add("p", "ms*", "winhttp", "%%%")
+	f.Add("p:8080", "*.corp.example", "winhttp", "https://b\u00e9b\u00e9.eu:8443/")
 	f.Fuzz(func(t *testing.T, proxy, list, stack, url string) {
 		r, err := Route(ParseProxy(proxy), Parse(list), Stack(stack), url)
 		if err != nil {
@@ -200,6 +201,12 @@ func FuzzRoute(f *testing.F) {
 		}
 		if r.Host == "" {
 			t.Fatalf("no host for %q", url)
+		}
+		// An internationalized name is decided on its IDNA (ASCII) form.
+		for i := 0; i < len(r.Host); i++ {
+			if r.Host[i] >= 0x80 {
+				t.Fatalf("host %q is not ASCII", r.Host)
+			}
 		}
 	})
 }

@@ -6,10 +6,11 @@ package bypass
 // no DNS resolution, so "server" and "server.corp.example" are different hosts even when
 // they resolve to the same address. The first rule that applies decides:
 //
-//  1. Implicit loopback. "localhost", any 127.x.x.x literal and [::1] are bypassed without
-//     any entry (Reason "loopback"). Under WinINet a <-loopback> entry turns this off; under
-//     WinHTTP <-loopback> is reported to have no effect, so loopback stays bypassed and a
-//     note says so.
+//  1. Windows' implicit bypass (ImplicitRule): localhost, loopback, 127.0.0.1, [::1],
+//     169.254.0.0/16 and [fe80::]/10 go direct without any entry (Reason "loopback"); other
+//     127.x.x.x addresses are not in it and carry a note. Under WinINet a <-loopback> entry
+//     takes these hosts out, in list order read from the last entry (matchOrdered); under
+//     WinHTTP <-loopback> is reported to have no effect, and a note says so.
 //  2. Entries, in list order; the first that matches wins (Reason "entry", or "local" for
 //     <local>):
 //     - <local>: a host name without a '.', and not an IP literal: "foo" matches, "foo.com"
@@ -19,8 +20,8 @@ package bypass
 //     - wildcard: '*' matches any run of characters, dots included, anywhere in the entry
 //       (WinINet's reading): "ms*" matches "msn.com", "*int*" matches "printer",
 //       "*.foo.com" matches "www.foo.com" but not "foo.com", "162*" matches "162.1.1.1".
-//       WinHTTP's documentation allows only a left-most '*'; when an entry with another
-//       '*' decides a WinHTTP match, a note says the services may not honour it.
+//       Caveat says when a stack may not honour the entry that decided (for WinHTTP, a
+//       '*' that is not left-most); the match carries it.
 //     - IP pattern: "10.*" matches "10.1.2.3", "192.168.*.*" matches "192.168.0.1"; the
 //       same wildcard rule, applied to the host as written.
 //     - IPv6 in brackets, with or without '*': "[*:f8b0:4005:80a::200e]" matches
@@ -57,7 +58,10 @@ type Match struct {
 	Bypassed bool
 	Entry    *Entry // the entry that decided, nil for loopback and noMatch
 	Reason   string // one of the Reason* constants
-	Notes    []string
+	// Caveat says why the stack may not honour the deciding entry (Caveat), "" when none;
+	// it is among Notes too.
+	Caveat string
+	Notes  []string
 }
 
 // DefaultPort is the port a URL of the scheme uses when it names none; 0 when unknown.
@@ -89,57 +93,117 @@ func (l List) Match(stack Stack, host string, port int, scheme string) Match {
 	}
 	h := newTarget(host)
 
-	if h.isLoopback() {
-		noLoop := l.Has(KindNoLoopback)
-		switch {
-		case !noLoop:
-			m.Bypassed, m.Reason = true, ReasonLoopback
-			return m
-		case stack == StackWinHTTP:
-			m.Bypassed, m.Reason = true, ReasonLoopback
-			m.Notes = append(m.Notes, "<-loopback> is reported to have no effect in WinHTTP, so loopback is still bypassed")
-			return m
-		default:
-			m.Notes = append(m.Notes, "<-loopback> stops WinINet's implicit loopback bypass")
+	noLoop := l.Has(KindNoLoopback)
+	if stack == StackWinINet && noLoop {
+		return l.matchOrdered(h, port, scheme)
+	}
+	if h.isImplicit() {
+		m.Bypassed, m.Reason = true, ReasonLoopback
+		m.Notes = append(m.Notes, ImplicitRule)
+		if noLoop {
+			m.Notes = append(m.Notes, "<-loopback> is reported to have no effect in WinHTTP, so the implicit bypass still applies")
 		}
+		return m
+	}
+	if h.ip.IsValid() && h.ip.Unmap().IsLoopback() {
+		m.Notes = append(m.Notes, notImplicitNote)
 	}
 
 	for i := range l.Entries {
 		e := &l.Entries[i]
-		if e.Scheme != "" && e.Scheme != scheme {
+		hit, note := e.matchHost(h, port, scheme)
+		if note != "" {
+			m.Notes = append(m.Notes, note)
+		}
+		if !hit {
 			continue
 		}
-		if e.Port != 0 && e.Port != port {
-			continue
+		m.Bypassed, m.Entry, m.Reason = true, e, ReasonEntry
+		if e.Kind == KindLocal {
+			m.Reason = ReasonLocal
 		}
-		switch e.Kind {
-		case KindLocal:
-			if h.ip.IsValid() || strings.Contains(h.name, ".") || h.name == "" {
-				continue
-			}
-			m.Bypassed, m.Entry, m.Reason = true, e, ReasonLocal
-			return m
-		case KindCIDR:
-			if h.ip.IsValid() {
-				if pfx, err := netip.ParsePrefix(e.Host()); err == nil && pfx.Contains(h.ip.Unmap()) {
-					m.Notes = append(m.Notes, "entry "+quote(e.Value)+" covers this address, but Windows does not support CIDR ranges, so it is not applied")
-				}
-			}
-			continue
-		case KindExact, KindIPLiteral, KindIPv6, KindWildcard, KindIPPattern:
-			if !h.matches(e) {
-				continue
-			}
-			m.Bypassed, m.Entry, m.Reason = true, e, ReasonEntry
-			if stack == StackWinHTTP && e.innerWildcard() {
-				m.Notes = append(m.Notes, "entry "+quote(e.Value)+" has a '*' that is not left-most; WinHTTP's documentation allows only a left-most wildcard, so the services may not honour it")
-			}
-			return m
+		if c := Caveat(*e, stack); c != "" {
+			m.Caveat = "entry " + quote(e.Value) + ": " + c
+			m.Notes = append(m.Notes, m.Caveat)
 		}
+		return m
 	}
 	m.Reason = ReasonNoMatch
 	return m
 }
+
+// matchHost reports whether e bypasses the host, and a note when a CIDR range would have.
+func (e *Entry) matchHost(h target, port int, scheme string) (bool, string) {
+	if e.Scheme != "" && e.Scheme != scheme {
+		return false, ""
+	}
+	if e.Port != 0 && e.Port != port {
+		return false, ""
+	}
+	switch e.Kind {
+	case KindLocal:
+		return !h.ip.IsValid() && !strings.Contains(h.name, ".") && h.name != "", ""
+	case KindCIDR:
+		if h.ip.IsValid() {
+			if pfx, err := netip.ParsePrefix(e.Host()); err == nil && pfx.Contains(h.ip.Unmap()) {
+				return false, "entry " + quote(e.Value) + " covers this address, but Windows does not support CIDR ranges, so it is not applied"
+			}
+		}
+	case KindExact, KindIPLiteral, KindIPv6, KindWildcard, KindIPPattern:
+		return h.matches(e), ""
+	}
+	return false, ""
+}
+
+// matchOrdered is WinINet's reading of a list that holds <-loopback>, as Chromium documents
+// and implements it "to match WinInet" (proxy_bypass_rules.cc, ProxyBypassRules::Matches):
+// the entries are read from the last to the first and the first that applies decides, so
+// "localhost;<-loopback>" sends localhost to the proxy and "<-loopback>;localhost" bypasses
+// it; <-loopback> applies to the hosts of the implicit bypass; when no entry applies, the
+// implicit bypass does.
+func (l List) matchOrdered(h target, port int, scheme string) Match {
+	var m Match
+	for i := len(l.Entries) - 1; i >= 0; i-- {
+		e := &l.Entries[i]
+		if e.Kind == KindNoLoopback {
+			if h.isImplicit() {
+				m.Reason = ReasonNoMatch
+				m.Notes = append(m.Notes, "<-loopback> (read last to first, as WinINet does) takes this host out of the implicit bypass: it goes to the proxy unless a later entry bypasses it")
+				return m
+			}
+			continue
+		}
+		hit, note := e.matchHost(h, port, scheme)
+		if note != "" {
+			m.Notes = append(m.Notes, note)
+		}
+		if hit {
+			m.Bypassed, m.Entry, m.Reason = true, e, ReasonEntry
+			if e.Kind == KindLocal {
+				m.Reason = ReasonLocal
+			}
+			return m
+		}
+	}
+	if h.isImplicit() {
+		m.Bypassed, m.Reason = true, ReasonLoopback
+		m.Notes = append(m.Notes, ImplicitRule)
+		return m
+	}
+	m.Reason = ReasonNoMatch
+	return m
+}
+
+// ImplicitRule names the rule that decided an implicit bypass. Chromium documents Windows'
+// implicit bypass as "localhost, loopback, 127.0.0.1, [::1], 169.254/16, [FE80::]/10"
+// (net/proxy_resolution/proxy_bypass_rules.cc, MatchesImplicitRules, "On Windows the implicit
+// rules are"), and its net/docs/proxy.md calls this consistent with Windows' own proxy
+// support. Wine's WinHTTP bypasses nothing implicitly and .NET's HttpWindowsProxy bypasses
+// loopback only under <local>; neither describes Windows, so Chromium's list decides, for
+// both stacks. All of 127.0.0.0/8 is not in it: Chromium's own, wider list is not Windows'.
+const ImplicitRule = "Windows' implicit bypass (localhost, loopback, 127.0.0.1, [::1], 169.254.0.0/16, [fe80::]/10 go direct without an entry; Chromium's notes on Windows)"
+
+const notImplicitNote = "a loopback address, but Windows' implicit bypass names 127.0.0.1 alone (Chromium's notes on Windows): without an entry for it, it goes to the proxy; .NET bypasses all of 127.0.0.0/8 only under <local>"
 
 // target is a host as written in a URL, prepared for matching.
 type target struct {
@@ -159,11 +223,16 @@ func newTarget(host string) target {
 	return t
 }
 
-func (t target) isLoopback() bool {
-	if t.name == "localhost" {
+// isImplicit: the host is in Windows' implicit bypass (ImplicitRule).
+func (t target) isImplicit() bool {
+	if t.name == "localhost" || t.name == "loopback" {
 		return true
 	}
-	return t.ip.IsValid() && t.ip.IsLoopback()
+	if !t.ip.IsValid() {
+		return false
+	}
+	a := t.ip
+	return a == netip.MustParseAddr("127.0.0.1") || a == netip.IPv6Loopback() || a.IsLinkLocalUnicast()
 }
 
 func (t target) matches(e *Entry) bool {

@@ -48,9 +48,9 @@ func runMatch(t *testing.T, list string, stack Stack, cases []matchCase) {
 func TestMatchDotnetVectors(t *testing.T) {
 	for _, stack := range []Stack{StackWinINet, StackWinHTTP} {
 		cases := []matchCase{
-			{host: "localhost", bypassed: true, reason: ReasonLoopback},
-			{host: "127.0.0.1", bypassed: true, reason: ReasonLoopback},
-			{host: "[::1]", bypassed: true, reason: ReasonLoopback},
+			{host: "localhost", bypassed: true, reason: ReasonLoopback, noteHas: "implicit bypass"},
+			{host: "127.0.0.1", bypassed: true, reason: ReasonLoopback, noteHas: "implicit bypass"},
+			{host: "[::1]", bypassed: true, reason: ReasonLoopback, noteHas: "implicit bypass"},
 			{host: "foo", bypassed: true, reason: ReasonLocal, entry: "<local>"},
 			{host: "www.foo.com", bypassed: true, reason: ReasonEntry, entry: "*.foo.com"},
 			{host: "WWW.FOO.COM", bypassed: true, reason: ReasonEntry, entry: "*.foo.com"},
@@ -77,10 +77,15 @@ func TestMatchRules(t *testing.T) {
 		cases []matchCase
 	}{
 		{"empty list", "", StackWinHTTP, []matchCase{
-			{host: "localhost", bypassed: true, reason: ReasonLoopback},
-			{host: "LocalHost", bypassed: true, reason: ReasonLoopback},
-			{host: "127.10.20.30", bypassed: true, reason: ReasonLoopback},
-			{host: "::1", bypassed: true, reason: ReasonLoopback},
+			{host: "localhost", bypassed: true, reason: ReasonLoopback, noteHas: "implicit bypass"},
+			{host: "LocalHost", bypassed: true, reason: ReasonLoopback, noteHas: "implicit bypass"},
+			{host: "loopback", bypassed: true, reason: ReasonLoopback, noteHas: "implicit bypass"},
+			{host: "127.0.0.1", bypassed: true, reason: ReasonLoopback, noteHas: "implicit bypass"},
+			// Windows' list names 127.0.0.1 alone, not all of 127.0.0.0/8 (Chromium's notes).
+			{host: "127.10.20.30", bypassed: false, reason: ReasonNoMatch, noteHas: "127.0.0.1 alone"},
+			{host: "::1", bypassed: true, reason: ReasonLoopback, noteHas: "implicit bypass"},
+			{host: "169.254.1.1", bypassed: true, reason: ReasonLoopback, noteHas: "implicit bypass"},
+			{host: "[fe80::1]", bypassed: true, reason: ReasonLoopback, noteHas: "implicit bypass"},
 			{host: "intranet", bypassed: false, reason: ReasonNoMatch},
 			{host: "128.0.0.1", bypassed: false, reason: ReasonNoMatch},
 			{host: "localhost.example", bypassed: false, reason: ReasonNoMatch},
@@ -95,14 +100,25 @@ func TestMatchRules(t *testing.T) {
 			{host: "127.0.0.1", bypassed: true, reason: ReasonLoopback, noteHas: "no effect in WinHTTP"},
 		}},
 		{"no-loopback with local", "<-loopback>;<local>", StackWinINet, []matchCase{
-			{host: "localhost", bypassed: true, reason: ReasonLocal, entry: "<local>", noteHas: "<-loopback>"},
+			{host: "localhost", bypassed: true, reason: ReasonLocal, entry: "<local>"},
 			{host: "127.0.0.1", bypassed: false, reason: ReasonNoMatch, noteHas: "<-loopback>"},
+		}},
+		// WinINet reads a list with <-loopback> from its last entry, as Chromium documents.
+		{"no-loopback last", "localhost;127.0.0.1;<-loopback>", StackWinINet, []matchCase{
+			{host: "localhost", bypassed: false, reason: ReasonNoMatch, noteHas: "<-loopback>"},
+			{host: "127.0.0.1", bypassed: false, reason: ReasonNoMatch, noteHas: "<-loopback>"},
+			{host: "[::1]", bypassed: false, reason: ReasonNoMatch, noteHas: "<-loopback>"},
+		}},
+		{"no-loopback first", "<-loopback>;localhost;127.0.0.1", StackWinINet, []matchCase{
+			{host: "localhost", bypassed: true, reason: ReasonEntry, entry: "localhost"},
+			{host: "127.0.0.1", bypassed: true, reason: ReasonEntry, entry: "127.0.0.1"},
+			{host: "[::1]", bypassed: false, reason: ReasonNoMatch, noteHas: "<-loopback>"},
 		}},
 		{"local", "<local>", StackWinHTTP, []matchCase{
 			{host: "intranet", bypassed: true, reason: ReasonLocal, entry: "<local>"},
 			{host: "INTRANET", bypassed: true, reason: ReasonLocal, entry: "<local>"},
 			{host: "intranet.corp", bypassed: false, reason: ReasonNoMatch},
-			{host: "[fe80::1]", bypassed: false, reason: ReasonNoMatch},
+			{host: "[fe80::1]", bypassed: true, reason: ReasonLoopback, noteHas: "implicit bypass"},
 			{host: "fd00::1", bypassed: false, reason: ReasonNoMatch},
 			{host: "10.1.2.3", bypassed: false, reason: ReasonNoMatch},
 		}},

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // RouteResult says how a stack would send one URL.
@@ -53,6 +55,9 @@ func Route(p Proxy, l List, stack Stack, rawURL string) (RouteResult, error) {
 	if u.hadCredentials {
 		r.Notes = append(r.Notes, "the URL's credentials were removed; they play no part in routing")
 	}
+	if u.idn != "" {
+		r.Notes = append(r.Notes, "the internationalized name "+u.idn+" is routed as its IDNA form "+u.host+", the form Windows and .NET match against the bypass list")
+	}
 
 	hostForMatch := u.host
 	if strings.Contains(hostForMatch, ":") {
@@ -91,7 +96,7 @@ func Route(p Proxy, l List, stack Stack, rawURL string) (RouteResult, error) {
 func bypassWhy(m Match) string {
 	switch m.Reason {
 	case ReasonLoopback:
-		return "loopback addresses always bypass the proxy"
+		return "Windows' implicit bypass"
 	case ReasonLocal:
 		return "<local>: a host name without a '.'"
 	default:
@@ -108,6 +113,25 @@ type routeURL struct {
 	port           int
 	normalised     string
 	hadCredentials bool
+	idn            string // the host as written when it was an internationalized name
+}
+
+// idnaHost is the ASCII (IDNA) form of an internationalized host name, which is what
+// Windows and .NET match against the bypass list and resolve: WinHTTP takes host names
+// in their ASCII form (WinHttpCrackUrl with ICU_DECODE/IdnToAscii, RFC 5891), and .NET's
+// HttpWindowsProxy matches Uri.IdnHost. The UTS #46 lookup profile maps case and
+// compatibility forms first, as browsers and .NET do. isIDN is false for an ASCII host.
+func idnaHost(host string) (ascii string, isIDN bool, err error) {
+	for i := 0; i < len(host); i++ {
+		if host[i] >= 0x80 {
+			a, err := idna.Lookup.ToASCII(host)
+			if err != nil {
+				return "", true, err
+			}
+			return a, true, nil
+		}
+	}
+	return host, false, nil
 }
 
 const urlHint = "pass a URL such as https://example.com, a host name, or host:port"
@@ -145,17 +169,23 @@ func parseRouteURL(raw string) (routeURL, error) {
 		r.input = jsonin.RedactURL(r.input)
 	}
 	host := u.Hostname()
+	if ascii, isIDN, err := idnaHost(host); err != nil {
+		return routeURL{}, urlErr(raw, "host "+quote(host)+" is not a valid internationalized domain name ("+err.Error()+"); "+urlHint)
+	} else if isIDN {
+		r.idn = host
+		host = ascii
+		if p := u.Port(); p != "" {
+			u.Host = host + ":" + p
+		} else {
+			u.Host = host
+		}
+	}
 	if strings.HasPrefix(u.Host, "[") {
 		a, err := netip.ParseAddr(host)
 		if err != nil || !a.Is6() {
 			return routeURL{}, urlErr(raw, "not an IPv6 address inside [ ]; "+urlHint)
 		}
 	} else if !validHostPattern(host) || strings.Contains(host, "*") || host == "" {
-		for i := 0; i < len(host); i++ {
-			if host[i] >= 0x80 {
-				return routeURL{}, urlErr(raw, "host is not ASCII; write its xn-- (punycode) form")
-			}
-		}
 		return routeURL{}, urlErr(raw, "host "+quote(host)+" is not a host name or IP address; "+urlHint)
 	}
 	r.host = strings.ToLower(host)

@@ -29,7 +29,10 @@ func TestRoute(t *testing.T) {
 		{"bypassed by wildcard", "p:8080", StackWinHTTP, "https://dc1.corp.example", "https://dc1.corp.example", "https", "dc1.corp.example", 443, true, "", ReasonEntry, "*.corp.example"},
 		{"bypassed by local", "p:8080", StackWinHTTP, "intranet", "https://intranet", "https", "intranet", 443, true, "", ReasonLocal, "<local>"},
 		{"bypassed by ip pattern", "p:8080", StackWinINet, "http://10.1.2.3:8080/x", "http://10.1.2.3:8080/x", "http", "10.1.2.3", 8080, true, "", ReasonEntry, "10.*"},
-		{"loopback", "p:8080", StackWinHTTP, "http://127.0.0.1:9000", "http://127.0.0.1:9000", "http", "127.0.0.1", 9000, true, "", ReasonLoopback, "loopback"},
+		{"loopback", "p:8080", StackWinHTTP, "http://127.0.0.1:9000", "http://127.0.0.1:9000", "http", "127.0.0.1", 9000, true, "", ReasonLoopback, "implicit bypass"},
+		// Internationalized names are decided on their IDNA form, as Windows and .NET do.
+		{"idn host", "p:8080", StackWinHTTP, "https://b\u00e9b\u00e9.eu/", "https://xn--bb-bjab.eu/", "https", "xn--bb-bjab.eu", 443, false, "p:8080", ReasonNoMatch, "IDNA form xn--bb-bjab.eu"},
+		{"idn host, upper case, bypassed by its suffix", "p:8080", StackWinHTTP, "B\u00dcCHER.corp.example:8443", "https://xn--bcher-kva.corp.example:8443", "https", "xn--bcher-kva.corp.example", 8443, true, "", ReasonEntry, "xn--bcher-kva"},
 		{"ipv6 loopback", "p:8080", StackWinHTTP, "[::1]:8443", "https://[::1]:8443", "https", "::1", 8443, true, "", ReasonLoopback, ""},
 		{"scheme-restricted entry, matching scheme", "p:8080", StackWinHTTP, "http://plain.example", "http://plain.example", "http", "plain.example", 80, true, "", ReasonEntry, ""},
 		{"scheme-restricted entry, other scheme", "p:8080", StackWinHTTP, "https://plain.example", "https://plain.example", "https", "plain.example", 443, false, "p:8080", ReasonNoMatch, ""},
@@ -149,7 +152,7 @@ func TestRouteErrors(t *testing.T) {
 		{"https://cloud.com:", "empty port"},
 		{"cloud.com:abc", "not a URL"},
 		{"https://[zz]/", "invalid host"},
-		{"https://bücher.example", "xn--"},
+		{"https://a\u202eb.example", "internationalized"}, // a bidi control is no IDNA label
 		{"https://a_b!c", "not a host name"},
 		{"https://*.cloud.com", "not a host name"},
 		{"%%%", "not a URL"},

@@ -20,6 +20,7 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -95,6 +96,17 @@ type Catalog struct {
 	CustomerID string // "" when none was given
 	Info       Info
 	Entries    []Entry
+	// KnownIncomplete says why the list is known to lack addresses, "" when it is not.
+	KnownIncomplete string
+}
+
+// incompleteRegions are the embedded lists known to lack addresses: Citrix's pages for
+// these clouds were not read in full (docs.citrix.com citrix-cloud-japan and
+// citrix-cloud-government: connectivity requirements), so only what they were seen to say
+// is listed.
+var incompleteRegions = map[string]string{
+	Japan:      "the embedded Japan list holds only the addresses Citrix's Citrix Cloud Japan pages were seen to name; pass Citrix's published allow list for Japan with --catalog before you write firewall rules from it",
+	Government: "the embedded Government list holds only the addresses Citrix's Citrix Cloud Government pages were seen to name; pass Citrix's published allow list for Government with --catalog before you write firewall rules from it",
 }
 
 // Endpoints is the ccproxy/endpoints@1 document.
@@ -103,9 +115,71 @@ type Endpoints struct {
 	Region     string  `json:"region" enum:"commercial,japan,government"`
 	CustomerID *string `json:"customerId"`
 	Catalog    Info    `json:"catalog"`
+	// KnownIncomplete says why the list is known to lack addresses; every format says it
+	// (text, csv and list on stderr).
+	KnownIncomplete *string `json:"knownIncomplete" doc:"why this region's list is known to lack addresses, or null"`
+	// AllowList is what a firewall team pastes: each pattern and port once.
+	AllowList []AllowEntry `json:"allowList" doc:"each pattern and port once, the entries that share them merged"`
 	// Patterns is the allow list: every entry's pattern once, in catalog order.
 	Patterns []string `json:"patterns" doc:"the allow list: each pattern once, in catalog order"`
 	Entries  []Entry  `json:"entries"`
+}
+
+// AllowEntry is one line of an allow list: a pattern and a port, with the purposes and
+// sources of every catalog entry that shares them.
+type AllowEntry struct {
+	Pattern  string `json:"pattern"`
+	Port     int    `json:"port"`
+	Kind     string `json:"kind" enum:"https,revocation"`
+	Purpose  string `json:"purpose"`
+	Required bool   `json:"required"`
+	Source   string `json:"source"`
+}
+
+// Line is the entry as one allow-list line: the pattern, with ":port" unless the port is
+// 443, so the port-80 revocation addresses are not read as HTTPS ones.
+func (a AllowEntry) Line() string {
+	if a.Port == 443 {
+		return a.Pattern
+	}
+	return a.Pattern + ":" + strconv.Itoa(a.Port)
+}
+
+// AllowList merges the entries by pattern and port, in catalog order: several catalog
+// entries may share a pattern (they differ in the hosts check probes), but a firewall
+// rule is per pattern and port.
+func (c Catalog) AllowList() []AllowEntry {
+	out := []AllowEntry{}
+	at := map[string]int{}
+	for _, e := range c.Entries {
+		for _, p := range e.Ports {
+			k := strings.ToLower(e.Pattern) + "|" + strconv.Itoa(p)
+			i, ok := at[k]
+			if !ok {
+				at[k] = len(out)
+				out = append(out, AllowEntry{Pattern: e.Pattern, Port: p, Kind: e.Kind, Purpose: e.Purpose, Required: e.Required, Source: e.Source})
+				continue
+			}
+			a := &out[i]
+			a.Required = a.Required || e.Required
+			if !strings.Contains(a.Purpose, e.Purpose) {
+				a.Purpose += "; " + e.Purpose
+			}
+			if !strings.Contains(a.Source, e.Source) {
+				a.Source += "; " + e.Source
+			}
+		}
+	}
+	return out
+}
+
+// Lines is the allow list as one line per pattern and port (AllowEntry.Line), each once.
+func (c Catalog) Lines() []string {
+	var out []string
+	for _, a := range c.AllowList() {
+		out = append(out, a.Line())
+	}
+	return out
 }
 
 // Patterns is the allow list: each pattern once, in catalog order.
@@ -123,7 +197,10 @@ func (c Catalog) Patterns() []string {
 
 // Document is the catalog as the 'endpoints' command prints it.
 func (c Catalog) Document() Endpoints {
-	d := Endpoints{Schema: SchemaEndpoints, Region: c.Region, Catalog: c.Info, Patterns: c.Patterns(), Entries: c.Entries}
+	d := Endpoints{Schema: SchemaEndpoints, Region: c.Region, Catalog: c.Info, Patterns: c.Patterns(), Entries: c.Entries, AllowList: c.AllowList()}
+	if c.KnownIncomplete != "" {
+		d.KnownIncomplete = model.Ptr(c.KnownIncomplete)
+	}
 	if c.CustomerID != "" {
 		d.CustomerID = model.Ptr(c.CustomerID)
 	}
@@ -163,7 +240,18 @@ func LoadNamed(name, region, customerID string, file []byte) (Catalog, error) {
 			// The embedded data is checked by tests; failing here is a build mistake.
 			return Catalog{}, &model.EnvError{Msg: "the embedded catalog is broken: " + err.Error()}
 		}
-		return f.catalog(region, id, Info{Source: "embedded", Format: FormatCcproxy})
+		c, err := f.catalog(region, id, Info{Source: "embedded", Format: FormatCcproxy})
+		c.KnownIncomplete = incompleteRegions[region]
+		// The embedded notes name the regions they speak of; keep those of this one.
+		notes := []string{}
+		for _, n := range c.Info.Notes {
+			if strings.Contains(n, "Japan and Government") && region == Commercial {
+				continue
+			}
+			notes = append(notes, n)
+		}
+		c.Info.Notes = notes
+		return c, err
 	}
 	text, warnings, err := jsonin.Decode(name, file)
 	if err != nil {

@@ -400,3 +400,46 @@ func TestPatternMatches(t *testing.T) {
 		}
 	}
 }
+
+// The allow list a firewall team pastes: each pattern and port once, the port kept when it
+// is not 443, and the regions whose lists are known to be incomplete say so.
+func TestAllowList(t *testing.T) {
+	c, err := Load(Commercial, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, l := range c.Lines() {
+		if seen[l] {
+			t.Errorf("%s twice", l)
+		}
+		seen[l] = true
+	}
+	for _, want := range []string{"*.digicert.com:80", "*.digicert.com", "*.citrixworkspacesapi.net"} {
+		if !seen[want] {
+			t.Errorf("no line %q in %v", want, c.Lines())
+		}
+	}
+	for _, a := range c.AllowList() {
+		if a.Pattern == "*.citrixworkspacesapi.net" && !strings.Contains(a.Purpose, "Agent hub") {
+			t.Errorf("merged entry lost a purpose: %+v", a)
+		}
+	}
+	if c.KnownIncomplete != "" {
+		t.Errorf("commercial known incomplete: %s", c.KnownIncomplete)
+	}
+	for _, n := range c.Info.Notes {
+		if strings.Contains(n, "Japan") {
+			t.Errorf("commercial carries another region's note: %s", n)
+		}
+	}
+	for _, r := range []string{Japan, Government} {
+		c, err := Load(r, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.KnownIncomplete == "" || c.Document().KnownIncomplete == nil {
+			t.Errorf("%s: not marked incomplete", r)
+		}
+	}
+}

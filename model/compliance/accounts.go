@@ -127,15 +127,15 @@ func (c *context) winhttpBypassHonoured() []Finding {
 		return []Finding{finding(id, StatusNotApplicable, "WinHTTP has no bypass list in use", evidence...)}
 	}
 	var bad, odd []string
-	for _, e := range n.Bypass.Entries {
-		if !e.WindowsMayIgnore {
+	for _, entry := range bypass.Parse(c.natBypass).Entries {
+		caveat := bypass.Caveat(entry, bypass.StackWinHTTP)
+		if caveat == "" {
 			continue
 		}
-		entry := bypass.Parse(e.Value).Entries[0]
 		if _, unusable := entry.Unusable(); unusable {
-			bad = append(bad, e.Value+" ("+strDeref(e.Note)+")")
+			bad = append(bad, entry.Value+" ("+caveat+")")
 		} else {
-			odd = append(odd, e.Value+" ("+strDeref(e.Note)+")")
+			odd = append(odd, entry.Value+" ("+caveat+")")
 		}
 	}
 	if len(bad)+len(odd) == 0 {

@@ -27,6 +27,8 @@ type context struct {
 	ieBypass string
 	ieDetect bool   // auto-detect (WPAD) on
 	iePAC    string // PAC URL, "" when none
+
+	planArgs map[*string][]string // the arguments of each plan command offered
 }
 
 func newContext(st *model.State, o Options) *context {
@@ -46,7 +48,8 @@ func newContext(st *model.State, o Options) *context {
 		c.ieKnown = true
 		c.ieDetect = w.AutoDetect != nil && *w.AutoDetect
 		if w.AutoConfigURL != nil {
-			c.iePAC = *w.AutoConfigURL
+			// White space alone names no script (as the readers hold): no PAC.
+			c.iePAC = strings.TrimSpace(*w.AutoConfigURL)
 		}
 		// The same import model 'plan --import-ie' applies, so that a finding and the plan
 		// that fixes it never disagree about what the import gives.
@@ -166,7 +169,7 @@ func (c *context) noWinINet() string {
 }
 
 func (c *context) importCommand() *string {
-	return planCommand(importArgs(c.st.Source.WinINetOwner)...)
+	return c.planCommand(importArgs(c.st.Source.WinINetOwner)...)
 }
 
 // winhttpReadable: a value that cannot be decoded leaves the services' route unknown.
@@ -190,9 +193,9 @@ func (c *context) winhttpReadable() []Finding {
 		evidence = append(evidence, ev(v.path+".present", v.view.Present), ev(v.path+".blob.error", blobErr))
 	}
 	if len(known) == 0 {
-		// Nothing checked is not compliant: what the services use is the first thing to know.
-		return []Finding{finding(CheckWinHTTPReadable, StatusFail, c.noWinHTTP()+": what the connector's services use cannot be judged", evidence...).
-			fix("read the live registry on the connector machine (ccproxy test), or give an export that holds the WinHttpSettings key", nil)}
+		// Not a failure of the machine but a gap in the evidence: the verdict is incomplete
+		// (missingEvidence), never compliant.
+		return []Finding{finding(CheckWinHTTPReadable, StatusNotChecked, c.noWinHTTP()+": what the connector's services use cannot be judged", evidence...)}
 	}
 	if len(bad) == 0 {
 		return []Finding{finding(CheckWinHTTPReadable, StatusPass, "the WinHTTP settings of the "+viewWords(known)+" decode", evidence...)}
@@ -203,7 +206,7 @@ func (c *context) winhttpReadable() []Finding {
 		args = append(importArgs(c.st.Source.WinINetOwner), "--views", strings.Join(bad, ","))
 		summary = "rewrite the value by importing the installer's proxy settings"
 	}
-	return []Finding{finding(CheckWinHTTPReadable, StatusFail, "the WinHttpSettings value of the "+viewWords(bad)+" cannot be decoded: the services' route is unknown and Windows may ignore the value", evidence...).fix(summary, planCommand(args...))}
+	return []Finding{finding(CheckWinHTTPReadable, StatusFail, "the WinHttpSettings value of the "+viewWords(bad)+" cannot be decoded: the services' route is unknown and Windows may ignore the value", evidence...).fix(summary, c.planCommand(args...))}
 }
 
 func viewWords(views []string) string {
@@ -326,7 +329,7 @@ func (c *context) winhttpMatchesImport() []Finding {
 	if len(extra) > 0 {
 		summary = "import the installer's proxy settings into WinHTTP, keeping WinHTTP's own bypass entries (" + strings.Join(extra, ";") + "), then restart the machine (R5)"
 	}
-	return []Finding{f.fix(summary, planCommand(args...))}
+	return []Finding{f.fix(summary, c.planCommand(args...))}
 }
 
 // listMinus lists the entries of list a that list b lacks, compared as Windows compares
@@ -427,7 +430,7 @@ func (c *context) winhttpNoAutoProxy() []Finding {
 	}
 	args := setArgs(proxyString(c.natProxy), c.natBypass, flagged...)
 	return []Finding{finding(id, StatusFail, "WinHttpSettings of the "+viewWords(flagged)+" carries auto-proxy flags (PAC 0x04 or auto-detect 0x08), which the connector services do not use", evidence...).
-		fix("rewrite the value with the same manual settings and no auto-proxy flags", planCommand(args...))}
+		fix("rewrite the value with the same manual settings and no auto-proxy flags", c.planCommand(args...))}
 }
 
 // proxyString is a proxy string without credentials, as a plan may write it.
@@ -471,5 +474,5 @@ func (c *context) winhttpViewsAgree() []Finding {
 	}
 	args := setArgs(proxyString(c.natProxy), c.natBypass, ViewNative, ViewWOW64)
 	return []Finding{finding(id, StatusFail, "the 64-bit view holds "+describe(c.natMode, c.natProxy, c.natBypass)+" but the 32-bit (WOW6432Node) view holds "+describe(wMode, wProxy, wBypass)+": 32-bit processes take another route than the 64-bit services", evidence...).
-		fix("write the 64-bit view's settings to both views", planCommand(args...))}
+		fix("write the 64-bit view's settings to both views", c.planCommand(args...))}
 }

@@ -39,7 +39,7 @@ func (c *context) winhttpProxyUsable() []Finding {
 			return &Remediation{Summary: summary + ": set a proxy the services can use, for example 'ccproxy plan --proxy HOST:PORT'"}
 		}
 		addr := plainAddress(entry)
-		return &Remediation{Summary: summary + ": use " + addr + " for every scheme", Command: planCommand(setArgs(addr, c.natBypass)...)}
+		return &Remediation{Summary: summary + ": use " + addr + " for every scheme", Command: c.planCommand(setArgs(addr, c.natBypass)...)}
 	}
 	fail := func(msg, summary string, entry *bypass.ProxyEntry) []Finding {
 		f := finding(id, StatusFail, msg, evidence...)
@@ -148,7 +148,7 @@ func (c *context) noProxyCredentials() []Finding {
 		if len(winhttpViews) < len(where) {
 			summary += "; remove them from Internet Options for " + c.owner + " as well"
 		}
-		return []Finding{f.fix(summary, planCommand(setArgs(proxyString(proxyRaw(raw)), byp, winhttpViews...)...))}
+		return []Finding{f.fix(summary, c.planCommand(setArgs(proxyString(proxyRaw(raw)), byp, winhttpViews...)...))}
 	}
 	return []Finding{f.fix("remove the credentials from the proxy in Internet Options for "+c.owner+"; the connector needs a proxy that lets it through unauthenticated", nil)}
 }
@@ -231,36 +231,27 @@ func (c *context) internalBypassed() []Finding {
 		switch {
 		case r.Decision == "proxy":
 			out = append(out, mk(StatusFail, "WinHTTP sends "+r.URL+" through the proxy "+r.Proxy.Address+": no bypass entry matches "+r.Host, evidence).
-				fix("add "+entry+" to the WinHTTP bypass list (CTX241222), then restart the machine (R5)", planCommand("--add-bypass", entry)))
+				fix("add "+entry+" to the WinHTTP bypass list (CTX241222), then restart the machine (R5)", c.planCommand("--add-bypass", entry)))
 		case c.natMode == "direct" && imp != nil:
 			after, aerr := imp.route(host)
 			if aerr == nil && after.Decision == "proxy" {
 				out = append(out, mk(StatusWarn, "WinHTTP is direct now, but after importing the installer's proxy ("+CheckInstallerProxyInServices+") "+r.URL+" would go through "+after.Proxy.Address+": the installer's bypass list does not cover "+r.Host, evidence).
-					fix("import the installer's settings with "+entry+" added to the bypass list", planCommand(append(importArgs(c.st.Source.WinINetOwner), "--add-bypass", entry)...)))
+					fix("import the installer's settings with "+entry+" added to the bypass list", c.planCommand(append(importArgs(c.st.Source.WinINetOwner), "--add-bypass", entry)...)))
 				continue
 			}
 			out = append(out, mk(StatusPass, "WinHTTP uses no proxy, and the installer's bypass list covers "+r.Host+" for when its proxy is imported", evidence))
 		case c.natMode == "direct":
 			out = append(out, mk(StatusPass, "WinHTTP uses no proxy: "+r.URL+" goes direct", evidence))
-		case len(r.Notes) > 0 && r.Bypass.Reason == bypass.ReasonEntry && hasWildcardNote(r.Notes):
-			f := mk(StatusWarn, "WinHTTP bypasses the proxy for "+r.URL+" by the entry "+str(r.Bypass.Entry)+", whose '*' is not left-most; WinHTTP's documentation allows only a left-most wildcard, so the services may not honour it", evidence)
+		case r.Bypass.Caveat != nil:
+			f := mk(StatusWarn, "WinHTTP bypasses the proxy for "+r.URL+" only by the "+*r.Bypass.Caveat, evidence)
 			f.Severity = SeverityMedium
 			out = append(out, f.
-				fix("add "+entry+" itself to the bypass list so the decision does not rest on that wildcard", planCommand("--add-bypass", entry)))
+				fix("add "+entry+" itself to the bypass list so the decision does not rest on that wildcard", c.planCommand("--add-bypass", entry)))
 		default:
 			out = append(out, mk(StatusPass, "WinHTTP sends "+r.URL+" direct: "+bypassWords(r), evidence))
 		}
 	}
 	return out
-}
-
-func hasWildcardNote(notes []string) bool {
-	for _, n := range notes {
-		if strings.Contains(n, "left-most") {
-			return true
-		}
-	}
-	return false
 }
 
 func str(p *string) string {
@@ -273,7 +264,7 @@ func str(p *string) string {
 func bypassWords(r RouteEntry) string {
 	switch r.Bypass.Reason {
 	case bypass.ReasonLoopback:
-		return "loopback addresses always bypass the proxy"
+		return "Windows' implicit bypass (localhost, 127.0.0.1, [::1], link-local addresses)"
 	case bypass.ReasonLocal:
 		return "bypassed by <local> (a name without a dot)"
 	case bypass.ReasonEntry:

@@ -39,12 +39,30 @@ const (
 type Report struct {
 	Schema string       `json:"schema"`
 	Source model.Source `json:"source" doc:"where the state came from, as in ccproxy/state@1"`
-	// Compliant is true when no finding failed and at least one passed. Warnings and
+	// Compliant is true only for the verdict "compliant": no finding failed, and the source
+	// let the checks decide what the services use and whether that is right. Warnings and
 	// unchecked findings do not count against it; the summary says how many there are.
-	Compliant bool      `json:"compliant" doc:"no finding failed, and at least one passed"`
-	Summary   Summary   `json:"summary"`
-	Internal  []string  `json:"internal" doc:"internal resources checked against the bypass list (--internal, --internal-file)"`
-	Findings  []Finding `json:"findings"`
+	Compliant bool `json:"compliant" doc:"true only when verdict is compliant"`
+	// Verdict is three-valued so that a source that cannot show what the services use (a
+	// netsh text alone, an export without WinHTTP) is never read as compliant.
+	Verdict         string            `json:"verdict" enum:"compliant,notCompliant,incomplete" doc:"compliant: nothing failed and the evidence was enough to decide; notCompliant: a finding failed; incomplete: nothing failed, but the source lacks what the decision needs (missingEvidence names it)"`
+	MissingEvidence []MissingEvidence `json:"missingEvidence" doc:"what the source lacks for a verdict, and the one command or export that supplies it; [] when nothing is missing"`
+	Summary         Summary           `json:"summary"`
+	Internal        []string          `json:"internal" doc:"internal resources checked against the bypass list (--internal, --internal-file)"`
+	Findings        []Finding         `json:"findings"`
+}
+
+// Verdicts.
+const (
+	VerdictCompliant    = "compliant"
+	VerdictNotCompliant = "notCompliant"
+	VerdictIncomplete   = "incomplete"
+)
+
+// MissingEvidence is one piece of evidence a verdict needs that the source does not hold.
+type MissingEvidence struct {
+	What   string `json:"what" doc:"the evidence, in words"`
+	Supply string `json:"supply" doc:"the one command or export that supplies it"`
 }
 
 // Summary counts findings by status.
@@ -168,6 +186,7 @@ func Evaluate(st *model.State, o Options) Report {
 	} {
 		r.Findings = append(r.Findings, run()...)
 	}
+	c.oneNextStep(r.Findings)
 	for _, f := range r.Findings {
 		r.Summary.Total++
 		switch f.Status {
@@ -183,8 +202,20 @@ func Evaluate(st *model.State, o Options) Report {
 			r.Summary.NotChecked++
 		}
 	}
-	// Nothing checked is not a pass: a source that let no check pass proves nothing.
-	r.Compliant = r.Summary.Fail == 0 && r.Summary.Pass > 0
+	r.MissingEvidence = c.missingEvidence(r.Findings)
+	switch {
+	case r.Summary.Fail > 0:
+		r.Verdict = VerdictNotCompliant
+	case len(r.MissingEvidence) > 0:
+		r.Verdict = VerdictIncomplete
+	case r.Summary.Pass == 0:
+		// Nothing checked is not a pass: a source that let no check pass proves nothing.
+		r.Verdict = VerdictIncomplete
+		r.MissingEvidence = []MissingEvidence{{What: "settings any check could judge", Supply: "ccproxy test on the connector machine"}}
+	default:
+		r.Verdict = VerdictCompliant
+	}
+	r.Compliant = r.Verdict == VerdictCompliant
 	return r
 }
 

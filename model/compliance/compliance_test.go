@@ -82,6 +82,13 @@ func (r registry) Key(path string) (model.KeyInfo, error) {
 
 func (m machine) state(t testing.TB) *model.State {
 	t.Helper()
+	s, _ := m.stateAndRegistry(t)
+	return s
+}
+
+// stateAndRegistry also returns the registry the state was read from, for a plan.
+func (m machine) stateAndRegistry(t testing.TB) (*model.State, registry) {
+	t.Helper()
 	kind := "fake"
 	if m.live {
 		kind = "registry"
@@ -127,7 +134,7 @@ func (m machine) state(t testing.TB) *model.State {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, st
 }
 
 func byID(r Report) map[string]Finding {
@@ -238,10 +245,10 @@ func TestEvaluate(t *testing.T) {
 		{"invalid port", machine{native: proxied("p.corp.example:99999", ""), noWOW64Key: true, noIE: true}, nil, false, map[string]want{
 			CheckWinHTTPProxyUsable: {status: StatusFail, message: "port"},
 		}},
-		{"no port", machine{native: proxied("p.corp.example", ""), noWOW64Key: true, noIE: true}, nil, true, map[string]want{
+		{"no port", machine{native: proxied("p.corp.example", ""), noWOW64Key: true, noIE: true}, nil, false, map[string]want{
 			CheckWinHTTPProxyUsable: {status: StatusWarn, message: "port 80"},
 		}},
-		{"http entry missing", machine{native: proxied("https=p.corp.example:3128", ""), noWOW64Key: true, noIE: true}, nil, true, map[string]want{
+		{"http entry missing", machine{native: proxied("https=p.corp.example:3128", ""), noWOW64Key: true, noIE: true}, nil, false, map[string]want{
 			CheckWinHTTPProxyUsable: {status: StatusWarn, command: "ccproxy plan --proxy p.corp.example:3128", message: "revocation"},
 		}},
 		{"credentials in WinHTTP", machine{native: proxied("svc:S3cret@p.corp.example:8080", "<local>"), wow64: proxied("svc:S3cret@p.corp.example:8080", "<local>"), ie: ie(model.FlagDirect|model.FlagProxy, "svc:S3cret@p.corp.example:8080", "<local>", "")}, nil, false, map[string]want{
@@ -263,7 +270,7 @@ func TestEvaluate(t *testing.T) {
 		{"last write unknown", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", ""), boot: at(-5)}, nil, true, map[string]want{
 			CheckRestartNotPending: {status: StatusNotChecked, message: "last changed"},
 		}},
-		{"no WinINet in the source", machine{native: proxied("p:8080", ""), noWOW64Key: true, noIE: true}, nil, true, map[string]want{
+		{"no WinINet in the source", machine{native: proxied("p:8080", ""), noWOW64Key: true, noIE: true}, nil, false, map[string]want{
 			CheckInstallerProxyInServices: {status: StatusNotChecked},
 			CheckWinHTTPMatchesImport:     {status: StatusNotChecked},
 			CheckInstallerNoAutoProxy:     {status: StatusNotChecked},
@@ -280,9 +287,9 @@ func TestEvaluate(t *testing.T) {
 			[]string{"dc01.corp.example", "fileserver", "10.1.2.3", "www.example.com", "[fd00::5]", "https://vda7.corp.example:8443"}, false, map[string]want{
 				"internalBypassed:dc01.corp.example":              {status: StatusPass, message: "*.corp.example"},
 				"internalBypassed:fileserver":                     {status: StatusPass, message: "<local>"},
-				"internalBypassed:10.1.2.3":                       {status: StatusWarn, command: "ccproxy plan --add-bypass 10.1.2.3", message: "left-most"},
-				"internalBypassed:www.example.com":                {status: StatusFail, command: "ccproxy plan --add-bypass www.example.com", message: "through the proxy proxy.corp.example:8080"},
-				"internalBypassed:[fd00::5]":                      {status: StatusFail, command: `ccproxy plan --add-bypass "[fd00::5]"`},
+				"internalBypassed:10.1.2.3":                       {status: StatusWarn, command: `ccproxy plan --add-bypass www.example.com --add-bypass "[fd00::5]" --add-bypass 10.1.2.3`, message: "left-most"},
+				"internalBypassed:www.example.com":                {status: StatusFail, command: `ccproxy plan --add-bypass www.example.com --add-bypass "[fd00::5]" --add-bypass 10.1.2.3`, message: "through the proxy proxy.corp.example:8080"},
+				"internalBypassed:[fd00::5]":                      {status: StatusFail, command: `ccproxy plan --add-bypass www.example.com --add-bypass "[fd00::5]" --add-bypass 10.1.2.3`},
 				"internalBypassed:https://vda7.corp.example:8443": {status: StatusPass},
 			}},
 		{"internal resources, WinHTTP direct until the import", machine{native: direct(), wow64: direct(), ie: ieProxy}, []string{"dc01.corp.example", "www.example.com"}, false, map[string]want{
@@ -365,8 +372,23 @@ func checkInvariants(t *testing.T, r Report) {
 		}
 	}
 	s := r.Summary
-	if s.Fail != n || s.Total != len(r.Findings) || s.Pass+s.Fail+s.Warn+s.NotApplicable+s.NotChecked != s.Total || r.Compliant != (n == 0) {
-		t.Errorf("summary %+v does not add up (%d failed, compliant %v)", s, n, r.Compliant)
+	if s.Fail != n || s.Total != len(r.Findings) || s.Pass+s.Fail+s.Warn+s.NotApplicable+s.NotChecked != s.Total || r.Compliant != (n == 0 && len(r.MissingEvidence) == 0) {
+		t.Errorf("summary %+v does not add up (%d failed, compliant %v, missing %v)", s, n, r.Compliant, r.MissingEvidence)
+	}
+	want := VerdictCompliant
+	switch {
+	case n > 0:
+		want = VerdictNotCompliant
+	case len(r.MissingEvidence) > 0:
+		want = VerdictIncomplete
+	}
+	if r.Verdict != want || r.Compliant != (r.Verdict == VerdictCompliant) || r.MissingEvidence == nil {
+		t.Errorf("verdict %q, compliant %v, missing %v; want %q", r.Verdict, r.Compliant, r.MissingEvidence, want)
+	}
+	for _, m := range r.MissingEvidence {
+		if m.What == "" || m.Supply == "" {
+			t.Errorf("missing evidence without words: %+v", m)
+		}
 	}
 	b, err := model.MarshalDocument(r, true)
 	if err != nil {
@@ -383,5 +405,72 @@ func TestReportIsStableJSON(t *testing.T) {
 	b, _ := json.Marshal(Evaluate(st, Options{Internal: []string{"a.example"}}))
 	if string(a) != string(b) {
 		t.Error("two evaluations of one state differ")
+	}
+}
+
+// TestVerdict: compliant only when the source shows what the services use (WinHTTP) and
+// either the installer's WinINet settings or a check of the route; a failure is notCompliant
+// whatever is missing.
+func TestVerdict(t *testing.T) {
+	ieProxy := ie(model.FlagDirect|model.FlagProxy, "p.corp.example:8080", "<local>", "")
+	okCheck := &model.CheckRun{Name: "check.json", StartedAt: now, OK: true}
+	okCheck.Routing.Source, okCheck.Routing.Proxy, okCheck.Routing.Bypass = "winhttp", model.Ptr("p.corp.example:8080"), model.Ptr("<local>")
+	tests := []struct {
+		name    string
+		m       machine
+		check   *model.CheckRun
+		verdict string
+		missing []string // a word of each missingEvidence.what, in order
+	}{
+		{"netsh text alone: WinHTTP only", machine{native: proxied("p.corp.example:8080", "<local>"), noWOW64Key: true, noIE: true}, nil, VerdictIncomplete, []string{"route is right"}},
+		{"netsh text and a check of the same route", machine{native: proxied("p.corp.example:8080", "<local>"), noWOW64Key: true, noIE: true}, okCheck, VerdictCompliant, nil},
+		{"WinINet alone: WinHTTP unknown", machine{ie: ieProxy, noWOW64Key: true}, nil, VerdictIncomplete, []string{"WinHTTP settings"}},
+		{"nothing at all", machine{noIE: true, noWOW64Key: true}, nil, VerdictIncomplete, []string{"WinHTTP settings", "route is right"}},
+		{"both stacks, matching", machine{native: proxied("p.corp.example:8080", "<local>"), wow64: proxied("p.corp.example:8080", "<local>"), ie: ieProxy}, nil, VerdictCompliant, nil},
+		{"both stacks, the classic failure", machine{native: direct(), wow64: direct(), ie: ieProxy}, nil, VerdictNotCompliant, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := tt.m.state(t)
+			if tt.m.native == nil {
+				// The source holds no WinHTTP key at all, as a WinINet-only export.
+				st.WinHTTP.Native, st.WinHTTP.WOW64 = model.WinHTTPView{}, model.WinHTTPView{}
+			}
+			r := Evaluate(st, Options{Check: tt.check})
+			if r.Verdict != tt.verdict {
+				t.Errorf("verdict %s, want %s; missing %+v, failed %v", r.Verdict, tt.verdict, r.MissingEvidence, r.Failed())
+			}
+			if len(r.MissingEvidence) != len(tt.missing) {
+				t.Fatalf("missing %+v, want %d", r.MissingEvidence, len(tt.missing))
+			}
+			for i, w := range tt.missing {
+				if !strings.Contains(r.MissingEvidence[i].What, w) {
+					t.Errorf("missing[%d] %q, want %q in it", i, r.MissingEvidence[i].What, w)
+				}
+			}
+			checkInvariants(t, r)
+		})
+	}
+}
+
+// Reader edge cases: a PAC URL of white space alone is no PAC, and a WinHTTP proxy that
+// names only a SOCKS entry is summarised as what the services get for HTTPS: direct, as
+// route decides.
+func TestReaderEdgeCases(t *testing.T) {
+	st := machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect|model.FlagAutoProxyURL, "", "", "   ")}.state(t)
+	if st.WinINet.AutoConfigURL != nil || model.Deref(st.Effective.Installer.Mode) != "direct" {
+		t.Errorf("white-space PAC: autoConfigUrl %v, installer mode %v", st.WinINet.AutoConfigURL, model.Deref(st.Effective.Installer.Mode))
+	}
+	if f := byID(Evaluate(st, Options{}))[CheckInstallerNoAutoProxy]; f.Status != StatusPass {
+		t.Errorf("white-space PAC: %s %s", f.Status, f.Message)
+	}
+
+	st = machine{native: proxied("socks=s.corp.example:1080", ""), noWOW64Key: true, noIE: true}.state(t)
+	if m := model.Deref(st.Effective.Services.Mode); m != "direct" || !strings.Contains(st.Effective.Services.Detail, "https URLs") {
+		t.Errorf("SOCKS-only WinHTTP summarised as %q (%s)", m, st.Effective.Services.Detail)
+	}
+	rd, err := Route(st, "winhttp", ViewNative, []string{"https://citrix.cloud.com"})
+	if err != nil || rd.Routes[0].Decision != "direct" {
+		t.Errorf("route of SOCKS-only WinHTTP: %+v %v", rd.Routes, err)
 	}
 }

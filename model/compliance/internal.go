@@ -88,6 +88,11 @@ func checkInternal(v string) (string, string) {
 		}
 		rest = rest[i+3:]
 	}
+	if strings.Contains(rest, "/") {
+		if e := bypass.Parse(rest).Entries; len(e) == 1 && e[0].Kind == bypass.KindCIDR {
+			return "", rest + " is an address range; --internal takes one host: " + bypass.CIDRHint(e[0].Host())
+		}
+	}
 	if strings.Contains(rest, "@") {
 		return "", "holds a user name or password; give the host only"
 	}

@@ -12,8 +12,11 @@ import (
 // error. Per-check settings hold the check's status, so that a check the source could not
 // run shows as "notChecked" rather than as a pass.
 type Intune struct {
-	Schema          string `json:"schema"`
-	Compliant       bool   `json:"compliant"`
+	Schema    string `json:"schema"`
+	Compliant bool   `json:"compliant"`
+	Verdict   string `json:"verdict" enum:"compliant,notCompliant,incomplete"`
+	// MissingEvidence names what an incomplete verdict lacks, separated by "; "; "" when none.
+	MissingEvidence string `json:"missingEvidence" doc:"what an incomplete verdict lacks and what supplies it, separated by \"; \"; \"\" when nothing is missing"`
 	FailCount       int    `json:"failCount"`
 	WarnCount       int    `json:"warnCount"`
 	NotCheckedCount int    `json:"notCheckedCount"`
@@ -85,8 +88,9 @@ func (r Report) Intune(st *model.State, version string) Intune {
 		installerMode = *m
 	}
 	d := Intune{
-		Schema: SchemaIntune, Compliant: r.Compliant,
-		FailCount: r.Summary.Fail, WarnCount: r.Summary.Warn, NotCheckedCount: r.Summary.NotChecked,
+		Schema: SchemaIntune, Compliant: r.Compliant, Verdict: r.Verdict,
+		MissingEvidence: missingText(r.MissingEvidence),
+		FailCount:       r.Summary.Fail, WarnCount: r.Summary.Warn, NotCheckedCount: r.Summary.NotChecked,
 		FailedChecks:   strings.Join(r.Failed(), ", "),
 		ServicesMode:   orUnknown(servicesMode),
 		ServicesProxy:  servicesProxy,
@@ -135,6 +139,14 @@ func (d *Intune) statusFields() map[string]*string {
 		CheckRebootNotPending:         &d.RebootNotPendingStatus,
 		CheckServicesRouteReaches:     &d.ServicesRouteReachesStatus,
 	}
+}
+
+func missingText(ms []MissingEvidence) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = m.What + " (supply: " + m.Supply + ")"
+	}
+	return strings.Join(parts, "; ")
 }
 
 func orUnknown(s string) string {
@@ -196,9 +208,19 @@ var ruleText = map[string]string{
 }
 
 // Rules returns the rules file that matches the Intune document: one rule per check,
-// failing only on "fail", so that warnings and unchecked findings leave a device compliant.
+// failing only on "fail", so that warnings and unchecked findings leave a device compliant,
+// and one on the verdict, so that a device whose evidence is incomplete is not compliant
+// either (a failing device already fails its checks' rules).
 func Rules() IntuneRules {
-	rs := IntuneRules{Rules: []IntuneRule{}}
+	rs := IntuneRules{Rules: []IntuneRule{{
+		SettingName: "verdict", Operator: "NotEquals", DataType: "String", Operand: VerdictIncomplete,
+		MoreInfoURL: MoreInfoURL,
+		RemediationStrings: []RemediationString{{
+			Language:    "en_US",
+			Title:       "Cloud Connector proxy: the evidence was complete enough for a verdict - {ActualValue}",
+			Description: "ccproxy could not tell what the Cloud Connector services use or whether it is right for this network (the missingEvidence setting names what was missing). Run the discovery script on the machine itself, where the registry holds both the WinHTTP and the Internet Options settings.",
+		}},
+	}}}
 	for _, c := range Checks {
 		url := MoreInfoURL
 		if c.ID == CheckInternalBypassed {

@@ -76,10 +76,14 @@ func TestCheckStatusWorstFirst(t *testing.T) {
 
 func TestRulesMatchSettings(t *testing.T) {
 	rs := Rules()
-	if len(rs.Rules) != len(Checks) {
-		t.Fatalf("%d rules for %d checks", len(rs.Rules), len(Checks))
+	if len(rs.Rules) != len(Checks)+1 {
+		t.Fatalf("%d rules for %d checks and the verdict", len(rs.Rules), len(Checks))
 	}
-	for i, r := range rs.Rules {
+	// An incomplete verdict fails the first rule; nothing else would make it non-compliant.
+	if v := rs.Rules[0]; v.SettingName != "verdict" || v.Operator != "NotEquals" || v.Operand != VerdictIncomplete {
+		t.Errorf("verdict rule %+v", v)
+	}
+	for i, r := range rs.Rules[1:] {
 		if r.SettingName != IntuneSetting(Checks[i].ID) || r.Operator != "NotEquals" || r.DataType != "String" || r.Operand != StatusFail {
 			t.Errorf("rule %d: %+v", i, r)
 		}

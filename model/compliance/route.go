@@ -58,6 +58,9 @@ type RouteBypass struct {
 	Reason    string  `json:"reason" enum:"loopback,local,entry,noMatch"`
 	Entry     *string `json:"entry" doc:"the entry that matched, or null"`
 	EntryKind *string `json:"entryKind"`
+	// Caveat is bypass.Caveat of the deciding entry under this stack: the one rule that
+	// test and plan apply too.
+	Caveat *string `json:"caveat" doc:"why the stack may not honour the entry that decided, with what to write instead; null when it does"`
 }
 
 // routeSettings holds the parsed settings of one stack.
@@ -70,11 +73,11 @@ type routeSettings struct {
 
 // rulesText says which reading of the bypass list a stack's decisions use.
 func rulesText(stack bypass.Stack) string {
-	common := "entries match case-insensitively on the host as written in the URL (no DNS); <local> is any name without a dot; localhost, 127.x.x.x and [::1] always bypass"
+	common := "entries match case-insensitively on the host as written in the URL (no DNS); <local> is any name without a dot; Windows' implicit bypass sends localhost, loopback, 127.0.0.1, [::1], 169.254.0.0/16 and [fe80::]/10 direct without an entry (Chromium's notes on Windows), not the rest of 127.0.0.0/8"
 	if stack == bypass.StackWinINet {
-		return common + "; '*' matches any characters anywhere in an entry, as WinINet reads it"
+		return common + "; '*' matches any characters anywhere in an entry, as WinINet reads it; a list with <-loopback> is read from its last entry, the first that applies deciding"
 	}
-	return common + "; '*' matches any characters, but WinHTTP's documentation allows only a left-most '*', so a match that needs another '*' carries a note"
+	return common + "; '*' matches any characters, but Microsoft documents for WinHTTP only a left-most '*' (ProxyCfg), so a match that needs another '*' carries a caveat"
 }
 
 // settingsFor picks the settings the stack uses from st. view is "native" or "wow64" for
@@ -154,6 +157,9 @@ func (s routeSettings) route(raw string) (RouteEntry, error) {
 	}
 	if m := r.Match.Entry; m != nil {
 		e.Bypass.Entry, e.Bypass.EntryKind = model.Ptr(m.Value), model.Ptr(m.Kind)
+	}
+	if r.Match.Caveat != "" {
+		e.Bypass.Caveat = model.Ptr(r.Match.Caveat)
 	}
 	if !r.Direct && r.Proxy != nil {
 		e.Decision = "proxy"

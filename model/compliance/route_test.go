@@ -183,7 +183,8 @@ func TestParseInternal(t *testing.T) {
 		"host:99999":                    "port 99999 out of range",
 		"!!!":                           "not a host name",
 		"https://":                      "no host name",
-		"caf\u00e9.example":             "not ASCII",
+		"a\u202eb.example":              "internationalized",
+		"10.0.0.0/8":                    "is an address range; --internal takes one host",
 	}
 	for in, want := range bad {
 		_, err := ParseInternal([]string{"ok.example", in})
@@ -278,4 +279,18 @@ func FuzzParseInternalFile(f *testing.F) {
 			t.Fatalf("file accepted %v, flags refuse: %v", got, err)
 		}
 	})
+}
+
+// An internationalized internal host is checked on its IDNA form, and the fix adds that
+// form, the only one a Windows bypass list can hold.
+func TestInternalIDN(t *testing.T) {
+	hosts, err := ParseInternal([]string{"B\u00fcCHER.lab.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := machine{native: proxied("p.corp.example:8080", "<local>"), wow64: proxied("p.corp.example:8080", "<local>"), noIE: true}.state(t)
+	f := byID(Evaluate(st, Options{Internal: hosts}))[CheckInternalBypassed+":"+hosts[0]]
+	if f.Status != StatusFail || f.Remediation == nil || f.Remediation.Command == nil || *f.Remediation.Command != "ccproxy plan --add-bypass xn--bcher-kva.lab.example" {
+		t.Errorf("%s %+v", f.Status, f.Remediation)
+	}
 }

@@ -47,6 +47,10 @@ type Instance struct {
 	WinINet *WinINet `json:"wininet,omitempty"`
 	// InDesiredState is set in the output of test only.
 	InDesiredState *bool `json:"_inDesiredState,omitempty"`
+	// MissingEvidence is set in the output of test only, when the source does not hold a
+	// part the instance names: _inDesiredState is then false, since nothing shows the
+	// machine in the desired state.
+	MissingEvidence []string `json:"missingEvidence,omitempty"`
 	// RebootRequested is set in the output of set only: true when WinHTTP changed, since
 	// the Cloud Connector services read it when they start.
 	RebootRequested *bool `json:"_rebootRequested,omitempty"`
@@ -121,6 +125,7 @@ var (
 		jsonin.Key("_exist", jsonin.Bool().Nullable()),
 		jsonin.Key("_inDesiredState", jsonin.Any()),
 		jsonin.Key("_rebootRequested", jsonin.Any()),
+		jsonin.Key("missingEvidence", jsonin.Any()),
 		jsonin.Key("_purge", jsonin.Any()),
 		jsonin.Key("_metadata", jsonin.Any()),
 		jsonin.Key("_name", jsonin.Any()),
@@ -275,4 +280,18 @@ func (r *Request) CheckOwner(name string, st *model.State) error {
 		return &model.InputError{Input: name, Place: "$.wininet.user", Msg: "\"machine\", but WinINet settings are per user on this machine (the policy ProxySettingsPerUser is not 0); hint: give \"current\" or a SID"}
 	}
 	return nil
+}
+
+// Missing lists the parts the instance names that the state's source does not hold, each
+// with what supplies it; a plan against such a source would find nothing to change there,
+// which proves nothing.
+func Missing(st *model.State, req *Request) []string {
+	var out []string
+	if req.WinHTTP && !st.WinHTTP.Native.Known && !st.WinHTTP.WOW64.Known {
+		out = append(out, "winhttp: the source holds no WinHTTP settings; test on the machine itself (no --from), or from an export of HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections")
+	}
+	if req.WinINet && !st.WinINet.Known {
+		out = append(out, "wininet: the source holds no WinINet (Internet Options) settings of that user; test on the machine itself (no --from), or from an export of that user's Internet Settings key")
+	}
+	return out
 }

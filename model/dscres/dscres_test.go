@@ -378,12 +378,12 @@ func TestManifest(t *testing.T) {
 	for k := range schema.Properties {
 		props = append(props, k)
 	}
-	for _, k := range []string{"winhttp", "wininet", "_inDesiredState", "_rebootRequested"} {
+	for _, k := range []string{"winhttp", "wininet", "_inDesiredState", "_rebootRequested", "missingEvidence"} {
 		if _, ok := schema.Properties[k]; !ok {
 			t.Errorf("schema lacks %s", k)
 		}
 	}
-	if len(props) != 4 {
+	if len(props) != 5 {
 		t.Errorf("schema properties %v", props)
 	}
 }
@@ -391,4 +391,27 @@ func TestManifest(t *testing.T) {
 func js(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestMissing: a test against a source that lacks a part the instance names is incomplete,
+// never "in the desired state" by default.
+func TestMissing(t *testing.T) {
+	netsh := &model.State{}
+	netsh.WinHTTP.Native.Known = true
+	for _, tt := range []struct {
+		name     string
+		st       *model.State
+		req      Request
+		want     int
+		wantWord string
+	}{
+		{"netsh source, instance names wininet", netsh, Request{WinINet: true}, 1, "wininet"},
+		{"netsh source, instance names winhttp", netsh, Request{WinHTTP: true}, 0, ""},
+		{"empty source, both", &model.State{}, Request{WinHTTP: true, WinINet: true}, 2, "winhttp"},
+	} {
+		got := Missing(tt.st, &tt.req)
+		if len(got) != tt.want || (tt.want > 0 && !strings.HasPrefix(got[0], tt.wantWord)) {
+			t.Errorf("%s: %q", tt.name, got)
+		}
+	}
 }

@@ -12,11 +12,19 @@ func (w *writer) test(d gjson.Result) {
 	s := d.Get("summary")
 	counts := fmt.Sprintf("%d failed, %d warned, %d passed, %d not checked, %d n/a",
 		s.Get("fail").Int(), s.Get("warn").Int(), s.Get("pass").Int(), s.Get("notChecked").Int(), s.Get("notApplicable").Int())
-	if d.Get("compliant").Bool() {
+	switch verdictOf(d) {
+	case "compliant":
 		w.para(w.paint(green, "COMPLIANT")+": ", 2, counts)
-	} else {
+	case "incomplete":
+		w.para(w.paint(yellow, "INCOMPLETE")+": ", 2, "not compliant until the missing evidence is supplied; "+counts)
+	default:
 		w.para(w.paint(red, "NOT COMPLIANT")+": ", 2, counts)
 	}
+	d.Get("missingEvidence").ForEach(func(_, m gjson.Result) bool {
+		w.para("  missing: ", 11, m.Get("what").String())
+		w.para("  supply:  ", 11, m.Get("supply").String())
+		return true
+	})
 	w.para("  source: ", 10, sourceLine(d.Get("source")))
 	w.blank()
 	d.Get("findings").ForEach(func(_, f gjson.Result) bool {
@@ -36,12 +44,32 @@ func (w *writer) test(d gjson.Result) {
 	})
 }
 
+// verdictOf reads a test document's verdict; a document written before verdicts had three
+// values derives it from compliant.
+func verdictOf(d gjson.Result) string {
+	if v := d.Get("verdict"); v.Exists() {
+		return v.String()
+	}
+	if d.Get("compliant").Bool() {
+		return "compliant"
+	}
+	return "notCompliant"
+}
+
 // plan: each value's before and after, as terraform plan shows them.
 func (w *writer) plan(d gjson.Result) {
 	n := d.Get("changes.#").Int()
-	if d.Get("empty").Bool() || n == 0 {
+	unheld := d.Get(`warnings.#(code=="sourceViewUnknown")#.path`).Array()
+	switch {
+	case (d.Get("empty").Bool() || n == 0) && len(unheld) > 0:
+		var parts []string
+		for _, u := range unheld {
+			parts = append(parts, u.String())
+		}
+		w.para(w.paint(yellow, "NO CHANGES COMPUTED")+": ", 2, "the source does not hold the WinHTTP settings ("+strings.Join(parts, ", ")+"), so whether the machine is in the desired state there is not known; plan on the machine itself")
+	case d.Get("empty").Bool() || n == 0:
 		w.linef("%s: the registry already holds the desired state", w.paint(green, "NO CHANGES"))
-	} else {
+	default:
 		w.linef("PLAN: %s", plural(n, "change"))
 	}
 	w.para("  made from: ", 13, sourceLine(d.Get("source")))
@@ -140,6 +168,62 @@ func (w *writer) route(d gjson.Result) {
 		return true
 	})
 	w.table([]string{"URL", "ROUTE", "WHY"}, rows)
+	// Every note the JSON carries, so that a caveat is never in the JSON alone.
+	notes := [][2]string{}
+	set.Get("notes").ForEach(func(_, n gjson.Result) bool { notes = append(notes, [2]string{"settings", n.String()}); return true })
+	d.Get("routes").ForEach(func(_, r gjson.Result) bool {
+		r.Get("notes").ForEach(func(_, n gjson.Result) bool {
+			notes = append(notes, [2]string{r.Get("url").String(), n.String()})
+			return true
+		})
+		return true
+	})
+	if len(notes) > 0 {
+		w.blank()
+		for _, n := range notes {
+			w.para("note: ", 6, n[0]+": "+n[1])
+		}
+	}
+}
+
+// failureCause words each failure class of a check as the cause a person acts on.
+var failureCause = map[string]string{
+	"proxyAuthRequired":  "the proxy asks for authentication (407), which the connector cannot give: it supports only an unauthenticated proxy (R4)",
+	"proxyDenied":        "the proxy denies the connections",
+	"dnsFailure":         "the names do not resolve",
+	"tcpRefused":         "the connections are refused",
+	"timeout":            "the connections time out",
+	"tlsHandshakeFailed": "the TLS handshakes fail",
+	"tlsInterception":    "TLS is intercepted",
+	"certificateInvalid": "the certificates are not valid",
+	"httpError":          "the endpoints answer with HTTP errors",
+}
+
+// checkCause names the cause that failed: R8 only when the proxy refused CONNECT to an IP
+// address (proxyRefuses), else the failure class most required endpoints (or, when none
+// failed, the IP-literal test) ran into.
+func checkCause(d gjson.Result) string {
+	if d.Get("ipLiteral.proxyRefuses").Bool() {
+		return "the proxy refuses CONNECT to an IP address (R8)"
+	}
+	n := map[string]int{}
+	best := ""
+	d.Get("endpoints").ForEach(func(_, e gjson.Result) bool {
+		if f := e.Get("failure").String(); f != "" && e.Get("required").Bool() {
+			n[f]++
+			if best == "" || n[f] > n[best] {
+				best = f
+			}
+		}
+		return true
+	})
+	if best == "" {
+		best = d.Get("ipLiteral.failure").String()
+	}
+	if best == "" {
+		return ""
+	}
+	return or(failureCause[best], best)
 }
 
 // check: the verdict, then one line per endpoint with the failing stage and class.
@@ -150,8 +234,8 @@ func (w *writer) check(d gjson.Result) {
 	if d.Get("ok").Bool() {
 		w.para(w.paint(green, "OK")+": ", 2, counts)
 	} else {
-		if d.Get("ipLiteral.status").String() == "fail" {
-			counts += "; the proxy refuses CONNECT to an IP address (R8)"
+		if cause := checkCause(d); cause != "" {
+			counts += "; " + cause
 		}
 		if !d.Get("allRoutesAsExpected").Bool() {
 			counts += fmt.Sprintf("; %d internal hosts not routed direct", d.Get("counts.misrouted").Int())
@@ -272,17 +356,19 @@ func rawOrNone(v gjson.Result) string {
 // endpoints: host and port per line, for people and firewall teams.
 func (w *writer) endpoints(d gjson.Result) {
 	rows := [][]string{}
-	d.Get("entries").ForEach(func(_, e gjson.Result) bool {
-		var ports []string
-		e.Get("ports").ForEach(func(_, p gjson.Result) bool { ports = append(ports, p.String()); return true })
+	d.Get("allowList").ForEach(func(_, e gjson.Result) bool {
 		req := "required"
 		if !e.Get("required").Bool() {
 			req = "optional"
 		}
-		rows = append(rows, []string{e.Get("pattern").String(), strings.Join(ports, ","), req, e.Get("purpose").String()})
+		rows = append(rows, []string{e.Get("pattern").String(), e.Get("port").String(), req, e.Get("purpose").String()})
 		return true
 	})
-	w.linef("%s for region %s", plural(int64(len(rows)), "endpoint"), d.Get("region").String())
+	head := fmt.Sprintf("%s for region %s", plural(int64(len(rows)), "endpoint"), d.Get("region").String())
+	if id := d.Get("customerId").String(); id != "" {
+		head += ", customer " + id
+	}
+	w.linef("%s", head)
 	w.blank()
 	w.table([]string{"HOST", "PORT", "NEED", "PURPOSE"}, rows)
 }

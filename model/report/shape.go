@@ -21,7 +21,7 @@ type topKey struct {
 var topLevel = [numKinds][]topKey{
 	KindState: {{"schema", 's', false}, {"source", 'o', false}, {"winhttp", 'o', false}, {"wininet", 'o', false},
 		{"environment", 'o', true}, {"effective", 'o', false}, {"serviceAccounts", 'a', false}, {"machine", 'o', false}, {"warnings", 'a', false}},
-	KindTest: {{"schema", 's', false}, {"source", 'o', false}, {"compliant", 'b', false}, {"summary", 'o', false},
+	KindTest: {{"schema", 's', false}, {"source", 'o', false}, {"compliant", 'b', false}, {"verdict", 's', false}, {"missingEvidence", 'a', false}, {"summary", 'o', false},
 		{"internal", 'a', false}, {"findings", 'a', false}},
 	KindCheck: {{"schema", 's', false}, {"source", 'o', false}, {"region", 's', false}, {"customerId", 's', true},
 		{"catalog", 'o', false}, {"routing", 'o', false}, {"limits", 'o', false}, {"startedAt", 's', false},
