@@ -82,7 +82,7 @@ func (r *release) linkedModules(exe string) ([]module, error) {
 
 func (r *release) goOutput(args ...string) (string, error) {
 	cmd := exec.Command("go", args...)
-	cmd.Dir = r.src
+	cmd.Dir = r.build
 	cmd.Env = r.goEnv(target{"linux", "amd64"})
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -177,13 +177,13 @@ func spdxOf(text []byte) string {
 func (r *release) shippedFiles() ([]file, error) {
 	var out []file
 	for _, n := range []string{"LICENSE", "README.md"} {
-		b, err := os.ReadFile(filepath.Join(r.src, n))
+		b, err := os.ReadFile(filepath.Join(r.build, n))
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, file{name: n, data: b, mode: 0o644})
 	}
-	root := filepath.Join(r.src, "examples")
+	root := filepath.Join(r.build, "examples")
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -192,7 +192,7 @@ func (r *release) shippedFiles() ([]file, error) {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(r.src, p)
+		rel, _ := filepath.Rel(r.build, p)
 		out = append(out, file{name: filepath.ToSlash(rel), data: b, mode: 0o644})
 		return nil
 	})

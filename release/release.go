@@ -42,6 +42,7 @@ type release struct {
 	when      time.Time // the commit time: every stamp and file time of the release
 	toolchain string    // go1.26.8, from go.mod
 	work      string    // scratch folder, removed at the end
+	build     string    // the copy of the source tree the builds run in
 	artifacts []artifact
 }
 
@@ -190,6 +191,9 @@ func (r *release) run() error {
 	if err := os.MkdirAll(r.out, 0o755); err != nil {
 		return err
 	}
+	if err := r.stage(); err != nil {
+		return err
+	}
 	manifest, err := r.dscManifest()
 	if err != nil {
 		return err
@@ -248,7 +252,7 @@ func (r *release) ldflags() string {
 
 func (r *release) goBuild(t target, out string) error {
 	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", r.ldflags(), "-o", out, ".")
-	cmd.Dir = r.src
+	cmd.Dir = r.build
 	cmd.Env = r.goEnv(t)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -259,32 +263,50 @@ func (r *release) goBuild(t target, out string) error {
 	return nil
 }
 
-// buildAll builds every target. The Windows resources go in as .syso objects beside main.go,
-// the way the Go linker takes them ('go help buildconstraint': _GOOS_GOARCH file names), and
-// are removed afterwards.
-func (r *release) buildAll() error {
-	var sysos []string
-	defer func() {
-		for _, s := range sysos {
-			os.Remove(s)
+// stage copies the source tree into the scratch folder, where the builds run, so a release
+// never writes into the tree it builds (two can run at once) and with -trimpath the folder
+// leaves no trace in the executables.
+func (r *release) stage() error {
+	r.build = filepath.Join(r.work, "src")
+	out, _ := filepath.Abs(r.out)
+	return filepath.WalkDir(r.src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
 		}
-	}()
+		rel, _ := filepath.Rel(r.src, p)
+		if d.IsDir() {
+			// Not the history, the parser's npm packages, the output, or an old release.
+			if n := d.Name(); p != r.src && (n == ".git" || n == "node_modules" || p == out || rel == "dist") {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(r.build, rel), 0o755)
+		}
+		if !d.Type().IsRegular() || strings.HasSuffix(p, ".syso") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(r.build, rel), b, 0o644)
+	})
+}
+
+// buildAll builds every target. The Windows resources go in as .syso objects beside main.go
+// in the staged copy, the way the Go linker takes them ('go help buildconstraint':
+// _GOOS_GOARCH file names).
+func (r *release) buildAll() error {
 	for _, t := range r.targets {
 		if t.goos != "windows" {
 			continue
-		}
-		p := filepath.Join(r.src, "rsrc_windows_"+t.goarch+".syso")
-		if _, err := os.Stat(p); err == nil {
-			return usageError{fmt.Sprintf("%s exists: another release is running in this tree, or one stopped half-way; remove it", p)}
 		}
 		obj, err := r.resources(t)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(p, obj, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(r.build, "rsrc_windows_"+t.goarch+".syso"), obj, 0o644); err != nil {
 			return err
 		}
-		sysos = append(sysos, p)
 	}
 	for _, t := range r.targets {
 		exe := filepath.Join(r.work, t.goos+"-"+t.goarch, t.exe())

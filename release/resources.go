@@ -29,7 +29,7 @@ func (r *release) fileVersion() string {
 
 // copyright is the copyright line of LICENSE, so the two never disagree.
 func (r *release) copyright() (string, error) {
-	b, err := os.ReadFile(filepath.Join(r.src, "LICENSE"))
+	b, err := os.ReadFile(filepath.Join(r.build, "LICENSE"))
 	if err != nil {
 		return "", fmt.Errorf("LICENSE: %v; every release carries its licence", err)
 	}

@@ -40,7 +40,7 @@ func purl(m module) string {
 func (r *release) writeSBOM(a *artifact) error {
 	exeSum := sha256.Sum256(a.exe)
 	zipRef := "ccproxy@" + r.version
-	licence, err := os.ReadFile(filepath.Join(r.src, "LICENSE"))
+	licence, err := os.ReadFile(filepath.Join(r.build, "LICENSE"))
 	if err != nil {
 		return err
 	}
