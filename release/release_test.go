@@ -52,9 +52,9 @@ type built struct {
 }
 
 var (
-	full, again, signed built
-	pki                 *testPKI
-	buildMu             sync.Mutex
+	full, again, signed, signed11 built
+	pki                           *testPKI
+	buildMu                       sync.Mutex
 )
 
 // copyTree copies the files git tracks or would track (not the ignored ones, such as an old
@@ -552,6 +552,7 @@ func TestBadInput(t *testing.T) {
 type testPKI struct {
 	dir                             string
 	caPEM, p12, tsaCerts, tsaKeyPEM string
+	signKey, chain                  string // the signer's key (PEM) and its certificate chain
 }
 
 func newPKI(t *testing.T) *testPKI {
@@ -618,6 +619,8 @@ func newPKI(t *testing.T) *testPKI {
 	p.tsaCerts = write("tsa.pem", &pem.Block{Type: "CERTIFICATE", Bytes: tsaDER}, caBlock)
 	tsaKeyDER, _ := x509.MarshalPKCS8PrivateKey(tsaKey)
 	p.tsaKeyPEM = write("tsa.key", &pem.Block{Type: "PRIVATE KEY", Bytes: tsaKeyDER})
+	p.signKey = signKeyPath
+	p.chain = write("chain.pem", &pem.Block{Type: "CERTIFICATE", Bytes: signDER}, caBlock)
 	p.p12 = filepath.Join(dir, "signer.p12")
 	out, err := exec.Command("openssl", "pkcs12", "-export", "-inkey", signKeyPath, "-in", signCert,
 		"-certfile", p.caPEM, "-out", p.p12, "-passout", "pass:test-password").CombinedOutput()
@@ -719,9 +722,68 @@ func TestSignedRelease(t *testing.T) {
 	}
 }
 
+// softHSM puts the signer's key into a fresh SoftHSM token, the software stand-in for the
+// HSM a real release signs with, and returns the PKCS#11 module and the key's URI.
+func softHSM(t *testing.T, p *testPKI) (module, uri string) {
+	t.Helper()
+	if _, err := exec.LookPath("softhsm2-util"); err != nil {
+		t.Fatal("the PKCS#11 signing test needs SoftHSM and OpenSSL's pkcs11 engine: apt-get install softhsm2 libengine-pkcs11-openssl")
+	}
+	for _, m := range []string{"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so", "/usr/local/lib/softhsm/libsofthsm2.so"} {
+		if _, err := os.Stat(m); err == nil {
+			module = m
+			break
+		}
+	}
+	if module == "" {
+		t.Fatal("libsofthsm2.so not found: apt-get install softhsm2")
+	}
+	dir := filepath.Join(p.dir, "softhsm")
+	if err := os.MkdirAll(filepath.Join(dir, "tokens"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "softhsm2.conf")
+	os.WriteFile(conf, []byte("directories.tokendir = "+filepath.Join(dir, "tokens")+"\nobjectstore.backend = file\nlog.level = ERROR\n"), 0o600)
+	t.Setenv("SOFTHSM2_CONF", conf)
+	for _, args := range [][]string{
+		{"--init-token", "--free", "--label", "ccproxy-release", "--pin", "1234", "--so-pin", "5678"},
+		{"--import", p.signKey, "--token", "ccproxy-release", "--label", "ccproxy-signing", "--id", "01", "--pin", "1234"},
+	} {
+		if out, err := exec.Command("softhsm2-util", args...).CombinedOutput(); err != nil {
+			t.Fatalf("softhsm2-util %v: %v\n%s", args, err, out)
+		}
+	}
+	return module, "pkcs11:token=ccproxy-release;object=ccproxy-signing"
+}
+
+// The same release signed with a key that never leaves a PKCS#11 token, as a real release
+// signs with an HSM; the token's PIN goes through CCPROXY_SIGN_PASSWORD.
+func TestSignedReleasePKCS11(t *testing.T) {
+	if _, err := exec.LookPath("osslsigncode"); err != nil {
+		t.Fatal("osslsigncode is needed: apt-get install osslsigncode")
+	}
+	if pki == nil {
+		pki = newPKI(t)
+	}
+	module, uri := softHSM(t, pki)
+	t.Setenv("CCPROXY_SIGN_PASSWORD", "1234")
+	dist := signed11.get(t, "-targets", "windows/amd64", "-pkcs11-module", module, "-key", uri, "-certs", pki.chain,
+		"-test-tsa-certs", pki.tsaCerts, "-test-tsa-key", pki.tsaKeyPEM, "-test-tsa-time", fmt.Sprint(time.Now().Unix()))
+	zp := zipPath(dist, "windows-amd64")
+	d := verify(t, pki, "ccproxy.exe", zipEntry(t, zp, "ccproxy.exe"))
+	unsigned, err := authenticodeDigest(zipEntry(t, zipPath(fullRelease(t), "windows-amd64"), "ccproxy.exe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d["Calculated"] != unsigned {
+		t.Errorf("PKCS#11-signed digest %s, unsigned rebuild %s", d["Calculated"], unsigned)
+	}
+	verify(t, pki, "ccproxy-ci-remediation.ps1", zipEntry(t, zp, "examples/configmgr/ccproxy-ci-remediation.ps1"))
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, b := range []*built{&full, &again, &signed} {
+	for _, b := range []*built{&full, &again, &signed, &signed11} {
 		if b.out != "" {
 			os.RemoveAll(b.out)
 		}
