@@ -114,8 +114,8 @@ func TestScriptContracts(t *testing.T) {
 	}
 	// Discovery returns the compliance value, with the reason when not compliant; incomplete
 	// is not compliant.
-	disc := body(all["configmgr/ccproxy-ci-discovery.ps1"])
-	for _, want := range []string{"'compliant' { Write-Output 'Compliant' }", "Write-OneLine ('NotCompliant: '", "default { Write-OneLine ('Incomplete: '"} {
+	disc := all["configmgr/ccproxy-ci-discovery.ps1"]
+	for _, want := range []string{"'compliant' { Write-Output 'Compliant' }", "default { Write-OneLine $result.Text }", "$text = 'not compliant: '", "$text = 'incomplete: "} {
 		if !strings.Contains(disc, want) {
 			t.Errorf("configmgr discovery lacks %q", want)
 		}
@@ -147,7 +147,7 @@ func TestScriptContracts(t *testing.T) {
 	}
 	// Group Policy: the task runs as SYSTEM the script that logs to the Application log.
 	task := all["gpo/ccproxy-task.ps1"]
-	if !strings.Contains(task, "eventcreate.exe /L APPLICATION /SO ccproxy") {
+	if !strings.Contains(task, "eventcreate.exe /L APPLICATION /SO ccproxy-task") {
 		t.Error("the task script does not log to the Application log")
 	}
 	xb := []byte(all["gpo/ccproxy-task.xml"])

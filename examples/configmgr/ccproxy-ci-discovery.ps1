@@ -7,8 +7,9 @@
     rule "Equals Compliant" and "Run the specified remediation script when this setting is
     noncompliant" (ccproxy-ci-remediation.ps1). Runs 'ccproxy test' (registry only, no
     network: well inside the default 60 s script timeout) and prints one value, which
-    Configuration Manager shows as the setting's actual value: 'Compliant', 'NotCompliant:
-    <failed checks>' or 'Incomplete: <missing evidence>' (not compliant, with the reason).
+    Configuration Manager shows as the setting's actual value: 'Compliant', or the reason it
+    is not: 'not compliant: <failed checks>' or 'incomplete: ... missing: <evidence>' (an
+    incomplete verdict is not compliant).
     Exits 0. When ccproxy cannot run or read the settings it prints nothing, writes the
     reason to stderr and exits non-zero, which Configuration Manager reports as a discovery
     failure.
@@ -198,11 +199,12 @@ if (-not $exe) {
 $result = Invoke-CCProxyTest -Exe $exe
 switch ($result.Verdict) {
     'compliant' { Write-Output 'Compliant' }
-    'notCompliant' { Write-OneLine ('NotCompliant: ' + $result.Text) }
     'error' {
         [Console]::Error.WriteLine($result.Text)
         exit $result.ExitCode
     }
-    default { Write-OneLine ('Incomplete: ' + $result.Text) }
+    # Any other value fails the rule "Equals Compliant" and says why: not compliant, or
+    # incomplete with the evidence that is missing.
+    default { Write-OneLine $result.Text }
 }
 exit 0

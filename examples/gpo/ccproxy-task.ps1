@@ -7,8 +7,8 @@
     not compliant it plans and applies the desired state written into this script when it was
     generated ('ccproxy plan' and 'ccproxy apply': lock, backup, write, read back, roll back on
     any failure) and tests again. An incomplete verdict is logged, never remediated. Each run
-    writes one event to the Application log, source ccproxy (eventcreate): ID 100 compliant or
-    fixed, 101 incomplete, 102 failed. Exit 0 unless something failed.
+    writes one event to the Application log, source ccproxy-task (eventcreate): ID 100
+    compliant or fixed, 101 incomplete, 102 failed. Exit 0 unless something failed.
 .NOTES
     Windows PowerShell 5.1 (the task runs powershell.exe). Copy it and ccproxy.exe to
     %ProgramFiles%\ccproxy\ (a folder only administrators can write) with Group Policy
@@ -189,10 +189,16 @@ function Invoke-CCProxyRemediation {
 
 function Write-CCProxyEvent {
     param([int]$Id, [string]$Type, [string]$Text)
-    # eventcreate writes to the Application log and registers the source on first use; it
-    # takes IDs 1-1000 and exists on every Windows Server.
+    # eventcreate writes to the Application log and registers its source on first use; it
+    # takes IDs 1-1000, exists on every Windows Server, and refuses a source an installed
+    # program registered, so the task has a source of its own. Logging never stops the run.
+    $ErrorActionPreference = 'Continue'
     $message = ($Text -replace '\s+', ' ').Trim()
-    & eventcreate.exe /L APPLICATION /SO ccproxy /T $Type /ID $Id /D $message | Out-Null
+    try {
+        & eventcreate.exe /L APPLICATION /SO ccproxy-task /T $Type /ID $Id /D $message 2>&1 | Out-Null
+    }
+    catch {
+    }
 }
 
 $exe = Find-CCProxy
