@@ -26,6 +26,11 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// envError is a missing tool: exit 3, nothing written (ccproxy's own exit codes).
+type envError struct{ msg string }
+
+func (e envError) Error() string { return e.msg }
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -66,8 +71,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "release: %v\n", err)
 		var u usageError
-		if errors.As(err, &u) {
+		var e envError
+		switch {
+		case errors.As(err, &u):
 			return 2
+		case errors.As(err, &e):
+			return 3
 		}
 		return 1
 	}

@@ -43,6 +43,7 @@ type release struct {
 	toolchain string    // go1.26.8, from go.mod
 	work      string    // scratch folder, removed at the end
 	build     string    // the copy of the source tree the builds run in
+	outEmpty  bool      // -out existed, empty, before the release
 	artifacts []artifact
 }
 
@@ -94,11 +95,16 @@ func newRelease(o options, log io.Writer) (*release, error) {
 	}
 	if entries, err := os.ReadDir(o.out); err == nil && len(entries) > 0 {
 		return nil, usageError{fmt.Sprintf("-out %s: the folder exists and is not empty; remove it or name another", o.out)}
+	} else if err == nil {
+		r.outEmpty = true
 	}
 	if err := r.stamp(); err != nil {
 		return nil, err
 	}
 	if err := r.sign.check(); err != nil {
+		return nil, err
+	}
+	if err := checkWinGetID(o.wingetID); err != nil {
 		return nil, err
 	}
 	if o.url != "" && !strings.HasPrefix(o.url, "https://") {
@@ -181,7 +187,22 @@ func (r *release) git(args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-func (r *release) run() error {
+// run makes the release; when it fails, it leaves -out as it found it (absent or empty), so
+// half a release is never mistaken for one.
+func (r *release) run() (err error) {
+	defer func() {
+		if err == nil {
+			return
+		}
+		if !r.outEmpty {
+			os.RemoveAll(r.out)
+			return
+		}
+		entries, _ := os.ReadDir(r.out)
+		for _, e := range entries {
+			os.RemoveAll(filepath.Join(r.out, e.Name()))
+		}
+	}()
 	work, err := os.MkdirTemp("", "ccproxy-release-")
 	if err != nil {
 		return err

@@ -538,11 +538,17 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-version", "1.2.3", "-commit", testCommit, "-commit-time", testCommitTime, "-out", t.TempDir(), "-url", "http://x/"}, "https"},
 		{[]string{"-version", "1.2.3", "-commit", testCommit, "-commit-time", testCommitTime, "-out", t.TempDir(), "-timestamp", "http://ts/"}, "-pkcs12"},
 		{[]string{"-version", "1.2.3", "extra"}, "unexpected argument"},
+		{[]string{"-version", "1.2.3", "-commit", testCommit, "-commit-time", testCommitTime, "-out", t.TempDir(), "-url", "https://x/", "-winget-id", "ccproxy"}, "Publisher.Package"},
+		{[]string{"-version", "1.2.3", "-commit", testCommit, "-commit-time", testCommitTime, "-out", t.TempDir(), "-pkcs12", "x.p12", "-osslsigncode", "no-such-osslsigncode"}, "apt-get install osslsigncode"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(append([]string{"-src", ".."}, c.args...), &stdout, &stderr)
-		if code != 2 || !strings.Contains(stderr.String(), c.want) || strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 {
-			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line with %q", c.args, code, stderr.String(), c.want)
+		want := 2
+		if strings.Contains(c.want, "apt-get") {
+			want = 3 // the environment lacks a tool
+		}
+		if code != want || !strings.Contains(stderr.String(), c.want) || strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and one line with %q", c.args, code, stderr.String(), want, c.want)
 		}
 	}
 }
@@ -792,4 +798,26 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(pki.dir)
 	}
 	os.Exit(code)
+}
+
+// The wrong password for the key stops the release with the signer's reason, and nothing is
+// in the output folder: scripts are signed before anything is written there.
+func TestWrongSigningPassword(t *testing.T) {
+	if _, err := exec.LookPath("osslsigncode"); err != nil {
+		t.Fatal("osslsigncode is needed: apt-get install osslsigncode")
+	}
+	if pki == nil {
+		pki = newPKI(t)
+	}
+	t.Setenv("CCPROXY_SIGN_PASSWORD", "not-the-password")
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-src", "..", "-out", out, "-version", testVersion, "-commit", testCommit, "-commit-time", testCommitTime,
+		"-targets", "windows/amd64", "-pkcs12", pki.p12}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "signing") {
+		t.Errorf("exit %d, stderr %s; want exit 1 naming the signing", code, stderr.String())
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("a failed release left %d files in %s", len(entries), out)
+	}
 }

@@ -37,7 +37,7 @@ func (s signOptions) check() error {
 	}
 	if s.enabled() {
 		if _, err := exec.LookPath(s.tool); err != nil {
-			return usageError{fmt.Sprintf("signing needs %s (%v): apt-get install osslsigncode, or name it with -osslsigncode", s.tool, err)}
+			return envError{fmt.Sprintf("signing needs %s (%v): apt-get install osslsigncode, or name it with -osslsigncode", s.tool, err)}
 		}
 	}
 	for _, f := range []struct{ flag, path string }{{"-pkcs12", s.pkcs12}, {"-certs", s.certs}, {"-test-tsa-certs", s.tsaCerts}, {"-test-tsa-key", s.tsaKey}} {

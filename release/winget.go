@@ -16,9 +16,6 @@ const wingetSchemaVersion = "1.12.0"
 // default locale), keyed by file name, as maps in the order WinGet's schemas list the fields.
 func (r *release) wingetManifests() (map[string]*yaml.Node, error) {
 	id := r.wingetID
-	if parts := strings.Split(id, "."); len(parts) < 2 || parts[0] == "" || parts[len(parts)-1] == "" {
-		return nil, usageError{fmt.Sprintf("-winget-id %q: want Publisher.Package", id)}
-	}
 	base := r.url
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
@@ -108,6 +105,20 @@ func toNode(v any) *yaml.Node {
 		// Tagged as a string, so 1.10 stays the text 1.10 and never becomes the number 1.1.
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: fmt.Sprint(x)}
 	}
+}
+
+// checkWinGetID refuses an identifier WinGet would (the schema's PackageIdentifier: two to
+// eight dot-separated parts of at most 32 characters, none of them white space or \/:*?"<>|).
+func checkWinGetID(id string) error {
+	parts := strings.Split(id, ".")
+	ok := len(parts) >= 2 && len(parts) <= 8
+	for _, p := range parts {
+		ok = ok && p != "" && len(p) <= 32 && !strings.ContainsAny(p, " \t\r\n\\/:*?\"<>|")
+	}
+	if !ok {
+		return usageError{fmt.Sprintf("-winget-id %q: want Publisher.Package, such as ccproxy.ccproxy", id)}
+	}
+	return nil
 }
 
 // writeWinGet writes the manifests where the winget-pkgs repository keeps them:
