@@ -189,9 +189,10 @@ function Invoke-CCProxyRemediation {
 
 function Write-CCProxyEvent {
     param([int]$Id, [string]$Type, [string]$Text)
-    # eventcreate writes to the Application log and registers its source on first use; it
-    # takes IDs 1-1000, exists on every Windows Server, and refuses a source an installed
-    # program registered, so the task has a source of its own. Logging never stops the run.
+    # eventcreate (Microsoft's page: the APPLICATION log, IDs 1-1000) exists on every Windows
+    # Server and registers its source on first use. A source name is unique on a machine
+    # (MS-EVEN, event sources), so the task has one of its own beside ccproxy's. Logging never
+    # stops the run.
     $ErrorActionPreference = 'Continue'
     $message = ($Text -replace '\s+', ' ').Trim()
     try {
