@@ -91,6 +91,7 @@ type CLI struct {
 	Route       RouteCmd       `cmd:"" help:"Say whether WinHTTP would send each URL through the proxy, and why (ccproxy/route@1)."`
 	Endpoints   EndpointsCmd   `cmd:"" help:"List the addresses a Cloud Connector must reach, per region (ccproxy/endpoints@1)."`
 	IntuneRules IntuneRulesCmd `cmd:"" name:"intune-rules" help:"Print the Intune custom compliance rules that match 'test --format intune'."`
+	Scripts     ScriptsCmd     `cmd:"" help:"Write the deployment scripts of a channel (configmgr, intune, gpo) with the desired state and internal resources written in, ready to sign."`
 	Dsc         DscCmd         `cmd:"" name:"dsc" help:"Microsoft DSC v3 resource CCProxy/ProxySettings: manifest, schema, get, test, set, export (DSC's JSON Lines; exit 0 whenever the operation ran)."`
 	Report      ReportCmd      `cmd:"" help:"Summarise the state, test and check documents collected from a fleet (ccproxy/report@1; --jsonl or --format csv for one row per machine)."`
 }

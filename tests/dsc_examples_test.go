@@ -244,14 +244,15 @@ func exampleScripts(t *testing.T) []string {
 }
 
 var (
-	helpersRegion = regexp.MustCompile(`(?s)#region ccproxy helpers.*?#endregion`)
-	invokeResult  = regexp.MustCompile(`\$(\w+) = Invoke-CCProxy\b`)
+	helpersRegion  = regexp.MustCompile(`(?s)#region ccproxy helpers.*?#endregion`)
+	invokeFunction = regexp.MustCompile(`(?s)function Invoke-CCProxy \{.*?\n\}\n`)
+	invokeResult   = regexp.MustCompile(`\$(\w+) = Invoke-CCProxy\b`)
 )
 
-// Each script must stand alone (Intune uploads one file), so the helpers are copied into
-// every one; they must stay the same. Outside them a script runs ccproxy only through
-// Invoke-CCProxy, which keeps stderr apart, and reads the exit code of every run. The
-// scripts are ASCII so that Windows PowerShell 5.1 reads them in any code page.
+// Each script must stand alone (Intune uploads one file), so 'ccproxy scripts' writes the
+// helpers into every one from one source; they are the same everywhere. A script runs
+// ccproxy only through Invoke-CCProxy, which keeps stderr apart, and reads the exit code of
+// every run. The scripts are ASCII so that Windows PowerShell 5.1 reads them in any code page.
 func TestExampleScriptsShareHelpers(t *testing.T) {
 	var first string
 	for _, p := range exampleScripts(t) {
@@ -275,7 +276,10 @@ func TestExampleScriptsShareHelpers(t *testing.T) {
 		} else if blocks[0] != first {
 			t.Errorf("%s: the helper region differs from the other scripts'", p)
 		}
-		body := helpersRegion.ReplaceAllString(string(b), "")
+		if n := len(invokeFunction.FindAllString(string(b), -1)); n != 1 {
+			t.Fatalf("%s: %d definitions of Invoke-CCProxy, want 1", p, n)
+		}
+		body := invokeFunction.ReplaceAllString(string(b), "")
 		if strings.Contains(strings.ToLower(body), "& $exe") {
 			t.Errorf("%s runs ccproxy outside Invoke-CCProxy", p)
 		}

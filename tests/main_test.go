@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	// Stamped like build.ps1 stamps a release, so the version test can compare the commit.
+	// Stamped like the release program stamps a release, so the version test can compare the commit.
 	headCommit = gitHead()
 	build := exec.Command("go", "build", "-cover", "-coverpkg=ccproxy/...", "-ldflags", "-X main.commit="+headCommit, "-o", binary, "..")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
