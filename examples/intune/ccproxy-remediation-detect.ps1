@@ -16,7 +16,7 @@
 # --- Settings, written by 'ccproxy scripts' from desired-proxy.json.
 # Generate the scripts again to change them; never edit a signed script.
 # The desired state (ccproxy/desired@1) that remediation plans and applies:
-$DesiredJson = '{"schema":"ccproxy/desired@1","winhttp":{"proxy":{"http":"proxy.corp.example:8080","https":"proxy.corp.example:8080"},"bypass":"<local>;*.corp.example;10.*","views":["native","wow64"]},"wininet":{"user":"current","proxy":"proxy.corp.example:8080","bypass":["<local>","*.corp.example","10.*"],"autoConfigUrl":null,"autoDetect":false}}'
+$DesiredJson = '{"schema":"ccproxy/desired@1","winhttp":{"proxy":{"http":"proxy.corp.example:8080","https":"proxy.corp.example:8080"},"bypass":"<local>;*.corp.example;10.0.20.15","views":["native","wow64"]},"wininet":{"user":"current","proxy":"proxy.corp.example:8080","bypass":["<local>","*.corp.example","10.0.20.15"],"autoConfigUrl":null,"autoDetect":false}}'
 # Internal resources that must bypass the proxy (R7), checked by 'ccproxy test':
 $InternalResources = @('dc01.corp.example', 'cc02.corp.example')
 # Whose Internet Options test reads: '' for the account the script runs as.
