@@ -39,6 +39,9 @@ type Env struct {
 	StderrIsTerminal bool
 	// StdoutIsTerminal makes --format auto write text.
 	StdoutIsTerminal bool
+	// ConsoleWidth is the number of columns text output fits (system.ConsoleWidth of stdout);
+	// nil means COLUMNS or 80.
+	ConsoleWidth func() int
 	Build            BuildInfo
 	Globals          *Globals
 }
@@ -57,6 +60,7 @@ func NewEnv(stdin io.Reader, stdout, stderr io.Writer) *Env {
 	}
 	if f, ok := stdout.(*os.File); ok {
 		e.StdoutIsTerminal = isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+		e.ConsoleWidth = func() int { return system.ConsoleWidth(f, e.Getenv) }
 	}
 	if f, ok := stdin.(*os.File); ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
 		e.Stdin = &terminalStdin{r: stdin, w: stderr}

@@ -28,7 +28,13 @@ var (
 // not a console, and the golden file's content, times and loopback ports normalised.
 func textGolden(t *testing.T, name string, out []byte) {
 	t.Helper()
-	textLines(t, name, out)
+	textGoldenWidth(t, name, 80, out)
+}
+
+// textGoldenWidth is textGolden for text made to fit width columns.
+func textGoldenWidth(t *testing.T, name string, width int, out []byte) {
+	t.Helper()
+	textLinesWidth(t, name, width, out)
 	out = textTime.ReplaceAll(out, []byte("2000-01-01T00:00:00Z"))
 	out = textPort.ReplaceAll(out, []byte("127.0.0.1:PORT"))
 	golden(t, filepath.Join("text", name), out)
@@ -37,8 +43,13 @@ func textGolden(t *testing.T, name string, out []byte) {
 // textLines checks that text is ASCII without colour and fits 80 columns.
 func textLines(t *testing.T, name string, out []byte) {
 	t.Helper()
+	textLinesWidth(t, name, 80, out)
+}
+
+func textLinesWidth(t *testing.T, name string, width int, out []byte) {
+	t.Helper()
 	for i, line := range strings.Split(string(out), "\n") {
-		if len(line) > 80 {
+		if len(line) > width {
 			t.Errorf("%s: line %d has %d columns: %q", name, i+1, len(line), line)
 		}
 		for _, c := range []byte(line) {
@@ -57,21 +68,30 @@ func TestTextOutputGolden(t *testing.T) {
 		name string
 		args []string
 		code int
+		// wide: also kept at 120 columns, as name with .120 before .txt.
+		wide bool
 	}{
-		{"get-ie-proxy-winhttp-direct.txt", []string{"get", "--from", "examples/ie-proxy-winhttp-direct.reg"}, 0},
-		{"get-system-account-autodetect.txt", []string{"get", "--from", "examples/system-account-autodetect.reg", "--user", "system"}, 0},
-		{"get-winhttp-views-disagree.txt", []string{"get", "--from", "examples/winhttp-views-disagree.reg"}, 0},
-		{"get-netsh.txt", []string{"get", "--from", "examples/netsh-show-proxy.txt"}, 0},
-		{"test-ie-proxy-winhttp-direct.txt", []string{"test", "--from", "examples/ie-proxy-winhttp-direct.reg", "--internal", "dc01.corp.example", "--internal", "vda.other.example"}, 1},
-		{"test-ie-winhttp-matching.txt", []string{"test", "--from", "examples/ie-winhttp-matching.reg"}, 0},
-		{"plan-import-ie.txt", []string{"plan", "--from", "examples/ie-proxy-winhttp-direct.reg", "--import-ie", "--add-bypass", "dc02.corp.example"}, 0},
-		{"plan-empty.txt", []string{"plan", "--from", "examples/ie-winhttp-matching.reg", "--import-ie"}, 0},
-		{"route-wininet.txt", []string{"route", "--from", "examples/ie-proxy-winhttp-direct.reg", "--stack", "wininet", "https://dc01.corp.example", "https://citrix.cloud.com", "10.1.2.3", "localhost"}, 0},
-		{"diff.txt", []string{"diff", "examples/ie-proxy-winhttp-direct.reg", "examples/ie-winhttp-matching.reg"}, 1},
-		{"endpoints-japan.txt", []string{"endpoints", "--region", "japan"}, 0},
-		{"version.txt", []string{"version"}, 0},
+		{"get-ie-proxy-winhttp-direct.txt", []string{"get", "--from", "examples/ie-proxy-winhttp-direct.reg"}, 0, false},
+		{"get-system-account-autodetect.txt", []string{"get", "--from", "examples/system-account-autodetect.reg", "--user", "system"}, 0, false},
+		{"get-winhttp-views-disagree.txt", []string{"get", "--from", "examples/winhttp-views-disagree.reg"}, 0, false},
+		{"get-netsh.txt", []string{"get", "--from", "examples/netsh-show-proxy.txt"}, 0, false},
+		{"test-ie-proxy-winhttp-direct.txt", []string{"test", "--from", "examples/ie-proxy-winhttp-direct.reg", "--internal", "dc01.corp.example", "--internal", "vda.other.example"}, 1, true},
+		{"test-ie-winhttp-matching.txt", []string{"test", "--from", "examples/ie-winhttp-matching.reg"}, 0, true},
+		{"plan-import-ie.txt", []string{"plan", "--from", "examples/ie-proxy-winhttp-direct.reg", "--import-ie", "--add-bypass", "dc02.corp.example"}, 0, true},
+		{"plan-empty.txt", []string{"plan", "--from", "examples/ie-winhttp-matching.reg", "--import-ie"}, 0, false},
+		{"route-wininet.txt", []string{"route", "--from", "examples/ie-proxy-winhttp-direct.reg", "--stack", "wininet", "https://dc01.corp.example", "https://citrix.cloud.com", "10.1.2.3", "localhost"}, 0, true},
+		{"diff.txt", []string{"diff", "examples/ie-proxy-winhttp-direct.reg", "examples/ie-winhttp-matching.reg"}, 1, false},
+		{"endpoints-japan.txt", []string{"endpoints", "--region", "japan"}, 0, true},
+		{"version.txt", []string{"version"}, 0, false},
 	}
 	for _, c := range cases {
+		if c.wide {
+			r := runWidth(t, 120, nil, append(c.args, "--format", "text")...)
+			if r.code != c.code || len(r.stderr) != 0 {
+				t.Errorf("%v at 120 columns: exit %d (want %d), stderr %s", c.args, r.code, c.code, r.stderr)
+			}
+			textGoldenWidth(t, strings.TrimSuffix(c.name, ".txt")+".120.txt", 120, r.stdout)
+		}
 		r := run(t, nil, append(c.args, "--format", "text")...)
 		if r.code != c.code || len(r.stderr) != 0 {
 			t.Errorf("%v: exit %d (want %d), stderr %s", c.args, r.code, c.code, r.stderr)
@@ -139,12 +159,18 @@ func TestTextOutputApply(t *testing.T) {
 func TestTextOutputCheck(t *testing.T) {
 	l := newCheckLab(t)
 	p := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel, RefuseIPLiterals: true})
-	r := run(t, nil, "check", "--catalog", l.catalog, "--ca-file", l.caFile, "--proxy", p.Addr, "--ip-literal", "192.0.2.10", "--format", "text")
-	if r.code != 1 {
-		t.Fatalf("exit %d, want 1: %s", r.code, r.stderr)
+	for _, width := range []int{80, 120} {
+		r := runWidth(t, width, nil, "check", "--catalog", l.catalog, "--ca-file", l.caFile, "--proxy", p.Addr, "--ip-literal", "192.0.2.10", "--format", "text")
+		if r.code != 1 {
+			t.Fatalf("exit %d, want 1: %s", r.code, r.stderr)
+		}
+		name := "check-refuses-ip.txt"
+		if width != 80 {
+			name = fmt.Sprintf("check-refuses-ip.%d.txt", width)
+		}
+		// The lab's ports are ephemeral, five digits on Linux.
+		textGoldenWidth(t, name, width, regexp.MustCompile(`:[1-9]\d{4}\b`).ReplaceAll(r.stdout, []byte(":PORT")))
 	}
-	// The lab's ports are ephemeral, five digits on Linux.
-	textGolden(t, "check-refuses-ip.txt", regexp.MustCompile(`:[1-9]\d{4}\b`).ReplaceAll(r.stdout, []byte(":PORT")))
 }
 
 // auto writes text on a console and JSON otherwise; CCPROXY_FORMAT sets the default; colour
@@ -280,4 +306,51 @@ func TestApplyWhatIfAgainstAnExport(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("the what-if left files: %v", entries)
 	}
+}
+
+// test's text is one screen: on every example export, at 80 columns and without --verbose,
+// it fits 30 lines, the verdict opens the first line and the last, and failures come before
+// warnings. --verbose lists every finding.
+func TestTextTestOneScreen(t *testing.T) {
+	inputs, _ := filepath.Glob("../examples/*.reg")
+	txt, _ := filepath.Glob("../examples/*.txt")
+	inputs = append(inputs, txt...)
+	if len(inputs) < 5 {
+		t.Fatalf("only %d example exports", len(inputs))
+	}
+	verdict := regexp.MustCompile(`^(COMPLIANT|NOT COMPLIANT|INCOMPLETE)\b`)
+	for _, in := range inputs {
+		in = strings.TrimPrefix(in, "../")
+		r := run(t, nil, "test", "--from", in, "--format", "text")
+		if len(r.stderr) != 0 {
+			t.Errorf("%s: stderr %s", in, r.stderr)
+		}
+		textLines(t, in, r.stdout)
+		lines := strings.Split(strings.TrimSuffix(string(r.stdout), "\n"), "\n")
+		if len(lines) > 30 {
+			t.Errorf("%s: %d lines, want at most 30:\n%s", in, len(lines), r.stdout)
+		}
+		first, last := verdict.FindString(lines[0]), verdict.FindString(lines[len(lines)-1])
+		if first == "" || first != last {
+			t.Errorf("%s: verdict %q on the first line, %q on the last", in, first, last)
+		}
+		if f, w := strings.Index(string(r.stdout), "\nFAIL "), strings.Index(string(r.stdout), "\nWARN "); f >= 0 && w >= 0 && w < f {
+			t.Errorf("%s: a warning before a failure:\n%s", in, r.stdout)
+		}
+		for _, hidden := range []string{"\nPASS ", "\nNOT CHECKED ", "\nN/A "} {
+			if strings.Contains(string(r.stdout), hidden) {
+				t.Errorf("%s: %q listed without --verbose", in, hidden)
+			}
+		}
+	}
+	for _, flag := range []string{"--verbose", "--all"} {
+		r := run(t, nil, "test", "--from", "examples/ie-proxy-winhttp-direct.reg", "--format", "text", flag)
+		for _, want := range []string{"\nPASS ", "\nNOT CHECKED ", "\nN/A ", "tls12ClientEnabled"} {
+			if !strings.Contains(string(r.stdout), want) {
+				t.Errorf("%s: %q missing:\n%s", flag, want, r.stdout)
+			}
+		}
+	}
+	r := run(t, nil, "test", "--from", "examples/ie-proxy-winhttp-direct.reg", "--format", "text", "--verbose")
+	textGolden(t, "test-ie-proxy-winhttp-direct.verbose.txt", r.stdout)
 }

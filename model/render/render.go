@@ -23,6 +23,9 @@ type Options struct {
 	Color bool
 	// Width is the line width to fit; 0 means 80.
 	Width int
+	// Verbose lists everything a document holds (every finding of a test), not only what
+	// needs a person's attention.
+	Verbose bool
 }
 
 // Text renders a ccproxy document. A document kind without a text form is an error naming it.

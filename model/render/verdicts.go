@@ -7,35 +7,6 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// test: the verdict, then one line per finding with its status, and the fix where one exists.
-func (w *writer) test(d gjson.Result) {
-	s := d.Get("summary")
-	counts := fmt.Sprintf("%d failed, %d warned, %d passed, %d not checked, %d n/a",
-		s.Get("fail").Int(), s.Get("warn").Int(), s.Get("pass").Int(), s.Get("notChecked").Int(), s.Get("notApplicable").Int())
-	if d.Get("compliant").Bool() {
-		w.para(w.paint(green, "COMPLIANT")+": ", 2, counts)
-	} else {
-		w.para(w.paint(red, "NOT COMPLIANT")+": ", 2, counts)
-	}
-	w.para("  source: ", 10, sourceLine(d.Get("source")))
-	w.blank()
-	d.Get("findings").ForEach(func(_, f gjson.Result) bool {
-		reqs := []string{}
-		f.Get("requirements").ForEach(func(_, r gjson.Result) bool { reqs = append(reqs, r.String()); return true })
-		w.para(w.status(f.Get("status").String(), 12)+" ", 13, f.Get("id").String()+" ("+strings.Join(reqs, ",")+"): "+f.Get("title").String())
-		if st := f.Get("status").String(); st == "fail" || st == "warn" || st == "notChecked" {
-			w.para(strings.Repeat(" ", 13), 13, f.Get("message").String())
-		}
-		if r := f.Get("remediation"); r.IsObject() {
-			w.para(strings.Repeat(" ", 13)+"fix: ", 18, r.Get("summary").String())
-			if c := r.Get("command").String(); c != "" {
-				w.para(strings.Repeat(" ", 18), 20, c)
-			}
-		}
-		return true
-	})
-}
-
 // plan: each value's before and after, as terraform plan shows them.
 func (w *writer) plan(d gjson.Result) {
 	n := d.Get("changes.#").Int()

@@ -1,0 +1,51 @@
+package render
+
+import (
+	"strings"
+	"testing"
+)
+
+// A document that names its verdict is rendered by it: incomplete, with the evidence that is
+// missing and the first way to supply it as the next step; one without derives it.
+func TestTestVerdict(t *testing.T) {
+	doc := `{"schema":"ccproxy/test@1","source":{"kind":"regFile","path":"x.reg"},"compliant":false,
+	"verdict":"incomplete","missingEvidence":[{"what":"SChannel's TLS 1.2 client settings","supply":"run 'ccproxy test' on the machine"}],
+	"summary":{"pass":3,"fail":0,"warn":0,"notChecked":1,"notApplicable":0},
+	"findings":[{"id":"tls12ClientEnabled","check":"tls12ClientEnabled","status":"notChecked","severity":"high","requirements":["CTX335879"],"title":"t","message":"m","remediation":null}]}`
+	out, err := Text([]byte(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if !strings.HasPrefix(lines[0], "INCOMPLETE: ") || !strings.HasPrefix(lines[len(lines)-1], "INCOMPLETE; next: run 'ccproxy test' on the machine") {
+		t.Errorf("want INCOMPLETE first and last:\n%s", out)
+	}
+	if !strings.Contains(string(out), "SChannel's TLS 1.2 client settings; run 'ccproxy test' on the machine") {
+		t.Errorf("missing evidence not listed:\n%s", out)
+	}
+	old := strings.Replace(strings.Replace(doc, `"verdict":"incomplete",`, "", 1), `"compliant":false`, `"compliant":true`, 1)
+	if out, _ := Text([]byte(old), Options{}); !strings.HasPrefix(string(out), "COMPLIANT: ") {
+		t.Errorf("a document without verdict, compliant: %s", out)
+	}
+}
+
+// Failures come first, then warnings, each by severity; a pass is listed only when verbose.
+func TestTestOrder(t *testing.T) {
+	doc := `{"schema":"ccproxy/test@1","source":{"kind":"registry"},"compliant":false,"summary":{},
+	"findings":[
+	{"id":"w1","status":"warn","severity":"high","requirements":[],"message":"w1m"},
+	{"id":"f2","status":"fail","severity":"low","requirements":[],"message":"f2m"},
+	{"id":"p1","status":"pass","severity":"high","requirements":[],"title":"p1t"},
+	{"id":"f1","status":"fail","severity":"high","requirements":[],"message":"f1m","remediation":{"summary":"do","command":"ccproxy plan --import-ie"}}]}`
+	out, _ := Text([]byte(doc), Options{})
+	s := string(out)
+	if !(strings.Index(s, "FAIL  f1") < strings.Index(s, "FAIL  f2") && strings.Index(s, "FAIL  f2") < strings.Index(s, "WARN  w1")) || strings.Contains(s, "p1") {
+		t.Errorf("order or filter wrong:\n%s", s)
+	}
+	if !strings.HasSuffix(s, "NOT COMPLIANT; next: ccproxy plan --import-ie\n") {
+		t.Errorf("last line:\n%s", s)
+	}
+	if out, _ := Text([]byte(doc), Options{Verbose: true}); !strings.Contains(string(out), "PASS         p1 (): p1t") {
+		t.Errorf("verbose lists passes:\n%s", out)
+	}
+}
