@@ -42,8 +42,8 @@ type Env struct {
 	// ConsoleWidth is the number of columns text output fits (system.ConsoleWidth of stdout);
 	// nil means COLUMNS or 80.
 	ConsoleWidth func() int
-	Build            BuildInfo
-	Globals          *Globals
+	Build        BuildInfo
+	Globals      *Globals
 }
 
 // NewEnv wires the real process.
