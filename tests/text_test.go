@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -170,6 +171,46 @@ func TestTextOutputCheck(t *testing.T) {
 		}
 		// The lab's ports are ephemeral, five digits on Linux.
 		textGoldenWidth(t, name, width, regexp.MustCompile(`:[1-9]\d{4}\b`).ReplaceAll(r.stdout, []byte(":PORT")))
+	}
+}
+
+// check's text groups endpoints that ended the same way: one line per cause with the count
+// and the hosts, never a host cut in two, the route in words.
+func TestTextOutputCheckGroups(t *testing.T) {
+	l := newCheckLab(t)
+	mixed := l.writeCatalog(t, "mixed.json", true)
+	p := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel})
+	// A loopback port that was just free: the proxy there refuses every connection.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	ports := regexp.MustCompile(`:[1-9]\d{3,4}\b`)
+	for _, c := range []struct {
+		name, proxy string
+		wantGroups  int
+	}{{"check-mixed", p.Addr, 2}, {"check-refused", closed, 1}} {
+		for _, width := range []int{80, 120} {
+			r := runWidth(t, width, nil, "check", "--catalog", mixed, "--ca-file", l.caFile, "--proxy", c.proxy, "--ip-literal", "192.0.2.10", "--format", "text")
+			if r.code != 1 {
+				t.Fatalf("%s: exit %d, want 1: %s", c.name, r.code, r.stderr)
+			}
+			out := ports.ReplaceAll(r.stdout, []byte(":PORT"))
+			if n := bytes.Count(out, []byte("\nFAIL ")) + bytes.Count(out, []byte("\nPASS ")); n != c.wantGroups {
+				t.Errorf("%s: %d groups, want %d:\n%s", c.name, n, c.wantGroups, out)
+			}
+			if bytes.Contains(out, []byte("proxyFlag")) {
+				t.Errorf("%s: the route is named by its enum:\n%s", c.name, out)
+			}
+			for _, host := range []string{"trust.citrixworkspacesapi.net", "registry.citrixworkspacesapi.net", "cwsproduction.blob.core.windows.net"} {
+				if !bytes.Contains(out, []byte(host+":PORT")) {
+					t.Errorf("%s: %s not named whole:\n%s", c.name, host, out)
+				}
+			}
+			textGoldenWidth(t, fmt.Sprintf("%s.%d.txt", c.name, width), width, out)
+		}
 	}
 }
 

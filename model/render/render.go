@@ -149,6 +149,30 @@ func (w *writer) para(prefix string, indent int, text string) {
 	w.b.WriteByte('\n')
 }
 
+// list writes items (host names) separated by spaces and wrapped between them, never inside
+// one: an item longer than the line stands on a line of its own, past the width, rather
+// than be cut into pieces that name nothing.
+func (w *writer) list(prefix string, indent int, items []string) {
+	pad := strings.Repeat(" ", indent)
+	line, lineLen := prefix, visibleLen(prefix)
+	first := true
+	for _, it := range items {
+		it = jsonin.ASCII(it)
+		if !first && lineLen+1+len(it) > w.o.Width {
+			w.b.WriteString(line + "\n")
+			line, lineLen, first = pad, indent, true
+		}
+		if !first {
+			line += " "
+			lineLen++
+		}
+		line += it
+		lineLen += len(it)
+		first = false
+	}
+	w.b.WriteString(line + "\n")
+}
+
 // split breaks a word longer than n (a registry path, a long bypass list) after its
 // separators, and hard where a piece is still too long, so that no line passes the width.
 func split(word string, n int) []string {

@@ -113,57 +113,6 @@ func (w *writer) route(d gjson.Result) {
 	w.table([]string{"URL", "ROUTE", "WHY"}, rows)
 }
 
-// check: the verdict, then one line per endpoint with the failing stage and class.
-func (w *writer) check(d gjson.Result) {
-	c := d.Get("counts")
-	counts := fmt.Sprintf("%d of %d endpoints reached, %d failed, %d not checked; required: %d of %d",
-		c.Get("passed").Int(), c.Get("total").Int(), c.Get("failed").Int(), c.Get("notChecked").Int(), c.Get("requiredPassed").Int(), c.Get("required").Int())
-	if d.Get("ok").Bool() {
-		w.para(w.paint(green, "OK")+": ", 2, counts)
-	} else {
-		if d.Get("ipLiteral.status").String() == "fail" {
-			counts += "; the proxy refuses CONNECT to an IP address (R8)"
-		}
-		if !d.Get("allRoutesAsExpected").Bool() {
-			counts += fmt.Sprintf("; %d internal hosts not routed direct", d.Get("counts.misrouted").Int())
-		}
-		w.para(w.paint(red, "FAILED")+": ", 2, counts)
-	}
-	r := d.Get("routing")
-	w.para("  route: ", 9, r.Get("source").String()+" "+or(r.Get("proxy").String(), "direct"))
-	w.para("  TLS interception: ", 20, d.Get("interception.verdict").String())
-	if cl := d.Get("clock"); cl.Exists() {
-		w.para("  clock: ", 9, w.status(cl.Get("status").String(), 0)+" "+cl.Get("message").String())
-	}
-	ip := d.Get("ipLiteral")
-	w.para("  CONNECT to an IP (R8): ", 25, w.status(ip.Get("status").String(), 0)+" "+ip.Get("message").String())
-	if d.Get("deadlineReached").Bool() {
-		w.para("  ", 2, w.paint(yellow, "the deadline stopped the run")+": unfinished endpoints are not checked")
-	}
-	w.blank()
-	rows := [][]string{}
-	d.Get("endpoints").ForEach(func(_, e gjson.Result) bool {
-		stage := ""
-		e.Get("stages").ForEach(func(_, s gjson.Result) bool {
-			if !s.Get("ok").Bool() {
-				stage = s.Get("name").String()
-				return false
-			}
-			return true
-		})
-		what := joinNonEmpty(stage, e.Get("failure").String(), e.Get("message").String())
-		if !e.Get("required").Bool() {
-			what = joinNonEmpty("optional", what)
-		}
-		rows = append(rows, []string{w.status(e.Get("status").String(), 11), fmt.Sprintf("%s:%d", e.Get("host").String(), e.Get("port").Int()), or(what, "-")})
-		return true
-	})
-	w.table([]string{"STATUS", "ENDPOINT", "STAGE / CLASS"}, rows)
-	if cmp := d.Get("compare"); cmp.IsObject() {
-		w.checkCompare(cmp)
-	}
-}
-
 // checkCompare: one line per distinct route, the candidates not probed, and the fix.
 func (w *writer) checkCompare(cmp gjson.Result) {
 	w.blank()
@@ -183,7 +132,7 @@ func (w *writer) checkCompare(cmp gjson.Result) {
 			via += " (bypass " + b + ")"
 		}
 		var ids []string
-		r.Get("candidates").ForEach(func(_, id gjson.Result) bool { ids = append(ids, id.String()); return true })
+		r.Get("candidates").ForEach(func(_, id gjson.Result) bool { ids = append(ids, candidateWords(id.String())); return true })
 		what := fmt.Sprintf("%s %s: %d of %d required; interception %s; R8 %s", strings.Join(ids, ", "), via,
 			c.Get("requiredPassed").Int(), c.Get("required").Int(), r.Get("interception").String(), r.Get("ipLiteral").String())
 		rows = append(rows, []string{w.status(st, 11), what})
@@ -191,7 +140,7 @@ func (w *writer) checkCompare(cmp gjson.Result) {
 	})
 	cmp.Get("candidates").ForEach(func(_, c gjson.Result) bool {
 		if !c.Get("known").Bool() {
-			rows = append(rows, []string{w.status("notChecked", 11), c.Get("id").String() + ": not probed: " + c.Get("reason").String()})
+			rows = append(rows, []string{w.status("notChecked", 11), candidateWords(c.Get("id").String()) + ": not probed: " + c.Get("reason").String()})
 		}
 		return true
 	})
