@@ -395,3 +395,39 @@ func TestTextTestOneScreen(t *testing.T) {
 	r := run(t, nil, "test", "--from", "examples/ie-proxy-winhttp-direct.reg", "--format", "text", "--verbose")
 	textGolden(t, "test-ie-proxy-winhttp-direct.verbose.txt", r.stdout)
 }
+
+// Strings from input reach the terminal with their controls visible: an ESC sequence in a
+// proxy cannot clear the screen and print its own verdict, a bidi override in a bypass entry
+// cannot reorder what follows, a BEL or CSI does nothing.
+func TestTextOutputControlCharacters(t *testing.T) {
+	const reg = "tests/testdata/text/hostile.reg"
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"hostile-get.txt", []string{"get", "--from", reg}, 0},
+		{"hostile-test.txt", []string{"test", "--from", reg, "--internal", "dc01.corp.example", "--verbose"}, 1},
+		{"hostile-route.txt", []string{"route", "--from", reg, "--stack", "wininet", "https://dc01.corp.example", "https://citrix.cloud.com"}, 0},
+		{"hostile-diff.txt", []string{"diff", reg, "examples/ie-proxy-winhttp-direct.reg"}, 1},
+	} {
+		r := run(t, nil, append(c.args, "--format", "text")...)
+		if r.code != c.code {
+			t.Errorf("%v: exit %d (want %d), %s", c.args, r.code, c.code, r.stderr)
+		}
+		for i, line := range strings.Split(string(r.stdout), "\n") {
+			for _, b := range []byte(line) {
+				if b < 0x20 || b == 0x7f || b >= 0x80 {
+					t.Errorf("%s: line %d holds byte 0x%02x: %q", c.name, i+1, b, line)
+					break
+				}
+			}
+		}
+		for _, want := range []string{`\x1b[2J`} {
+			if c.name != "hostile-route.txt" && !strings.Contains(strings.Join(strings.Fields(string(r.stdout)), ""), want) {
+				t.Errorf("%s: %q not shown:\n%s", c.name, want, r.stdout)
+			}
+		}
+		textGolden(t, c.name, r.stdout)
+	}
+}

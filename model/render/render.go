@@ -7,6 +7,7 @@
 package render
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -36,7 +37,7 @@ func Text(doc []byte, o Options) ([]byte, error) {
 	if !gjson.ValidBytes(doc) {
 		return nil, fmt.Errorf("render: not a JSON document")
 	}
-	d := gjson.ParseBytes(doc)
+	d := gjson.Parse(visibleStrings(gjson.ParseBytes(doc), nil))
 	w := &writer{o: o}
 	kind := d.Get("schema").String()
 	switch kind {
@@ -67,6 +68,53 @@ func Text(doc []byte, o Options) ([]byte, error) {
 		return nil, fmt.Errorf("render: no text form for %q", kind)
 	}
 	return []byte(w.b.String()), nil
+}
+
+// visibleStrings rewrites a document with every string made visible (jsonin.Visible): every
+// string in it may have come from input (a host name, a proxy, a bypass entry, a finding id,
+// a file name), and none may reach a terminal as a control, an escape sequence or a bidi
+// override (ECMA-48; Unicode UAX #9; CVE-2021-42574). Doing it once here covers every
+// renderer, including fields added later. Key order is kept.
+func visibleStrings(r gjson.Result, b []byte) string {
+	return string(appendVisible(b, r))
+}
+
+func appendVisible(b []byte, r gjson.Result) []byte {
+	switch {
+	case r.IsObject():
+		b = append(b, '{')
+		n := 0
+		r.ForEach(func(k, v gjson.Result) bool {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = append(b, k.Raw...)
+			b = append(b, ':')
+			b = appendVisible(b, v)
+			return true
+		})
+		return append(b, '}')
+	case r.IsArray():
+		b = append(b, '[')
+		n := 0
+		r.ForEach(func(_, v gjson.Result) bool {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = appendVisible(b, v)
+			return true
+		})
+		return append(b, ']')
+	case r.Type == gjson.String:
+		s := r.String()
+		if v := jsonin.Visible(s); v != s {
+			q, _ := json.Marshal(v)
+			return append(b, q...)
+		}
+	}
+	return append(b, r.Raw...)
 }
 
 type writer struct {
@@ -185,6 +233,10 @@ func split(word string, n int) []string {
 	var out []string
 	for len(word) > n {
 		cut := strings.LastIndexAny(word[:n], `\;,/`)
+		if cut >= 0 && word[cut] == '\\' && cut+1 < len(word) && (word[cut+1] == 'x' || word[cut+1] == 'u') {
+			// A visible escape (\x1b, \u202e) stays whole: break before its backslash.
+			cut--
+		}
 		if cut < n/3 {
 			cut = n - 1
 		}

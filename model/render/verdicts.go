@@ -185,6 +185,19 @@ func rawOrNone(v gjson.Result) string {
 		return "(none)"
 	case v.Type == gjson.String:
 		return v.String()
+	case v.IsArray():
+		// A list of strings (a bypass list) reads as its entries, not as JSON with its quotes
+		// and escapes doubled.
+		var items []string
+		strs := true
+		v.ForEach(func(_, x gjson.Result) bool {
+			strs = x.Type == gjson.String
+			items = append(items, x.String())
+			return strs
+		})
+		if strs {
+			return "[" + strings.Join(items, "; ") + "]"
+		}
 	}
 	return v.Raw
 }
