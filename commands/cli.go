@@ -103,23 +103,45 @@ type exitCoder interface{ ExitCode() int }
 
 // Main parses args, runs the command and returns the exit code.
 func Main(env *Env, args []string) int {
-	var cli CLI
-	var root rootCLI
-	env.Globals = &root.Globals
-	options := append([]kong.Option{
-		kong.Name("ccproxy"),
-		kong.Description("Make the proxy settings of Citrix Cloud Connector machines correct, visible and provable."),
-		kong.Writers(env.Stdout, env.Stderr),
-		kong.Exit(func(code int) { panic(kongExit{code}) }),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Bind(env),
-	}, commandOptions(&cli, args)...)
-	parser, err := kong.New(&root, options...)
+	if len(args) == 0 {
+		// No command is a usage error; the top help, on stderr, shows where to start.
+		help := *env
+		help.Stdout = env.Stderr
+		Main(&help, []string{"--help"})
+		env.Globals = help.Globals
+		env.setupLog()
+		env.Log.Error().Msg("no command given; hint: start with 'ccproxy test', as the help above shows")
+		return model.ExitBadInput
+	}
+	args = helpArgs(args)
+	parser, err := newParser(env, args)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ccproxy: %v\n", err)
 		return model.ExitEnvironment
 	}
 	return env.run(parser, foldEnumValues(versionFlag(args)))
+}
+
+// newParser builds kong's parser for args: the global flags and the commands args need.
+func newParser(env *Env, args []string) (*kong.Kong, error) {
+	var cli CLI
+	var root rootCLI
+	env.Globals = &root.Globals
+	options := append([]kong.Option{
+		kong.Name("ccproxy"),
+		kong.Description(topHelp),
+		kong.Writers(env.Stdout, env.Stderr),
+		kong.Exit(func(code int) { panic(kongExit{code}) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Help(printHelp),
+		kong.Bind(env),
+	}, commandOptions(&cli, args)...)
+	parser, err := kong.New(&root, options...)
+	if err != nil {
+		return nil, err
+	}
+	setDetails(parser.Model)
+	return parser, nil
 }
 
 // kongExit carries the code kong exits with (after --help) out of its parse.

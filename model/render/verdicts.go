@@ -25,10 +25,16 @@ func (w *writer) plan(d gjson.Result) {
 		w.blank()
 		w.para(w.paint(yellow, "RESTART")+": ", 9, r.Get("reason").String())
 	}
-	if d.Get("requiresElevation").Bool() && n > 0 {
-		w.para("", 2, "apply it from an elevated prompt: ccproxy apply PLAN.json")
-	}
 	w.warnings(d.Get("warnings"))
+	if n > 0 {
+		// Text is what a console shows, so no plan file was written: say how to get one.
+		step := "to apply it, rerun this command with --output plan.json, then run: ccproxy apply plan.json"
+		if d.Get("requiresElevation").Bool() {
+			step = "to apply it, rerun this command with --output plan.json, then from an elevated prompt: ccproxy apply plan.json"
+		}
+		w.blank()
+		w.para("", 2, step)
+	}
 }
 
 // change renders one registry change: the value, then before and after.
