@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -304,6 +305,40 @@ func TestPlanForChangeControl(t *testing.T) {
 		t.Fatalf("--format netsh: exit %d, %s", netsh.code, netsh.stderr)
 	}
 	golden(t, "text/plan.netsh.cmd", regexp.MustCompile(`plan [0-9a-f]{12}`).ReplaceAll(netsh.stdout, []byte("plan FINGERPRINT")))
+	if cmd := run(t, nil, append(args, "--format", "cmd")...); !bytes.Equal(cmd.stdout, netsh.stdout) {
+		t.Errorf("--format netsh is not --format cmd:\n%s\n%s", netsh.stdout, cmd.stdout)
+	}
+	// The PowerShell form, kept as a .ps1 so that the repository's PowerShell grammar check
+	// (tests/powershell/check.sh) parses it too.
+	ps1 := run(t, nil, append(args, "--format", "ps1")...)
+	if ps1.code != 0 || !bytes.Contains(ps1.stdout, []byte(`& "$env:SystemRoot\SysWOW64\netsh.exe" winhttp set proxy`)) || bytes.Contains(ps1.stdout, []byte("rem ")) {
+		t.Fatalf("--format ps1: exit %d, %s%s", ps1.code, ps1.stdout, ps1.stderr)
+	}
+	golden(t, "text/plan.netsh.ps1", regexp.MustCompile(`plan [0-9a-f]{12}`).ReplaceAll(ps1.stdout, []byte("plan FINGERPRINT")))
+	powershellParses(t, "plan.ps1", ps1.stdout, true)
+	// The cmd.exe form is not PowerShell: the check tells them apart.
+	powershellParses(t, "plan-cmd.ps1", netsh.stdout, false)
+}
+
+// powershellParses runs the PowerShell grammar check of tests/powershell on script and
+// compares its verdict with want. It needs node and that folder's packages (npm ci there).
+func powershellParses(t *testing.T, name string, script []byte, want bool) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: tests/powershell/check.sh parses the committed .ps1 goldens in CI")
+	}
+	if _, err := os.Stat("powershell/node_modules/web-tree-sitter"); err != nil {
+		t.Skip("tests/powershell has no node_modules: run 'npm ci' there (tests/powershell/check.sh does)")
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, script, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(node, "powershell/parse.mjs", path).CombinedOutput()
+	if got := err == nil; got != want {
+		t.Errorf("%s: the PowerShell grammar check says parses=%v, want %v: %s\n%s", name, got, want, out, script)
+	}
 }
 
 func gjsonEach(doc []byte, path string, f func(map[string]any)) {
