@@ -382,6 +382,31 @@ func TestApplyWhatIfAgainstAnExport(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("the what-if left files: %v", entries)
 	}
+
+	// Against another machine's export the plan is stale: exit 2 as for apply, and still the
+	// document a change board reads, saying so.
+	r = run(t, nil, "apply", "--what-if", "--from", "examples/nothing-configured.reg", path)
+	var stale struct {
+		Result  string  `json:"result"`
+		Stale   bool    `json:"stale"`
+		Error   *string `json:"error"`
+		Changes []struct {
+			Status string `json:"status"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal(r.stdout, &stale); err != nil || r.code != 2 {
+		t.Fatalf("stale what-if: exit %d, %v: %s %s", r.code, err, r.stdout, r.stderr)
+	}
+	if stale.Result != "whatIf" || !stale.Stale || stale.Error == nil || !strings.Contains(*stale.Error, "plan is stale") || len(stale.Changes) != 2 || stale.Changes[0].Status != "notApplied" {
+		t.Errorf("stale what-if document: %s", r.stdout)
+	}
+	if !strings.Contains(string(r.stderr), "plan is stale") {
+		t.Errorf("stale what-if: stderr %s", r.stderr)
+	}
+	text := run(t, nil, "apply", "--what-if", "--from", "examples/nothing-configured.reg", path, "--format", "text")
+	if text.code != 2 || !strings.Contains(string(text.stdout), "STALE: ") {
+		t.Errorf("stale what-if text: exit %d: %s", text.code, text.stdout)
+	}
 }
 
 // test's text is one screen: on every example export, at 80 columns and without --verbose,

@@ -70,6 +70,9 @@ func (w *writer) apply(d gjson.Result) {
 		line += ", read back and verified"
 	}
 	w.para("", 2, line)
+	if d.Get("stale").Bool() {
+		w.para(w.paint(red, "STALE")+": ", 7, "the registry changed since the plan was made, so apply refuses it; make the plan again and review that one")
+	}
 	if b := d.Get("backup"); b.IsObject() {
 		w.para("  backup: ", 10, b.Get("path").String())
 	}
