@@ -158,17 +158,17 @@ func (env *Env) run(parser *kong.Kong, args []string) (code int) {
 			return
 		}
 		// A bug must still end in one line and an exit code a script can handle.
-		env.setupLog()
+		env.setupLogFor(args)
 		env.Log.Error().Msg(oneLine(model.RedactCredentials(fmt.Sprintf("internal error: %v; hint: rerun with --log-level debug and report it", r))))
 		code = model.ExitEnvironment
 	}()
 	if emptyOutput(args) {
-		env.setupLog()
+		env.setupLogFor(args)
 		env.Log.Error().Msg("--output: empty file name; hint: name a file, e.g. --output state.json, or leave --output out to write to stdout")
 		return model.ExitBadInput
 	}
 	ctx, err := parser.Parse(args)
-	env.setupLog()
+	env.setupLogFor(args)
 	if err != nil {
 		// Usage errors: unknown flag, missing argument, bad enum value.
 		env.Log.Error().Msg(oneLine(err.Error()) + "; " + helpHint(err))
