@@ -82,6 +82,7 @@ func TestTextOutputGolden(t *testing.T) {
 		{"plan-import-ie.txt", []string{"plan", "--from", "examples/ie-proxy-winhttp-direct.reg", "--import-ie", "--add-bypass", "dc02.corp.example"}, 0, true},
 		{"plan-empty.txt", []string{"plan", "--from", "examples/ie-winhttp-matching.reg", "--import-ie"}, 0, false},
 		{"route-wininet.txt", []string{"route", "--from", "examples/ie-proxy-winhttp-direct.reg", "--stack", "wininet", "https://dc01.corp.example", "https://citrix.cloud.com", "10.1.2.3", "localhost"}, 0, true},
+		{"route-long-url.txt", []string{"route", "--from", "examples/ie-proxy-winhttp-direct.reg", "https://agenthub-ap-s.citrixworkspacesapi.net/some/long/path/that/goes/on", "https://dc01.corp.example"}, 0, true},
 		{"diff.txt", []string{"diff", "examples/ie-proxy-winhttp-direct.reg", "examples/ie-winhttp-matching.reg"}, 1, false},
 		{"endpoints-japan.txt", []string{"endpoints", "--region", "japan"}, 0, true},
 		{"version.txt", []string{"version"}, 0, false},

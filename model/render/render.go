@@ -287,18 +287,26 @@ func (w *writer) table(header []string, rows [][]string) {
 	}
 	for n, r := range all {
 		var line strings.Builder
+		col := 0 // where the line stands, in columns
 		for i := 0; i < cols-1; i++ {
 			cell := ""
 			if i < len(r) {
 				cell = jsonin.ASCII(r[i])
 			}
-			if visibleLen(cell) > widths[i] {
-				cell = cell[:widths[i]-1] + "~"
-			}
 			if n == 0 {
 				cell = w.paint(bold, cell)
 			}
+			if visibleLen(cell) > widths[i] {
+				// Too wide for its column (a long URL or host name): the cell stands whole on a
+				// line of its own, and the row goes on below it, in its columns; nothing is cut.
+				w.b.WriteString(strings.TrimRight(line.String()+cell, " ") + "\n")
+				line.Reset()
+				line.WriteString(strings.Repeat(" ", col+widths[i]+2))
+				col += widths[i] + 2
+				continue
+			}
 			line.WriteString(cell + strings.Repeat(" ", widths[i]-visibleLen(cell)+2))
+			col += widths[i] + 2
 		}
 		last := ""
 		if cols-1 < len(r) {
