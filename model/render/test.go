@@ -51,7 +51,7 @@ func (w *writer) test(d gjson.Result) {
 		w.finding(f, indent, next)
 	}
 
-	if missing := d.Get("missingEvidence"); missing.Get("#").Int() > 0 {
+	if missing := d.Get("missingEvidence"); w.o.Verbose && missing.Get("#").Int() > 0 {
 		w.blank()
 		w.linef("missing evidence:")
 		missing.ForEach(func(_, m gjson.Result) bool {
@@ -165,7 +165,21 @@ func notCheckedLine(d gjson.Result, nc []gjson.Result) string {
 	case len(nc) == 0:
 		return all
 	case d.Get("missingEvidence.#").Int() > 0:
-		return fmt.Sprintf("%d not checked for want of the evidence above; %s", len(nc), all)
+		// One paragraph however much is missing: what, and how to supply it when a few ways
+		// cover it all; --verbose lists each with its own way.
+		var what, supply []string
+		d.Get("missingEvidence").ForEach(func(_, m gjson.Result) bool {
+			what = append(what, m.Get("what").String())
+			if s := m.Get("supply").String(); s != "" && !slices.Contains(supply, s) {
+				supply = append(supply, s)
+			}
+			return true
+		})
+		line := fmt.Sprintf("%d not checked: missing %s", len(nc), strings.Join(what, ", "))
+		if len(supply) > 0 && len(supply) <= 2 {
+			return line + "; " + strings.Join(supply, "; ") + "; --verbose lists every check with its requirement (R1-R8)"
+		}
+		return line + "; --verbose says how to supply each and lists every check with its requirement (R1-R8)"
 	case d.Get("source.kind").String() == "registry":
 		return fmt.Sprintf("%d not checked: this machine does not hold what they need; %s and why each was not checked", len(nc), all)
 	}

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -20,8 +21,11 @@ func TestTestVerdict(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "INCOMPLETE: ") || !strings.HasPrefix(lines[len(lines)-1], "INCOMPLETE; next: run 'ccproxy test' on the machine") {
 		t.Errorf("want INCOMPLETE first and last:\n%s", out)
 	}
-	if !strings.Contains(string(out), "SChannel's TLS 1.2 client settings; run 'ccproxy test' on the machine") {
-		t.Errorf("missing evidence not listed:\n%s", out)
+	if !strings.Contains(strings.Join(strings.Fields(string(out)), " "), "1 not checked: missing SChannel's TLS 1.2 client settings; run 'ccproxy test' on the machine;") {
+		t.Errorf("missing evidence not said:\n%s", out)
+	}
+	if out, _ := Text([]byte(doc), Options{Verbose: true}); !strings.Contains(string(out), "missing evidence:\n  - SChannel's TLS 1.2 client settings; run 'ccproxy test' on the machine") {
+		t.Errorf("verbose: missing evidence not listed:\n%s", out)
 	}
 	old := strings.Replace(strings.Replace(doc, `"verdict":"incomplete",`, "", 1), `"compliant":false`, `"compliant":true`, 1)
 	if out, _ := Text([]byte(old), Options{}); !strings.HasPrefix(string(out), "COMPLIANT: ") {
@@ -47,5 +51,26 @@ func TestTestOrder(t *testing.T) {
 	}
 	if out, _ := Text([]byte(doc), Options{Verbose: true}); !strings.Contains(string(out), "PASS         p1 (): p1t") {
 		t.Errorf("verbose lists passes:\n%s", out)
+	}
+}
+
+// However much evidence is missing, it takes one paragraph without --verbose.
+func TestTestMissingEvidenceStaysShort(t *testing.T) {
+	var items, findings []string
+	for i := 0; i < 12; i++ {
+		items = append(items, fmt.Sprintf(`{"what":"key %d","supply":"reg export HKLM\\SOFTWARE\\Key%d k%d.reg"}`, i, i, i))
+		findings = append(findings, fmt.Sprintf(`{"id":"c%d","status":"notChecked","severity":"medium","requirements":["R4"],"title":"t","message":"m"}`, i))
+	}
+	doc := `{"schema":"ccproxy/test@1","source":{"kind":"regFile","path":"x.reg"},"compliant":false,"verdict":"incomplete",
+	"missingEvidence":[` + strings.Join(items, ",") + `],"summary":{"notChecked":12},"findings":[` + strings.Join(findings, ",") + `]}`
+	out, err := Text([]byte(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(out), "\n"); n > 14 {
+		t.Errorf("%d lines:\n%s", n, out)
+	}
+	if !strings.Contains(string(out), "--verbose says how to supply each") {
+		t.Errorf("no pointer to --verbose:\n%s", out)
 	}
 }
