@@ -230,6 +230,11 @@ func split(word string, n int) []string {
 	if visibleLen(word) <= n {
 		return []string{word}
 	}
+	if hostLike(word) {
+		// A host name (host:port) stays whole, past the width if it must: cut, it names
+		// nothing, and copied from two lines it names something else.
+		return []string{word}
+	}
 	var out []string
 	for len(word) > n {
 		cut := strings.LastIndexAny(word[:n], `\;,/`)
@@ -247,6 +252,23 @@ func split(word string, n int) []string {
 		out = append(out, word)
 	}
 	return out
+}
+
+// hostLike is a word made of what host names, IP addresses and ports are made of, with a
+// dot in it: letters, digits, '.', '-', ':', '[', ']' (and trailing punctuation of a sentence).
+func hostLike(word string) bool {
+	w := strings.TrimRight(word, ".,;:)")
+	if !strings.Contains(w, ".") {
+		return false
+	}
+	for _, c := range w {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == ':', c == '[', c == ']', c == '(':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // visibleLen is the length of s without ANSI colour sequences.

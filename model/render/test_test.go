@@ -74,3 +74,14 @@ func TestTestMissingEvidenceStaysShort(t *testing.T) {
 		t.Errorf("no pointer to --verbose:\n%s", out)
 	}
 }
+
+// A host name longer than the line is never cut; other long words (hex) still are.
+func TestLongHostStaysWhole(t *testing.T) {
+	host := strings.Repeat("a", 60) + "." + strings.Repeat("b", 40) + ".example"
+	doc := `{"schema":"ccproxy/test@1","source":{"kind":"registry"},"compliant":false,"summary":{},
+	"findings":[{"id":"f","status":"fail","severity":"high","requirements":[],"message":"the proxy ` + host + `: refused"}]}`
+	out, _ := Text([]byte(doc), Options{Width: 80})
+	if !strings.Contains(string(out), host) {
+		t.Errorf("host cut:\n%s", out)
+	}
+}
