@@ -869,10 +869,10 @@ func TestValueDigestSeparatesTypeAndAbsence(t *testing.T) {
 // one warning per entry, not per view.
 func TestProxyWithoutPortWarns(t *testing.T) {
 	for doc, want := range map[string]int{
-		`{"winhttp":{"proxy":"proxy.corp.example"}}`:                           1,
-		`{"winhttp":{"proxy":"http=p1;https=p2:3128"}}`:                        1,
-		`{"winhttp":{"proxy":"proxy.corp.example:8080"}}`:                      0,
-		`{"winhttp":{"proxy":"[fd00::1]:8080"}}`:                               0,
+		`{"winhttp":{"proxy":"proxy.corp.example"}}`:                            1,
+		`{"winhttp":{"proxy":"http=p1;https=p2:3128"}}`:                         1,
+		`{"winhttp":{"proxy":"proxy.corp.example:8080"}}`:                       0,
+		`{"winhttp":{"proxy":"[fd00::1]:8080"}}`:                                0,
 		`{"winhttp":{"proxy":"http://proxy.corp.example:80","views":"native"}}`: 0,
 	} {
 		p := mustPlan(t, newFakeReg(), doc)
