@@ -17,8 +17,11 @@ func (w *writer) check(d gjson.Result) {
 	if d.Get("ok").Bool() {
 		w.para(w.paint(green, "OK")+": ", 2, counts)
 	} else {
-		if d.Get("ipLiteral.status").String() == "fail" {
+		switch {
+		case d.Get("ipLiteral.proxyRefuses").Bool():
 			counts += "; the proxy refuses CONNECT to an IP address (R8)"
+		case d.Get("ipLiteral.status").String() == "fail":
+			counts += "; CONNECT to an IP address failed (R8)"
 		}
 		if !d.Get("allRoutesAsExpected").Bool() {
 			counts += fmt.Sprintf("; %d internal hosts not routed direct", d.Get("counts.misrouted").Int())
@@ -35,12 +38,18 @@ func (w *writer) check(d gjson.Result) {
 	if d.Get("deadlineReached").Bool() {
 		w.para("  ", 2, w.paint(yellow, "the deadline stopped the run")+": unfinished endpoints are not checked")
 	}
+	// A cause is said once: a group whose cause a line above gave already points there.
+	said := map[string]bool{ip.Get("message").String(): true, "": true}
 	for _, g := range endpointGroups(d.Get("endpoints")) {
 		w.blank()
 		head := fmt.Sprintf("%s %s", plural(int64(len(g.hosts)), g.noun()), g.how())
-		if g.cause != "" {
+		switch {
+		case said[g.cause] && g.cause != "":
+			head += ", for the same cause as above"
+		case g.cause != "":
 			head += ": " + g.cause
 		}
+		said[g.cause] = true
 		w.para(w.status(g.status, 5)+" ", 6, head)
 		w.list("      ", 6, g.hosts)
 	}
