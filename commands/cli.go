@@ -40,8 +40,11 @@ type Env struct {
 	StderrIsTerminal bool
 	// StdoutIsTerminal makes --format auto write text.
 	StdoutIsTerminal bool
-	Build            BuildInfo
-	Globals          *Globals
+	// ConsoleWidth is the number of columns text output fits (system.ConsoleWidth of stdout);
+	// nil means COLUMNS or 80.
+	ConsoleWidth func() int
+	Build        BuildInfo
+	Globals      *Globals
 }
 
 // NewEnv wires the real process.
@@ -58,6 +61,7 @@ func NewEnv(stdin io.Reader, stdout, stderr io.Writer) *Env {
 	}
 	if f, ok := stdout.(*os.File); ok {
 		e.StdoutIsTerminal = isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+		e.ConsoleWidth = func() int { return system.ConsoleWidth(f, e.Getenv) }
 	}
 	if f, ok := stdin.(*os.File); ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
 		e.Stdin = &terminalStdin{r: stdin, w: stderr}
@@ -101,23 +105,45 @@ type exitCoder interface{ ExitCode() int }
 
 // Main parses args, runs the command and returns the exit code.
 func Main(env *Env, args []string) int {
-	var cli CLI
-	var root rootCLI
-	env.Globals = &root.Globals
-	options := append([]kong.Option{
-		kong.Name("ccproxy"),
-		kong.Description("Make the proxy settings of Citrix Cloud Connector machines correct, visible and provable."),
-		kong.Writers(env.Stdout, env.Stderr),
-		kong.Exit(func(code int) { panic(kongExit{code}) }),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Bind(env),
-	}, commandOptions(&cli, args)...)
-	parser, err := kong.New(&root, options...)
+	if len(args) == 0 {
+		// No command is a usage error; the top help, on stderr, shows where to start.
+		help := *env
+		help.Stdout = env.Stderr
+		Main(&help, []string{"--help"})
+		env.Globals = help.Globals
+		env.setupLog()
+		env.Log.Error().Msg("no command given; hint: start with 'ccproxy test', as the help above shows")
+		return model.ExitBadInput
+	}
+	args = helpArgs(args)
+	parser, err := newParser(env, args)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "ccproxy: %v\n", err)
 		return model.ExitEnvironment
 	}
 	return env.run(parser, foldEnumValues(versionFlag(args)))
+}
+
+// newParser builds kong's parser for args: the global flags and the commands args need.
+func newParser(env *Env, args []string) (*kong.Kong, error) {
+	var cli CLI
+	var root rootCLI
+	env.Globals = &root.Globals
+	options := append([]kong.Option{
+		kong.Name("ccproxy"),
+		kong.Description(topHelp),
+		kong.Writers(env.Stdout, env.Stderr),
+		kong.Exit(func(code int) { panic(kongExit{code}) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Help(printHelp),
+		kong.Bind(env),
+	}, commandOptions(&cli, args)...)
+	parser, err := kong.New(&root, options...)
+	if err != nil {
+		return nil, err
+	}
+	setDetails(parser.Model)
+	return parser, nil
 }
 
 // kongExit carries the code kong exits with (after --help) out of its parse.
@@ -134,17 +160,17 @@ func (env *Env) run(parser *kong.Kong, args []string) (code int) {
 			return
 		}
 		// A bug must still end in one line and an exit code a script can handle.
-		env.setupLog()
+		env.setupLogFor(args)
 		env.Log.Error().Msg(oneLine(model.RedactCredentials(fmt.Sprintf("internal error: %v; hint: rerun with --log-level debug and report it", r))))
 		code = model.ExitEnvironment
 	}()
 	if emptyOutput(args) {
-		env.setupLog()
+		env.setupLogFor(args)
 		env.Log.Error().Msg("--output: empty file name; hint: name a file, e.g. --output state.json, or leave --output out to write to stdout")
 		return model.ExitBadInput
 	}
 	ctx, err := parser.Parse(args)
-	env.setupLog()
+	env.setupLogFor(args)
 	if err != nil {
 		// Usage errors: unknown flag, missing argument, bad enum value.
 		env.Log.Error().Msg(oneLine(model.RedactCredentials(err.Error())) + "; " + helpHint(err))

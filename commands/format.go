@@ -7,6 +7,7 @@ import (
 	"ccproxy/jsonin"
 	"ccproxy/model"
 	"ccproxy/model/render"
+	"ccproxy/system"
 )
 
 // FormatFlag is --format for the commands whose document has a text form. auto, the
@@ -43,7 +44,14 @@ func (e *Env) resolveFormat(flag string, extra ...string) (string, error) {
 
 // EmitAs writes doc as the JSON document or, when the format resolves to text, as text for a
 // person: the same document rendered, so nothing is said that the JSON does not say.
-func (e *Env) EmitAs(doc any, format string) error {
+func (e *Env) EmitAs(doc any, format string) error { return e.emitAs(doc, format, false) }
+
+// EmitVerbose is EmitAs whose text lists everything the document holds.
+func (e *Env) EmitVerbose(doc any, format string, verbose bool) error {
+	return e.emitAs(doc, format, verbose)
+}
+
+func (e *Env) emitAs(doc any, format string, verbose bool) error {
 	f, err := e.resolveFormat(format)
 	if err != nil {
 		return err
@@ -55,13 +63,13 @@ func (e *Env) EmitAs(doc any, format string) error {
 	if err != nil {
 		return err
 	}
-	return e.emitText(b)
+	return e.emitText(b, verbose)
 }
 
 // emitText renders a marshalled document as text.
-func (e *Env) emitText(doc []byte) error {
+func (e *Env) emitText(doc []byte, verbose bool) error {
 	e.logDecision(doc)
-	text, err := render.Text(doc, render.Options{Color: e.colour()})
+	text, err := render.Text(doc, render.Options{Color: e.colour(), Width: e.width(), Verbose: verbose})
 	if err != nil {
 		return err
 	}
@@ -71,4 +79,12 @@ func (e *Env) emitText(doc []byte) error {
 // colour is on for text on a console, unless NO_COLOR (no-color.org) or --no-color says no.
 func (e *Env) colour() bool {
 	return e.StdoutIsTerminal && e.Globals.Output == "" && !e.Globals.NoColor && e.Getenv("NO_COLOR") == ""
+}
+
+// width is the number of columns text fits: the console's, COLUMNS, or 80.
+func (e *Env) width() int {
+	if e.ConsoleWidth != nil {
+		return e.ConsoleWidth()
+	}
+	return system.ConsoleWidth(nil, e.Getenv)
 }

@@ -111,3 +111,12 @@ type resultError struct{ msg string }
 func (e resultError) Error() string { return e.msg }
 func (resultError) ExitCode() int   { return model.ExitFound }
 func (resultError) Quiet() bool     { return true }
+
+// setupLogFor sets up the logger for a run of args: under 'dsc' its errors, usage errors
+// included, are DSC's trace lines, which DSC shows as the resource's error.
+func (e *Env) setupLogFor(args []string) {
+	e.setupLog()
+	if firstCommand(args) == "dsc" {
+		e.dscSetupLog()
+	}
+}

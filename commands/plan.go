@@ -15,7 +15,7 @@ import (
 type PlanCmd struct {
 	Desired string `arg:"" optional:"" help:"Desired-state document (ccproxy/desired@1): a file, or - for stdin. Or use the shorthand flags." placeholder:"DESIRED"`
 	SourceFlags
-	Format string `help:"auto (text on a console, the JSON document otherwise; CCPROXY_FORMAT sets the default), json, text, reg (the planned values as a .reg file regedit imports: UTF-16LE, the exact bytes) or netsh (the netsh lines that make the WinHTTP changes, where netsh can)." placeholder:"auto|json|text|reg|netsh"`
+	Format string `help:"auto (text on a console, the JSON document otherwise; CCPROXY_FORMAT sets the default), json, text, reg (the planned values as a .reg file regedit imports: UTF-16LE, the exact bytes) ps1 (the netsh lines that make the WinHTTP changes, where netsh can, as a PowerShell script), cmd (the same as a cmd.exe script), or netsh (another name for cmd, as before)." placeholder:"auto|json|text|reg|ps1|cmd|netsh"`
 
 	ImportIE         bool     `name:"import-ie" help:"WinHTTP: copy the WinINet manual proxy and bypass list, as 'netsh winhttp import proxy source=ie' does, to both registry views unless --views says otherwise."`
 	Direct           bool     `help:"WinHTTP: direct access, no proxy."`
@@ -30,7 +30,7 @@ type PlanCmd struct {
 const commandLine = "command line"
 
 func (c *PlanCmd) Run(env *Env) error {
-	format, err := env.resolveFormat(c.Format, "reg", "netsh")
+	format, err := env.resolveFormat(c.Format, "reg", "ps1", "cmd", "netsh")
 	if err != nil {
 		return err
 	}
@@ -97,8 +97,9 @@ func (c *PlanCmd) emit(env *Env, p *model.Plan, format string) error {
 			return err
 		}
 		return env.write(b)
-	case "netsh":
-		return env.write([]byte(jsonin.ASCII(model.PlanNetsh(p))))
+	}
+	if sh, ok := model.ShellFormat(format); ok {
+		return env.write([]byte(jsonin.ASCII(model.PlanScript(p, sh))))
 	}
 	return env.EmitAs(p, format)
 }

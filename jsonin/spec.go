@@ -179,3 +179,20 @@ func quoteList(vs []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// Knows is whether an object spec has key (ignoring case) or one close enough that key
+// reads as its misspelling: a reader can tell a document of another program, none of whose
+// keys it knows, from one with a mistake in it.
+func (s *Spec) Knows(key string) bool {
+	if s == nil || s.kind != kindObject {
+		return false
+	}
+	if _, ok := s.index[fold(key)]; ok {
+		return true
+	}
+	names := make([]string, len(s.fields))
+	for i, f := range s.fields {
+		names[i] = f.Name
+	}
+	return closest(key, names) != ""
+}

@@ -131,6 +131,9 @@ type ApplyResult struct {
 	RestartRequired Restart   `json:"restartRequired"`
 	Warnings        []Warning `json:"warnings"`
 	Error           *string   `json:"error"`
+	// Stale is true when the values the plan was made from changed since: apply refuses such
+	// a plan (exit 2), and a what-if still shows what it would have written.
+	Stale bool `json:"stale"`
 }
 
 // PlanRef identifies the plan that was applied.
@@ -174,6 +177,9 @@ func ApplyPlan(w RegistryWriter, p *Plan, o ApplyOptions) (*ApplyResult, error) 
 	}
 	a := &applying{w: w, p: p, o: o, res: newApplyResult(p)}
 	done, err := a.checkStale()
+	if a.res.Stale {
+		return a.res, err
+	}
 	if done || err != nil {
 		return a.result(err)
 	}
@@ -255,7 +261,17 @@ func (a *applying) checkStale() (done bool, err error) {
 	a.current = current
 	if stale != nil {
 		if !alreadyApplied(a.p, current) {
-			return false, &StalePlanError{Value: stale.String(), Hint: a.o.StaleHint}
+			err := &StalePlanError{Value: stale.String(), Hint: a.o.StaleHint}
+			if a.o.WhatIf {
+				// A what-if is read by a change board: it still gets the document, saying what
+				// the plan would write and that apply would refuse it.
+				a.res.Result, a.res.Stale, a.res.Error = OutcomeWhatIf, true, Ptr(err.Error())
+				for _, c := range a.p.Changes {
+					a.res.Changes = append(a.res.Changes, AppliedChange{Target: c.Target, Action: c.Action, Status: ChangeNotApplied,
+						Before: NewValueDoc(c.Target.ValueName, a.before(c)), After: NewValueDoc(c.Target.ValueName, c.after)})
+				}
+			}
+			return false, err
 		}
 		a.res.Result, a.res.Verified = OutcomeAlreadyApplied, true
 		for _, c := range a.p.Changes {

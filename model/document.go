@@ -4,6 +4,7 @@ import (
 	"ccproxy/jsonin"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -21,6 +22,9 @@ func readDocument(name string, data []byte, spec *jsonin.Spec, want, what string
 	}
 	canonical, err := jsonin.Normalize(name, text, spec)
 	if err != nil {
+		if looks, foreign := foreignDocument(text, spec); foreign {
+			return nil, warnings, &InputError{Input: name, Place: "$", Msg: "not a ccproxy document (it looks like " + looks + "); hint: this command takes " + what}
+		}
 		if got := schemaOf(text); got != nil {
 			if serr := checkSchema(name, got, want, what); serr != nil {
 				return nil, warnings, serr
@@ -58,4 +62,73 @@ func checkSchema(name string, got *string, want, what string) error {
 		return &InputError{Input: name, Place: "$.schema", Msg: fmt.Sprintf("%q is a version this ccproxy does not read (it reads %s); hint: upgrade ccproxy", *got, want)}
 	}
 	return &InputError{Input: name, Place: "$.schema", Msg: fmt.Sprintf("expected %q, found %q; hint: this command takes %s", want, RedactCredentials(*got), what)}
+}
+
+// foreignDocument tells a document of another program (no "schema" of ccproxy's, and not one
+// key the reader knows) from a ccproxy document with a mistake in it, and says what it looks
+// like, so that a file given to the wrong flag is named for what it is rather than for its
+// first unknown key.
+func foreignDocument(text []byte, spec *jsonin.Spec) (string, bool) {
+	var v any
+	if json.Unmarshal(text, &v) != nil {
+		return "", false
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		switch x := v.(type) {
+		case []any:
+			return "a list of " + Count(len(x), "value"), true
+		case string:
+			return "a string", true
+		case nil:
+			return "null", true
+		}
+		return "a number or true/false", true
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		// "$schema" is JSON Schema's and DSC's key, not a misspelt "schema".
+		if strings.EqualFold(k, "schema") || !strings.HasPrefix(k, "$") && spec.Knows(k) {
+			return "", false
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return "", false
+	}
+	slices.Sort(keys)
+	str := func(k string) string { s, _ := obj[k].(string); return strings.ToLower(s) }
+	has := func(k string) bool {
+		for key := range obj {
+			if strings.EqualFold(key, k) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case strings.Contains(str("$schema"), "json-schema.org"):
+		return "a JSON Schema", true
+	case strings.Contains(str("$schema"), "dsc") && has("resources"):
+		return "a DSC configuration document", true
+	case strings.Contains(str("$schema"), "dsc"):
+		return "a DSC document", true
+	case has("Rules"):
+		return "Intune custom compliance rules, such as 'ccproxy intune-rules' prints", true
+	case has("ProxyServer") || has("ProxyEnable") || has("ProxyOverride"):
+		return "Internet Options values read with Get-ItemProperty; pass a .reg export or 'ccproxy get' output instead", true
+	}
+	shown := keys
+	if len(shown) > 3 {
+		shown = shown[:3]
+	}
+	quoted := make([]string, len(shown))
+	for i, k := range shown {
+		quoted[i] = jsonin.Quote(k)
+	}
+	more := ""
+	if len(keys) > len(shown) {
+		more = ", ..."
+	}
+	return "a JSON object with the keys " + strings.Join(quoted, ", ") + more + " and no \"schema\"", true
 }

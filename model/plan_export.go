@@ -103,14 +103,9 @@ func shortFingerprint(p *Plan) string {
 	return p.Fingerprint.Value
 }
 
-// PlanNetsh writes the plan's WinHTTP changes as the netsh lines that make them (Microsoft's
-// "Netsh commands for Windows Hypertext Transfer Protocol (WINHTTP)": 'set proxy
-// proxy-server= bypass-list=' and 'reset proxy'); the 64-bit netsh writes the 64-bit view,
-// the one in SysWOW64 the 32-bit view. What netsh cannot say (WinINet values, auto-proxy
-// flags) is a 'rem' line naming it, so the script never claims more than it does.
-// Unheld names (as winhttp.native, winhttp.wow64) the parts of the registry the plan's desired state touches that its source
-// does not hold (the sourceViewUnknown warnings): a plan that changes nothing there has not
-// shown them to be in the desired state.
+// Unheld names (as winhttp.native, winhttp.wow64) the parts of the registry the plan's desired
+// state touches that its source does not hold (the sourceViewUnknown warnings): a plan that
+// changes nothing there has not shown them to be in the desired state.
 func (p *Plan) Unheld() []string {
 	var out []string
 	for _, w := range p.Warnings {
@@ -121,54 +116,146 @@ func (p *Plan) Unheld() []string {
 	return out
 }
 
-func PlanNetsh(p *Plan) string {
+// Shells a plan's netsh lines can be written for.
+const (
+	ShellCmd        = "cmd" // cmd.exe: rem comments, %SystemRoot%
+	ShellPowerShell = "ps1" // Windows PowerShell 5.1 and PowerShell 7: # comments, $env:SystemRoot, &
+)
+
+// shell is what differs between the two scripts: comments, how netsh is called and quoted.
+type shell struct {
+	name, nl, comment string
+	// header says what the script is and how to run it.
+	header []string
+	// prologue comes before the first netsh line.
+	prologue         []string
+	netsh64, netsh32 string
+	arg              func(name, value string) string
+	// after follows each netsh line: PowerShell does not stop on a native program's failure.
+	after string
+}
+
+var shells = map[string]shell{
+	ShellCmd: {
+		name: ShellCmd, nl: "\r\n", comment: "rem ",
+		header: []string{"cmd.exe script: run it in a Command Prompt opened with Run as administrator (paste the lines, or save it as plan.cmd and run it); for PowerShell use --format ps1"},
+		// cmd.exe expands %SystemRoot%; the 64-bit netsh is the one on the PATH of a 64-bit cmd.exe.
+		netsh64: "netsh", netsh32: `%SystemRoot%\SysWOW64\netsh.exe`,
+		arg: func(name, value string) string { return name + `="` + value + `"` },
+	},
+	ShellPowerShell: {
+		name: ShellPowerShell, nl: "\r\n", comment: "# ",
+		header: []string{"PowerShell script (Windows PowerShell 5.1 or PowerShell 7): run it in a PowerShell opened with Run as administrator (paste the lines, or save it as plan.ps1 and run: powershell -ExecutionPolicy Bypass -File .\\plan.ps1); for cmd.exe use --format cmd"},
+		// A 32-bit PowerShell sees SysWOW64 under the name System32; Sysnative reaches the 64-bit
+		// netsh from there (Microsoft, "File System Redirector").
+		prologue: []string{
+			`$netsh = "$env:SystemRoot\System32\netsh.exe"`,
+			`if (-not [Environment]::Is64BitProcess) { $netsh = "$env:SystemRoot\Sysnative\netsh.exe" }`,
+		},
+		netsh64: "& $netsh", netsh32: `& "$env:SystemRoot\SysWOW64\netsh.exe"`,
+		// One single-quoted argument: PowerShell expands nothing in it ($, backtick), and passes
+		// name=value to netsh as the one argument cmd.exe's name="value" gives it.
+		arg:   func(name, value string) string { return "'" + name + "=" + strings.ReplaceAll(value, "'", "''") + "'" },
+		after: `if ($LASTEXITCODE -ne 0) { throw "netsh failed with exit code $LASTEXITCODE" }`,
+	},
+}
+
+// ShellFormat maps a --format value of plan to the shell of its script; netsh is cmd's older name.
+func ShellFormat(format string) (string, bool) {
+	switch format {
+	case "netsh", ShellCmd:
+		return ShellCmd, true
+	case ShellPowerShell:
+		return ShellPowerShell, true
+	}
+	return "", false
+}
+
+// PlanNetsh writes the plan's WinHTTP changes as cmd.exe lines of netsh.
+func PlanNetsh(p *Plan) string { return PlanScript(p, ShellCmd) }
+
+// PlanScript writes the plan's WinHTTP changes as the netsh lines that make them (Microsoft's
+// "Netsh commands for Windows Hypertext Transfer Protocol (WINHTTP)": 'set proxy
+// proxy-server= bypass-list=' and 'reset proxy'), in the syntax of the shell named (ShellCmd
+// or ShellPowerShell); the 64-bit netsh writes the 64-bit view, the one in SysWOW64 the
+// 32-bit view. What netsh cannot say (WinINet values, auto-proxy flags) is a comment naming
+// it, so the script never claims more than it does.
+func PlanScript(p *Plan, shellName string) string {
+	sh, ok := shells[shellName]
+	if !ok {
+		sh = shells[ShellCmd]
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "rem ccproxy plan %s: %s\r\n", shortFingerprint(p), Count(len(p.Changes), "change"))
+	say := func(format string, args ...any) { b.WriteString(sh.comment + fmt.Sprintf(format, args...) + sh.nl) }
+	say("ccproxy plan %s: %s", shortFingerprint(p), Count(len(p.Changes), "change"))
+	for _, h := range sh.header {
+		say("%s", h)
+	}
 	if len(p.Changes) == 0 {
 		if u := p.Unheld(); len(u) > 0 {
-			b.WriteString("rem no change computed, but the source does not hold the WinHTTP settings (" + strings.Join(u, ", ") + "): whether the machine is in the desired state there is not known; plan on the machine itself\r\n")
+			say("no change computed, but the source does not hold the WinHTTP settings (%s): whether the machine is in the desired state there is not known; plan on the machine itself", strings.Join(u, ", "))
 		} else {
-			b.WriteString("rem nothing to do: the registry already holds the desired state\r\n")
+			say("nothing to do: the registry already holds the desired state")
 		}
 	}
+	started := false
 	for _, c := range p.Changes {
-		netshLine(&b, c)
+		if !started && netshCan(c) {
+			for _, l := range sh.prologue {
+				b.WriteString(l + sh.nl)
+			}
+			started = true
+		}
+		netshLine(&b, sh, c)
 	}
 	if p.RestartRequired.Required {
-		b.WriteString("rem then restart the machine (R5): the Cloud Connector services read WinHTTP's settings when they start\r\n")
+		say("then restart the machine (R5): the Cloud Connector services read WinHTTP's settings when they start")
 	}
 	return b.String()
 }
 
-func netshLine(b *strings.Builder, c Change) {
+// netshCan is whether a change is a WinHTTP setting netsh writes (perhaps as a comment that
+// it cannot say the planned value).
+func netshCan(c Change) bool {
+	return c.Target.Stack == "winhttp" && c.Target.ValueName == WinHTTPValue
+}
+
+func netshLine(b *strings.Builder, sh shell, c Change) {
 	where := c.Target.RegistryPath + `\` + c.Target.ValueName
-	if c.Target.Stack != "winhttp" || c.Target.ValueName != WinHTTPValue {
-		fmt.Fprintf(b, "rem no netsh line sets %s: import the plan's .reg (ccproxy plan ... --format reg) or run ccproxy apply\r\n", where)
+	say := func(format string, args ...any) { b.WriteString(sh.comment + fmt.Sprintf(format, args...) + sh.nl) }
+	run := func(line string) {
+		b.WriteString(line + sh.nl)
+		if sh.after != "" {
+			b.WriteString(sh.after + sh.nl)
+		}
+	}
+	if !netshCan(c) {
+		say("no netsh line sets %s: import the plan's .reg (ccproxy plan ... --format reg) or run ccproxy apply", where)
 		return
 	}
-	netsh := "netsh"
+	netsh := sh.netsh64
 	if c.Target.View != nil && *c.Target.View == ViewWOW64 {
 		// A 32-bit process's registry writes go to WOW6432Node (Microsoft, "Registry
 		// Redirector"); which views each Windows version's netsh writes is not documented.
-		netsh = `%SystemRoot%\SysWOW64\netsh.exe`
-		b.WriteString("rem the 32-bit view: the 32-bit netsh writes to WOW6432Node; whether the 64-bit netsh already wrote it depends on the Windows version (not documented): check with ccproxy get\r\n")
+		netsh = sh.netsh32
+		say("the 32-bit view: the 32-bit netsh writes to WOW6432Node; whether the 64-bit netsh already wrote it depends on the Windows version (not documented): check with ccproxy get")
 	}
 	bl := c.After.Blob
 	switch {
 	case c.Action == ActionDelete || !c.After.Exists:
-		fmt.Fprintf(b, "rem %s is deleted; 'reset proxy' writes direct access instead, which WinHTTP reads the same\r\n", where)
-		fmt.Fprintf(b, "%s winhttp reset proxy\r\n", netsh)
+		say("%s is deleted; 'reset proxy' writes direct access instead, which WinHTTP reads the same", where)
+		run(netsh + " winhttp reset proxy")
 	case bl == nil || bl.Flags == nil || bl.Error != nil:
-		fmt.Fprintf(b, "rem the planned %s cannot be said with netsh: import the plan's .reg\r\n", where)
+		say("the planned %s cannot be said with netsh: import the plan's .reg", where)
 	case bl.Flags.AutoProxyURL || bl.Flags.AutoDetect:
-		fmt.Fprintf(b, "rem the planned %s carries auto-proxy flags, which netsh cannot set: import the plan's .reg\r\n", where)
+		say("the planned %s carries auto-proxy flags, which netsh cannot set: import the plan's .reg", where)
 	case !bl.Flags.Proxy:
-		fmt.Fprintf(b, "%s winhttp reset proxy\r\n", netsh)
+		run(netsh + " winhttp reset proxy")
 	default:
-		line := fmt.Sprintf(`%s winhttp set proxy proxy-server="%s"`, netsh, Deref(bl.Proxy))
+		line := netsh + " winhttp set proxy " + sh.arg("proxy-server", Deref(bl.Proxy))
 		if by := Deref(bl.Bypass); by != "" {
-			line += fmt.Sprintf(` bypass-list="%s"`, by)
+			line += " " + sh.arg("bypass-list", by)
 		}
-		b.WriteString(line + "\r\n")
+		run(line)
 	}
 }

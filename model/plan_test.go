@@ -864,3 +864,29 @@ func TestValueDigestSeparatesTypeAndAbsence(t *testing.T) {
 		t.Error("type is not part of the digest")
 	}
 }
+
+// A proxy without a port is planned as given, with a warning that WinHTTP will use port 80;
+// one warning per entry, not per view.
+func TestProxyWithoutPortWarns(t *testing.T) {
+	for doc, want := range map[string]int{
+		`{"winhttp":{"proxy":"proxy.corp.example"}}`:                            1,
+		`{"winhttp":{"proxy":"http=p1;https=p2:3128"}}`:                         1,
+		`{"winhttp":{"proxy":"proxy.corp.example:8080"}}`:                       0,
+		`{"winhttp":{"proxy":"[fd00::1]:8080"}}`:                                0,
+		`{"winhttp":{"proxy":"http://proxy.corp.example:80","views":"native"}}`: 0,
+	} {
+		p := mustPlan(t, newFakeReg(), doc)
+		n := 0
+		for _, w := range p.Warnings {
+			if w.Code == "proxyWithoutPort" {
+				n++
+				if !strings.Contains(w.Message, "port 80") {
+					t.Errorf("%s: %q", doc, w.Message)
+				}
+			}
+		}
+		if n != want {
+			t.Errorf("%s: %d proxyWithoutPort warnings, want %d: %+v", doc, n, want, p.Warnings)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"strings"
+
+	"ccproxy/model/bypass"
 )
 
 // winhttpNow is what one view's WinHttpSettings says.
@@ -64,12 +66,31 @@ func (b *planBuilder) winhttp() error {
 			b.warn("ensureBypassDirect", "$.winhttp.ensureBypass", "the import gives direct access, so the ensureBypass entries are not written (everything already goes direct)")
 		}
 	}
+	switch {
+	case imp != nil && !imp.Direct:
+		b.warnNoPort(imp.Proxy, "$.winhttp.mode")
+	case w.Proxy != nil:
+		b.warnNoPort(w.Proxy.Raw, "$.winhttp.proxy")
+	}
 	for _, view := range w.views() {
 		if err := b.winhttpView(view, imp); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// warnNoPort warns of each proxy entry without a port: the proxy string's grammar makes the
+// port optional ([<scheme>=][<scheme>"://"]<server>[":"<port>], WINHTTP_PROXY_INFO,
+// https://learn.microsoft.com/windows/win32/api/winhttp/ns-winhttp-winhttp_proxy_info) and
+// WinHTTP then connects to the proxy on INTERNET_DEFAULT_HTTP_PORT, 80 (Wine's
+// dlls/winhttp/request.c does the same), while proxies mostly listen on 8080 or 3128.
+func (b *planBuilder) warnNoPort(proxy, place string) {
+	for _, e := range bypass.ParseProxy(proxy).Entries {
+		if e.Host != "" && e.Port == 0 {
+			b.warn("proxyWithoutPort", place, "the proxy %s has no port, so WinHTTP will connect to it on port 80; if it listens on another port (often 8080 or 3128), give host:port", e.Address())
+		}
+	}
 }
 
 func (b *planBuilder) winhttpView(view string, imp *IEImport) error {

@@ -442,3 +442,24 @@ func TestDscExportUsers(t *testing.T) {
 		t.Errorf("users %v, want %v", users, want)
 	}
 }
+
+// A usage error under dsc (an unknown flag or operation, a bad flag value, no operation) is
+// DSC's ERROR trace line too, so DSC shows it as the resource's error; exit 2 as before.
+func TestDscUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"dsc", "get", "--bogus"},
+		{"dsc", "frob"},
+		{"dsc"},
+		{"dsc", "set", "--lock-timeout", "soon"},
+		{"--log-level", "info", "dsc", "test", "--bogus"},
+	} {
+		r := run(t, nil, args...)
+		if r.code != 2 || len(r.stdout) != 0 {
+			t.Errorf("%v: exit %d, stdout %s", args, r.code, r.stdout)
+		}
+		traces := dscTraces(t, r.stderr)
+		if len(traces) != 1 || traces[0].Level != "ERROR" || traces[0].Fields.Message == "" {
+			t.Errorf("%v: stderr %s, want one DSC ERROR trace line", args, r.stderr)
+		}
+	}
+}

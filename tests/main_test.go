@@ -116,9 +116,15 @@ type result struct {
 // run runs ccproxy with args; stdin may be nil.
 func run(t testing.TB, stdin []byte, args ...string) result {
 	t.Helper()
+	return runWidth(t, 80, stdin, args...)
+}
+
+// runWidth runs ccproxy with COLUMNS set to width, the columns its text output fits.
+func runWidth(t testing.TB, width int, stdin []byte, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "GOCOVERDIR="+coverDir)
+	cmd.Env = append(os.Environ(), "GOCOVERDIR="+coverDir, fmt.Sprintf("COLUMNS=%d", width))
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}

@@ -80,11 +80,15 @@ func TestMessagesGolden(t *testing.T) {
 					break
 				}
 			}
-			msg := gjson.GetBytes(l, "message").String()
-			if gjson.GetBytes(l, "level").String() == "error" && !strings.Contains(msg, "hint: ") && !strings.Contains(msg, "see 'ccproxy ") {
+			msg, level := gjson.GetBytes(l, "message").String(), gjson.GetBytes(l, "level").String()
+			if f := gjson.GetBytes(l, "fields.message"); f.Exists() {
+				// Under dsc, DSC's trace line: {"timestamp","level":"ERROR","fields":{"message"}}.
+				msg, level = f.String(), "dsc "+strings.ToLower(level)
+			}
+			if strings.HasSuffix(level, "error") && !strings.Contains(msg, "hint: ") && !strings.Contains(msg, "see 'ccproxy ") {
 				t.Errorf("%s: the error gives no hint: %s", line, msg)
 			}
-			fmt.Fprintf(&out, "%s: %s\n", gjson.GetBytes(l, "level").String(), strings.ReplaceAll(msg, tmp, "$TMP"))
+			fmt.Fprintf(&out, "%s: %s\n", level, strings.ReplaceAll(msg, tmp, "$TMP"))
 		}
 		out.WriteString("\n")
 	}

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -28,7 +30,13 @@ var (
 // not a console, and the golden file's content, times and loopback ports normalised.
 func textGolden(t *testing.T, name string, out []byte) {
 	t.Helper()
-	textLines(t, name, out)
+	textGoldenWidth(t, name, 80, out)
+}
+
+// textGoldenWidth is textGolden for text made to fit width columns.
+func textGoldenWidth(t *testing.T, name string, width int, out []byte) {
+	t.Helper()
+	textLinesWidth(t, name, width, out)
 	out = textTime.ReplaceAll(out, []byte("2000-01-01T00:00:00Z"))
 	out = textPort.ReplaceAll(out, []byte("127.0.0.1:PORT"))
 	golden(t, filepath.Join("text", name), out)
@@ -37,8 +45,13 @@ func textGolden(t *testing.T, name string, out []byte) {
 // textLines checks that text is ASCII without colour and fits 80 columns.
 func textLines(t *testing.T, name string, out []byte) {
 	t.Helper()
+	textLinesWidth(t, name, 80, out)
+}
+
+func textLinesWidth(t *testing.T, name string, width int, out []byte) {
+	t.Helper()
 	for i, line := range strings.Split(string(out), "\n") {
-		if len(line) > 80 {
+		if len(line) > width {
 			t.Errorf("%s: line %d has %d columns: %q", name, i+1, len(line), line)
 		}
 		for _, c := range []byte(line) {
@@ -57,21 +70,32 @@ func TestTextOutputGolden(t *testing.T) {
 		name string
 		args []string
 		code int
+		// wide: also kept at 120 columns, as name with .120 before .txt.
+		wide bool
 	}{
-		{"get-ie-proxy-winhttp-direct.txt", []string{"get", "--from", "examples/ie-proxy-winhttp-direct.reg"}, 0},
-		{"get-system-account-autodetect.txt", []string{"get", "--from", "examples/system-account-autodetect.reg", "--user", "system"}, 0},
-		{"get-winhttp-views-disagree.txt", []string{"get", "--from", "examples/winhttp-views-disagree.reg"}, 0},
-		{"get-netsh.txt", []string{"get", "--from", "examples/netsh-show-proxy.txt"}, 0},
-		{"test-ie-proxy-winhttp-direct.txt", []string{"test", "--from", "examples/ie-proxy-winhttp-direct.reg", "--internal", "dc01.corp.example", "--internal", "vda.other.example"}, 1},
-		{"test-ie-winhttp-matching.txt", []string{"test", "--from", "examples/ie-winhttp-matching.reg"}, 0},
-		{"plan-import-ie.txt", []string{"plan", "--from", "examples/ie-proxy-winhttp-direct.reg", "--import-ie", "--add-bypass", "dc02.corp.example"}, 0},
-		{"plan-empty.txt", []string{"plan", "--from", "examples/ie-winhttp-matching.reg", "--import-ie"}, 0},
-		{"route-wininet.txt", []string{"route", "--from", "examples/ie-proxy-winhttp-direct.reg", "--stack", "wininet", "https://dc01.corp.example", "https://citrix.cloud.com", "10.1.2.3", "localhost"}, 0},
-		{"diff.txt", []string{"diff", "examples/ie-proxy-winhttp-direct.reg", "examples/ie-winhttp-matching.reg"}, 1},
-		{"endpoints-japan.txt", []string{"endpoints", "--region", "japan"}, 0},
-		{"version.txt", []string{"version"}, 0},
+		{"get-ie-proxy-winhttp-direct.txt", []string{"get", "--from", "examples/ie-proxy-winhttp-direct.reg"}, 0, false},
+		{"get-system-account-autodetect.txt", []string{"get", "--from", "examples/system-account-autodetect.reg", "--user", "system"}, 0, false},
+		{"get-winhttp-views-disagree.txt", []string{"get", "--from", "examples/winhttp-views-disagree.reg"}, 0, false},
+		{"get-netsh.txt", []string{"get", "--from", "examples/netsh-show-proxy.txt"}, 0, false},
+		{"test-ie-proxy-winhttp-direct.txt", []string{"test", "--from", "examples/ie-proxy-winhttp-direct.reg", "--internal", "dc01.corp.example", "--internal", "vda.other.example"}, 1, true},
+		{"test-ie-winhttp-matching.txt", []string{"test", "--from", "examples/ie-winhttp-matching.reg"}, 0, true},
+		{"plan-import-ie.txt", []string{"plan", "--from", "examples/ie-proxy-winhttp-direct.reg", "--import-ie", "--add-bypass", "dc02.corp.example"}, 0, true},
+		{"plan-empty.txt", []string{"plan", "--from", "examples/ie-winhttp-matching.reg", "--import-ie"}, 0, false},
+		{"route-wininet.txt", []string{"route", "--from", "examples/ie-proxy-winhttp-direct.reg", "--stack", "wininet", "https://dc01.corp.example", "https://citrix.cloud.com", "10.1.2.3", "localhost"}, 0, true},
+		{"route-long-url.txt", []string{"route", "--from", "examples/ie-proxy-winhttp-direct.reg", "https://agenthub-ap-s.citrixworkspacesapi.net/some/long/path/that/goes/on", "https://dc01.corp.example"}, 0, true},
+		{"diff.txt", []string{"diff", "examples/ie-proxy-winhttp-direct.reg", "examples/ie-winhttp-matching.reg"}, 1, false},
+		{"endpoints-japan.txt", []string{"endpoints", "--region", "japan"}, 0, true},
+		{"version.txt", []string{"version"}, 0, false},
 	}
 	for _, c := range cases {
+		if c.wide {
+			r := runWidth(t, 120, nil, append(c.args, "--format", "text")...)
+			// The Japan list is known to be incomplete, which every format says on stderr.
+			if r.code != c.code || (len(r.stderr) != 0) != (c.name == "endpoints-japan.txt") {
+				t.Errorf("%v at 120 columns: exit %d (want %d), stderr %s", c.args, r.code, c.code, r.stderr)
+			}
+			textGoldenWidth(t, strings.TrimSuffix(c.name, ".txt")+".120.txt", 120, r.stdout)
+		}
 		r := run(t, nil, append(c.args, "--format", "text")...)
 		if r.code != c.code || (len(r.stderr) != 0) != (c.name == "endpoints-japan.txt") {
 			t.Errorf("%v: exit %d (want %d), stderr %s", c.args, r.code, c.code, r.stderr)
@@ -139,12 +163,58 @@ func TestTextOutputApply(t *testing.T) {
 func TestTextOutputCheck(t *testing.T) {
 	l := newCheckLab(t)
 	p := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel, RefuseIPLiterals: true})
-	r := run(t, nil, "check", "--catalog", l.catalog, "--ca-file", l.caFile, "--proxy", p.Addr, "--ip-literal", "192.0.2.10", "--format", "text")
-	if r.code != 1 {
-		t.Fatalf("exit %d, want 1: %s", r.code, r.stderr)
+	for _, width := range []int{80, 120} {
+		r := runWidth(t, width, nil, "check", "--catalog", l.catalog, "--ca-file", l.caFile, "--proxy", p.Addr, "--ip-literal", "192.0.2.10", "--format", "text")
+		if r.code != 1 {
+			t.Fatalf("exit %d, want 1: %s", r.code, r.stderr)
+		}
+		name := "check-refuses-ip.txt"
+		if width != 80 {
+			name = fmt.Sprintf("check-refuses-ip.%d.txt", width)
+		}
+		// The lab's ports are ephemeral, five digits on Linux.
+		textGoldenWidth(t, name, width, regexp.MustCompile(`:[1-9]\d{4}\b`).ReplaceAll(r.stdout, []byte(":PORT")))
 	}
-	// The lab's ports are ephemeral, five digits on Linux.
-	textGolden(t, "check-refuses-ip.txt", regexp.MustCompile(`:[1-9]\d{4}\b`).ReplaceAll(r.stdout, []byte(":PORT")))
+}
+
+// check's text groups endpoints that ended the same way: one line per cause with the count
+// and the hosts, never a host cut in two, the route in words.
+func TestTextOutputCheckGroups(t *testing.T) {
+	l := newCheckLab(t)
+	mixed := l.writeCatalog(t, "mixed.json", true)
+	p := checkProxy(t, probetest.ProxyOptions{Mode: probetest.Tunnel})
+	// A loopback port that was just free: the proxy there refuses every connection.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	ports := regexp.MustCompile(`:[1-9]\d{3,4}\b`)
+	for _, c := range []struct {
+		name, proxy string
+		wantGroups  int
+	}{{"check-mixed", p.Addr, 2}, {"check-refused", closed, 1}} {
+		for _, width := range []int{80, 120} {
+			r := runWidth(t, width, nil, "check", "--catalog", mixed, "--ca-file", l.caFile, "--proxy", c.proxy, "--ip-literal", "192.0.2.10", "--format", "text")
+			if r.code != 1 {
+				t.Fatalf("%s: exit %d, want 1: %s", c.name, r.code, r.stderr)
+			}
+			out := ports.ReplaceAll(r.stdout, []byte(":PORT"))
+			if n := bytes.Count(out, []byte("\nFAIL ")) + bytes.Count(out, []byte("\nPASS ")); n != c.wantGroups {
+				t.Errorf("%s: %d groups, want %d:\n%s", c.name, n, c.wantGroups, out)
+			}
+			if bytes.Contains(out, []byte("proxyFlag")) {
+				t.Errorf("%s: the route is named by its enum:\n%s", c.name, out)
+			}
+			for _, host := range []string{"trust.citrixworkspacesapi.net", "registry.citrixworkspacesapi.net", "cwsproduction.blob.core.windows.net"} {
+				if !bytes.Contains(out, []byte(host+":PORT")) {
+					t.Errorf("%s: %s not named whole:\n%s", c.name, host, out)
+				}
+			}
+			textGoldenWidth(t, fmt.Sprintf("%s.%d.txt", c.name, width), width, out)
+		}
+	}
 }
 
 // auto writes text on a console and JSON otherwise; CCPROXY_FORMAT sets the default; colour
@@ -237,6 +307,40 @@ func TestPlanForChangeControl(t *testing.T) {
 		t.Fatalf("--format netsh: exit %d, %s", netsh.code, netsh.stderr)
 	}
 	golden(t, "text/plan.netsh.cmd", regexp.MustCompile(`plan [0-9a-f]{12}`).ReplaceAll(netsh.stdout, []byte("plan FINGERPRINT")))
+	if cmd := run(t, nil, append(args, "--format", "cmd")...); !bytes.Equal(cmd.stdout, netsh.stdout) {
+		t.Errorf("--format netsh is not --format cmd:\n%s\n%s", netsh.stdout, cmd.stdout)
+	}
+	// The PowerShell form, kept as a .ps1 so that the repository's PowerShell grammar check
+	// (tests/powershell/check.sh) parses it too.
+	ps1 := run(t, nil, append(args, "--format", "ps1")...)
+	if ps1.code != 0 || !bytes.Contains(ps1.stdout, []byte(`& "$env:SystemRoot\SysWOW64\netsh.exe" winhttp set proxy`)) || bytes.Contains(ps1.stdout, []byte("rem ")) {
+		t.Fatalf("--format ps1: exit %d, %s%s", ps1.code, ps1.stdout, ps1.stderr)
+	}
+	golden(t, "text/plan.netsh.ps1", regexp.MustCompile(`plan [0-9a-f]{12}`).ReplaceAll(ps1.stdout, []byte("plan FINGERPRINT")))
+	powershellParses(t, "plan.ps1", ps1.stdout, true)
+	// The cmd.exe form is not PowerShell: the check tells them apart.
+	powershellParses(t, "plan-cmd.ps1", netsh.stdout, false)
+}
+
+// powershellParses runs the PowerShell grammar check of tests/powershell on script and
+// compares its verdict with want. It needs node and that folder's packages (npm ci there).
+func powershellParses(t *testing.T, name string, script []byte, want bool) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: tests/powershell/check.sh parses the committed .ps1 goldens in CI")
+	}
+	if _, err := os.Stat("powershell/node_modules/web-tree-sitter"); err != nil {
+		t.Skip("tests/powershell has no node_modules: run 'npm ci' there (tests/powershell/check.sh does)")
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, script, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(node, "powershell/parse.mjs", path).CombinedOutput()
+	if got := err == nil; got != want {
+		t.Errorf("%s: the PowerShell grammar check says parses=%v, want %v: %s\n%s", name, got, want, out, script)
+	}
 }
 
 func gjsonEach(doc []byte, path string, f func(map[string]any)) {
@@ -279,5 +383,113 @@ func TestApplyWhatIfAgainstAnExport(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("the what-if left files: %v", entries)
+	}
+
+	// Against another machine's export the plan is stale: exit 2 as for apply, and still the
+	// document a change board reads, saying so.
+	r = run(t, nil, "apply", "--what-if", "--from", "examples/nothing-configured.reg", path)
+	var stale struct {
+		Result  string  `json:"result"`
+		Stale   bool    `json:"stale"`
+		Error   *string `json:"error"`
+		Changes []struct {
+			Status string `json:"status"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal(r.stdout, &stale); err != nil || r.code != 2 {
+		t.Fatalf("stale what-if: exit %d, %v: %s %s", r.code, err, r.stdout, r.stderr)
+	}
+	if stale.Result != "whatIf" || !stale.Stale || stale.Error == nil || !strings.Contains(*stale.Error, "plan is stale") || len(stale.Changes) != 2 || stale.Changes[0].Status != "notApplied" {
+		t.Errorf("stale what-if document: %s", r.stdout)
+	}
+	if !strings.Contains(string(r.stderr), "plan is stale") {
+		t.Errorf("stale what-if: stderr %s", r.stderr)
+	}
+	text := run(t, nil, "apply", "--what-if", "--from", "examples/nothing-configured.reg", path, "--format", "text")
+	if text.code != 2 || !strings.Contains(string(text.stdout), "STALE: ") {
+		t.Errorf("stale what-if text: exit %d: %s", text.code, text.stdout)
+	}
+}
+
+// test's text is one screen: on every example export, at 80 columns and without --verbose,
+// it fits 30 lines, the verdict opens the first line and the last, and failures come before
+// warnings. --verbose lists every finding.
+func TestTextTestOneScreen(t *testing.T) {
+	inputs, _ := filepath.Glob("../examples/*.reg")
+	txt, _ := filepath.Glob("../examples/*.txt")
+	inputs = append(inputs, txt...)
+	if len(inputs) < 5 {
+		t.Fatalf("only %d example exports", len(inputs))
+	}
+	verdict := regexp.MustCompile(`^(COMPLIANT|NOT COMPLIANT|INCOMPLETE)\b`)
+	for _, in := range inputs {
+		in = strings.TrimPrefix(in, "../")
+		r := run(t, nil, "test", "--from", in, "--format", "text")
+		if len(r.stderr) != 0 {
+			t.Errorf("%s: stderr %s", in, r.stderr)
+		}
+		textLines(t, in, r.stdout)
+		lines := strings.Split(strings.TrimSuffix(string(r.stdout), "\n"), "\n")
+		if len(lines) > 30 {
+			t.Errorf("%s: %d lines, want at most 30:\n%s", in, len(lines), r.stdout)
+		}
+		first, last := verdict.FindString(lines[0]), verdict.FindString(lines[len(lines)-1])
+		if first == "" || first != last {
+			t.Errorf("%s: verdict %q on the first line, %q on the last", in, first, last)
+		}
+		if f, w := strings.Index(string(r.stdout), "\nFAIL "), strings.Index(string(r.stdout), "\nWARN "); f >= 0 && w >= 0 && w < f {
+			t.Errorf("%s: a warning before a failure:\n%s", in, r.stdout)
+		}
+		for _, hidden := range []string{"\nPASS ", "\nNOT CHECKED ", "\nN/A "} {
+			if strings.Contains(string(r.stdout), hidden) {
+				t.Errorf("%s: %q listed without --verbose", in, hidden)
+			}
+		}
+	}
+	for _, flag := range []string{"--verbose", "--all"} {
+		r := run(t, nil, "test", "--from", "examples/ie-proxy-winhttp-direct.reg", "--format", "text", flag)
+		for _, want := range []string{"\nPASS ", "\nNOT CHECKED ", "\nN/A ", "tls12ClientEnabled"} {
+			if !strings.Contains(string(r.stdout), want) {
+				t.Errorf("%s: %q missing:\n%s", flag, want, r.stdout)
+			}
+		}
+	}
+	r := run(t, nil, "test", "--from", "examples/ie-proxy-winhttp-direct.reg", "--format", "text", "--verbose")
+	textGolden(t, "test-ie-proxy-winhttp-direct.verbose.txt", r.stdout)
+}
+
+// Strings from input reach the terminal with their controls visible: an ESC sequence in a
+// proxy cannot clear the screen and print its own verdict, a bidi override in a bypass entry
+// cannot reorder what follows, a BEL or CSI does nothing.
+func TestTextOutputControlCharacters(t *testing.T) {
+	const reg = "tests/testdata/text/hostile.reg"
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"hostile-get.txt", []string{"get", "--from", reg}, 0},
+		{"hostile-test.txt", []string{"test", "--from", reg, "--internal", "dc01.corp.example", "--verbose"}, 1},
+		{"hostile-route.txt", []string{"route", "--from", reg, "--stack", "wininet", "https://dc01.corp.example", "https://citrix.cloud.com"}, 0},
+		{"hostile-diff.txt", []string{"diff", reg, "examples/ie-proxy-winhttp-direct.reg"}, 1},
+	} {
+		r := run(t, nil, append(c.args, "--format", "text")...)
+		if r.code != c.code {
+			t.Errorf("%v: exit %d (want %d), %s", c.args, r.code, c.code, r.stderr)
+		}
+		for i, line := range strings.Split(string(r.stdout), "\n") {
+			for _, b := range []byte(line) {
+				if b < 0x20 || b == 0x7f || b >= 0x80 {
+					t.Errorf("%s: line %d holds byte 0x%02x: %q", c.name, i+1, b, line)
+					break
+				}
+			}
+		}
+		for _, want := range []string{`\x1b[2J`} {
+			if c.name != "hostile-route.txt" && !strings.Contains(strings.Join(strings.Fields(string(r.stdout)), ""), want) {
+				t.Errorf("%s: %q not shown:\n%s", c.name, want, r.stdout)
+			}
+		}
+		textGolden(t, c.name, r.stdout)
 	}
 }

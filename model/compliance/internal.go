@@ -90,11 +90,15 @@ func checkInternal(v string) (string, string) {
 	}
 	if strings.Contains(rest, "/") {
 		if e := bypass.Parse(rest).Entries; len(e) == 1 && e[0].Kind == bypass.KindCIDR {
-			return "", rest + " is an address range; --internal takes one host: " + bypass.CIDRHint(e[0].Host())
+			return "", rest + " is an address range; --internal takes a host: " + bypass.CIDRHint(e[0].Host())
 		}
 	}
 	if strings.Contains(rest, "@") {
 		return "", "holds a user name or password; give the host only"
+	}
+	if _, err := netip.ParsePrefix(strings.NewReplacer("[", "", "]", "").Replace(rest)); err == nil {
+		// 10.0.0.0/8 is a CIDR block: a path is not what anyone meant by it.
+		return "", rest + " is an address range; --internal takes a host: name each one in the range that must bypass the proxy"
 	}
 	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
 		if rest[i:] != "/" {

@@ -174,6 +174,9 @@ func TestParseInternal(t *testing.T) {
 		"https://vda.corp.example/path": "a URL with a path",
 		"vda.corp.example/x":            "a URL with a path",
 		"vda?x=1":                       "a URL with a path, query",
+		"10.0.0.0/8":                    "10.0.0.0/8 is an address range; --internal takes a host",
+		"fd00::/8":                      "fd00::/8 is an address range",
+		"[fd00::]/8":                    "is an address range",
 		"a b":                           "separator",
 		"a;b":                           "separator",
 		"a,b":                           "separator",
@@ -184,7 +187,6 @@ func TestParseInternal(t *testing.T) {
 		"!!!":                           "not a host name",
 		"https://":                      "no host name",
 		"a\u202eb.example":              "internationalized",
-		"10.0.0.0/8":                    "is an address range; --internal takes one host",
 	}
 	for in, want := range bad {
 		_, err := ParseInternal([]string{"ok.example", in})

@@ -7,6 +7,7 @@
 package render
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -23,6 +24,9 @@ type Options struct {
 	Color bool
 	// Width is the line width to fit; 0 means 80.
 	Width int
+	// Verbose lists everything a document holds (every finding of a test), not only what
+	// needs a person's attention.
+	Verbose bool
 }
 
 // Text renders a ccproxy document. A document kind without a text form is an error naming it.
@@ -33,7 +37,7 @@ func Text(doc []byte, o Options) ([]byte, error) {
 	if !gjson.ValidBytes(doc) {
 		return nil, fmt.Errorf("render: not a JSON document")
 	}
-	d := gjson.ParseBytes(doc)
+	d := gjson.Parse(visibleStrings(gjson.ParseBytes(doc), nil))
 	w := &writer{o: o}
 	kind := d.Get("schema").String()
 	switch kind {
@@ -64,6 +68,53 @@ func Text(doc []byte, o Options) ([]byte, error) {
 		return nil, fmt.Errorf("render: no text form for %q", kind)
 	}
 	return []byte(w.b.String()), nil
+}
+
+// visibleStrings rewrites a document with every string made visible (jsonin.Visible): every
+// string in it may have come from input (a host name, a proxy, a bypass entry, a finding id,
+// a file name), and none may reach a terminal as a control, an escape sequence or a bidi
+// override (ECMA-48; Unicode UAX #9; CVE-2021-42574). Doing it once here covers every
+// renderer, including fields added later. Key order is kept.
+func visibleStrings(r gjson.Result, b []byte) string {
+	return string(appendVisible(b, r))
+}
+
+func appendVisible(b []byte, r gjson.Result) []byte {
+	switch {
+	case r.IsObject():
+		b = append(b, '{')
+		n := 0
+		r.ForEach(func(k, v gjson.Result) bool {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = append(b, k.Raw...)
+			b = append(b, ':')
+			b = appendVisible(b, v)
+			return true
+		})
+		return append(b, '}')
+	case r.IsArray():
+		b = append(b, '[')
+		n := 0
+		r.ForEach(func(_, v gjson.Result) bool {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = appendVisible(b, v)
+			return true
+		})
+		return append(b, ']')
+	case r.Type == gjson.String:
+		s := r.String()
+		if v := jsonin.Visible(s); v != s {
+			q, _ := json.Marshal(v)
+			return append(b, q...)
+		}
+	}
+	return append(b, r.Raw...)
 }
 
 type writer struct {
@@ -146,6 +197,30 @@ func (w *writer) para(prefix string, indent int, text string) {
 	w.b.WriteByte('\n')
 }
 
+// list writes items (host names) separated by spaces and wrapped between them, never inside
+// one: an item longer than the line stands on a line of its own, past the width, rather
+// than be cut into pieces that name nothing.
+func (w *writer) list(prefix string, indent int, items []string) {
+	pad := strings.Repeat(" ", indent)
+	line, lineLen := prefix, visibleLen(prefix)
+	first := true
+	for _, it := range items {
+		it = jsonin.ASCII(it)
+		if !first && lineLen+1+len(it) > w.o.Width {
+			w.b.WriteString(line + "\n")
+			line, lineLen, first = pad, indent, true
+		}
+		if !first {
+			line += " "
+			lineLen++
+		}
+		line += it
+		lineLen += len(it)
+		first = false
+	}
+	w.b.WriteString(line + "\n")
+}
+
 // split breaks a word longer than n (a registry path, a long bypass list) after its
 // separators, and hard where a piece is still too long, so that no line passes the width.
 func split(word string, n int) []string {
@@ -155,9 +230,18 @@ func split(word string, n int) []string {
 	if visibleLen(word) <= n {
 		return []string{word}
 	}
+	if hostLike(word) {
+		// A host name (host:port) stays whole, past the width if it must: cut, it names
+		// nothing, and copied from two lines it names something else.
+		return []string{word}
+	}
 	var out []string
 	for len(word) > n {
 		cut := strings.LastIndexAny(word[:n], `\;,/`)
+		if cut >= 0 && word[cut] == '\\' && cut+1 < len(word) && (word[cut+1] == 'x' || word[cut+1] == 'u') {
+			// A visible escape (\x1b, \u202e) stays whole: break before its backslash.
+			cut--
+		}
 		if cut < n/3 {
 			cut = n - 1
 		}
@@ -168,6 +252,23 @@ func split(word string, n int) []string {
 		out = append(out, word)
 	}
 	return out
+}
+
+// hostLike is a word made of what host names, IP addresses and ports are made of, with a
+// dot in it: letters, digits, '.', '-', ':', '[', ']' (and trailing punctuation of a sentence).
+func hostLike(word string) bool {
+	w := strings.TrimRight(word, ".,;:)")
+	if !strings.Contains(w, ".") {
+		return false
+	}
+	for _, c := range w {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == ':', c == '[', c == ']', c == '(':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // visibleLen is the length of s without ANSI colour sequences.
@@ -208,18 +309,26 @@ func (w *writer) table(header []string, rows [][]string) {
 	}
 	for n, r := range all {
 		var line strings.Builder
+		col := 0 // where the line stands, in columns
 		for i := 0; i < cols-1; i++ {
 			cell := ""
 			if i < len(r) {
 				cell = jsonin.ASCII(r[i])
 			}
-			if visibleLen(cell) > widths[i] {
-				cell = cell[:widths[i]-1] + "~"
-			}
 			if n == 0 {
 				cell = w.paint(bold, cell)
 			}
+			if visibleLen(cell) > widths[i] {
+				// Too wide for its column (a long URL or host name): the cell stands whole on a
+				// line of its own, and the row goes on below it, in its columns; nothing is cut.
+				w.b.WriteString(strings.TrimRight(line.String()+cell, " ") + "\n")
+				line.Reset()
+				line.WriteString(strings.Repeat(" ", col+widths[i]+2))
+				col += widths[i] + 2
+				continue
+			}
 			line.WriteString(cell + strings.Repeat(" ", widths[i]-visibleLen(cell)+2))
+			col += widths[i] + 2
 		}
 		last := ""
 		if cols-1 < len(r) {

@@ -7,55 +7,6 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// test: the verdict, then one line per finding with its status, and the fix where one exists.
-func (w *writer) test(d gjson.Result) {
-	s := d.Get("summary")
-	counts := fmt.Sprintf("%d failed, %d warned, %d passed, %d not checked, %d n/a",
-		s.Get("fail").Int(), s.Get("warn").Int(), s.Get("pass").Int(), s.Get("notChecked").Int(), s.Get("notApplicable").Int())
-	switch verdictOf(d) {
-	case "compliant":
-		w.para(w.paint(green, "COMPLIANT")+": ", 2, counts)
-	case "incomplete":
-		w.para(w.paint(yellow, "INCOMPLETE")+": ", 2, "not compliant until the missing evidence is supplied; "+counts)
-	default:
-		w.para(w.paint(red, "NOT COMPLIANT")+": ", 2, counts)
-	}
-	d.Get("missingEvidence").ForEach(func(_, m gjson.Result) bool {
-		w.para("  missing: ", 11, m.Get("what").String())
-		w.para("  supply:  ", 11, m.Get("supply").String())
-		return true
-	})
-	w.para("  source: ", 10, sourceLine(d.Get("source")))
-	w.blank()
-	d.Get("findings").ForEach(func(_, f gjson.Result) bool {
-		reqs := []string{}
-		f.Get("requirements").ForEach(func(_, r gjson.Result) bool { reqs = append(reqs, r.String()); return true })
-		w.para(w.status(f.Get("status").String(), 12)+" ", 13, f.Get("id").String()+" ("+strings.Join(reqs, ",")+"): "+f.Get("title").String())
-		if st := f.Get("status").String(); st == "fail" || st == "warn" || st == "notChecked" {
-			w.para(strings.Repeat(" ", 13), 13, f.Get("message").String())
-		}
-		if r := f.Get("remediation"); r.IsObject() {
-			w.para(strings.Repeat(" ", 13)+"fix: ", 18, r.Get("summary").String())
-			if c := r.Get("command").String(); c != "" {
-				w.para(strings.Repeat(" ", 18), 20, c)
-			}
-		}
-		return true
-	})
-}
-
-// verdictOf reads a test document's verdict; a document written before verdicts had three
-// values derives it from compliant.
-func verdictOf(d gjson.Result) string {
-	if v := d.Get("verdict"); v.Exists() {
-		return v.String()
-	}
-	if d.Get("compliant").Bool() {
-		return "compliant"
-	}
-	return "notCompliant"
-}
-
 // plan: each value's before and after, as terraform plan shows them.
 func (w *writer) plan(d gjson.Result) {
 	n := d.Get("changes.#").Int()
@@ -82,10 +33,16 @@ func (w *writer) plan(d gjson.Result) {
 		w.blank()
 		w.para(w.paint(yellow, "RESTART")+": ", 9, r.Get("reason").String())
 	}
-	if d.Get("requiresElevation").Bool() && n > 0 {
-		w.para("", 2, "apply it from an elevated prompt: ccproxy apply PLAN.json")
-	}
 	w.warnings(d.Get("warnings"))
+	if n > 0 {
+		// Text is what a console shows, so no plan file was written: say how to get one.
+		step := "to apply it, rerun this command with --output plan.json, then run: ccproxy apply plan.json"
+		if d.Get("requiresElevation").Bool() {
+			step = "to apply it, rerun this command with --output plan.json, then from an elevated prompt: ccproxy apply plan.json"
+		}
+		w.blank()
+		w.para("", 2, step)
+	}
 }
 
 // change renders one registry change: the value, then before and after.
@@ -121,6 +78,9 @@ func (w *writer) apply(d gjson.Result) {
 		line += ", read back and verified"
 	}
 	w.para("", 2, line)
+	if d.Get("stale").Bool() {
+		w.para(w.paint(red, "STALE")+": ", 7, "the registry changed since the plan was made, so apply refuses it; make the plan again and review that one")
+	}
 	if b := d.Get("backup"); b.IsObject() {
 		w.para("  backup: ", 10, b.Get("path").String())
 	}
@@ -226,57 +186,6 @@ func checkCause(d gjson.Result) string {
 	return or(failureCause[best], best)
 }
 
-// check: the verdict, then one line per endpoint with the failing stage and class.
-func (w *writer) check(d gjson.Result) {
-	c := d.Get("counts")
-	counts := fmt.Sprintf("%d of %d endpoints reached, %d failed, %d not checked; required: %d of %d",
-		c.Get("passed").Int(), c.Get("total").Int(), c.Get("failed").Int(), c.Get("notChecked").Int(), c.Get("requiredPassed").Int(), c.Get("required").Int())
-	if d.Get("ok").Bool() {
-		w.para(w.paint(green, "OK")+": ", 2, counts)
-	} else {
-		if cause := checkCause(d); cause != "" {
-			counts += "; " + cause
-		}
-		if !d.Get("allRoutesAsExpected").Bool() {
-			counts += fmt.Sprintf("; %d internal hosts not routed direct", d.Get("counts.misrouted").Int())
-		}
-		w.para(w.paint(red, "FAILED")+": ", 2, counts)
-	}
-	r := d.Get("routing")
-	w.para("  route: ", 9, r.Get("source").String()+" "+or(r.Get("proxy").String(), "direct"))
-	w.para("  TLS interception: ", 20, d.Get("interception.verdict").String())
-	if cl := d.Get("clock"); cl.Exists() {
-		w.para("  clock: ", 9, w.status(cl.Get("status").String(), 0)+" "+cl.Get("message").String())
-	}
-	ip := d.Get("ipLiteral")
-	w.para("  CONNECT to an IP (R8): ", 25, w.status(ip.Get("status").String(), 0)+" "+ip.Get("message").String())
-	if d.Get("deadlineReached").Bool() {
-		w.para("  ", 2, w.paint(yellow, "the deadline stopped the run")+": unfinished endpoints are not checked")
-	}
-	w.blank()
-	rows := [][]string{}
-	d.Get("endpoints").ForEach(func(_, e gjson.Result) bool {
-		stage := ""
-		e.Get("stages").ForEach(func(_, s gjson.Result) bool {
-			if !s.Get("ok").Bool() {
-				stage = s.Get("name").String()
-				return false
-			}
-			return true
-		})
-		what := joinNonEmpty(stage, e.Get("failure").String(), e.Get("message").String())
-		if !e.Get("required").Bool() {
-			what = joinNonEmpty("optional", what)
-		}
-		rows = append(rows, []string{w.status(e.Get("status").String(), 11), fmt.Sprintf("%s:%d", e.Get("host").String(), e.Get("port").Int()), or(what, "-")})
-		return true
-	})
-	w.table([]string{"STATUS", "ENDPOINT", "STAGE / CLASS"}, rows)
-	if cmp := d.Get("compare"); cmp.IsObject() {
-		w.checkCompare(cmp)
-	}
-}
-
 // checkCompare: one line per distinct route, the candidates not probed, and the fix.
 func (w *writer) checkCompare(cmp gjson.Result) {
 	w.blank()
@@ -296,7 +205,7 @@ func (w *writer) checkCompare(cmp gjson.Result) {
 			via += " (bypass " + b + ")"
 		}
 		var ids []string
-		r.Get("candidates").ForEach(func(_, id gjson.Result) bool { ids = append(ids, id.String()); return true })
+		r.Get("candidates").ForEach(func(_, id gjson.Result) bool { ids = append(ids, candidateWords(id.String())); return true })
 		what := fmt.Sprintf("%s %s: %d of %d required; interception %s; R8 %s", strings.Join(ids, ", "), via,
 			c.Get("requiredPassed").Int(), c.Get("required").Int(), r.Get("interception").String(), r.Get("ipLiteral").String())
 		rows = append(rows, []string{w.status(st, 11), what})
@@ -304,7 +213,7 @@ func (w *writer) checkCompare(cmp gjson.Result) {
 	})
 	cmp.Get("candidates").ForEach(func(_, c gjson.Result) bool {
 		if !c.Get("known").Bool() {
-			rows = append(rows, []string{w.status("notChecked", 11), c.Get("id").String() + ": not probed: " + c.Get("reason").String()})
+			rows = append(rows, []string{w.status("notChecked", 11), candidateWords(c.Get("id").String()) + ": not probed: " + c.Get("reason").String()})
 		}
 		return true
 	})
@@ -349,6 +258,19 @@ func rawOrNone(v gjson.Result) string {
 		return "(none)"
 	case v.Type == gjson.String:
 		return v.String()
+	case v.IsArray():
+		// A list of strings (a bypass list) reads as its entries, not as JSON with its quotes
+		// and escapes doubled.
+		var items []string
+		strs := true
+		v.ForEach(func(_, x gjson.Result) bool {
+			strs = x.Type == gjson.String
+			items = append(items, x.String())
+			return strs
+		})
+		if strs {
+			return "[" + strings.Join(items, "; ") + "]"
+		}
 	}
 	return v.Raw
 }

@@ -171,7 +171,8 @@ func cleanEnv(env []string) []string {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
 		case "WINEPREFIX", "WINEARCH", "WINEDEBUG", "WINEDLLOVERRIDES", "WINESERVER", "DISPLAY", "WAYLAND_DISPLAY",
-			"GOOS", "GOARCH", "CGO_ENABLED":
+			"GOOS", "GOARCH", "CGO_ENABLED",
+			"COLUMNS": // the width of text output: the tests' own, not the terminal's they ran in
 			continue
 		}
 		out = append(out, kv)
