@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -33,6 +34,9 @@ type Aggregator struct {
 	byKind     [numKinds]int
 	rejected   int
 	rejects    bounded[RejectedDoc]
+	leftOut    [numLeftOut]int
+	leftDocs   int
+	bytes      int64 // what the machines, their slots and the names hold, roughly
 }
 
 type machine struct {
@@ -100,11 +104,21 @@ func (a *Aggregator) Add(it Item) {
 		return
 	}
 	d := &it.Doc
-	a.documents++
-	a.byKind[d.Kind]++
 	key := strings.ToLower(d.Host)
 	i, ok := a.index[key]
+	if reason := a.full(ok); reason != "" {
+		a.leftDocs++
+		a.rejected++
+		a.rejects.offer(*reject(d.File, d.Line, reason))
+		return
+	}
+	a.documents++
+	a.byKind[d.Kind]++
+	for k, n := range d.leftOut {
+		a.leftOut[k] += int(n)
+	}
 	if !ok {
+		a.bytes += machineBytes + 2*int64(len(d.Host))
 		host := strings.Clone(d.Host)
 		if key == d.Host {
 			key = host
@@ -128,11 +142,36 @@ func (a *Aggregator) Add(it Item) {
 			return
 		}
 		s.base, s.profile = strings.Clone(base), a.profile(d)
+		a.bytes += int64(len(base))
 		*old = s
 		return
 	}
 	s.base, s.profile = strings.Clone(base), a.profile(d)
+	a.bytes += slotBytes + int64(len(base))
 	m.docs[d.Kind] = a.slots.add(s) + 1
+}
+
+// Rough costs, in bytes, of a machine (its entry, its index entry) and of a slot.
+const (
+	machineBytes = 120
+	slotBytes    = 56
+)
+
+// full says why a document cannot be added, or "": a new host when the report holds
+// MaxMachines, any document once the summary holds MaxSummaryBytes.
+func (a *Aggregator) full(known bool) string {
+	if !known && a.machines.len() >= MaxMachines {
+		return fmt.Sprintf("the report holds %d machines already, its limit; hint: report on part of the fleet at a time", MaxMachines)
+	}
+	if a.summaryBytes() > MaxSummaryBytes {
+		return fmt.Sprintf("the report's summary holds %d MiB already, its limit; hint: report on part of the fleet at a time, or look for files that are not what ccproxy writes", MaxSummaryBytes>>20)
+	}
+	return ""
+}
+
+func (a *Aggregator) summaryBytes() int64 {
+	return a.bytes + a.dirs.bytes + a.ids.bytes + a.issuers.bytes +
+		a.stacks.bytes + a.setting.bytes + a.tests.bytes + a.checks.bytes + a.fails.bytes
 }
 
 // doc is a machine's newest document of a kind, or nil.

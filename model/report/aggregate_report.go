@@ -70,6 +70,8 @@ func (a *Aggregator) Report(o Options) Report {
 		Inputs: Inputs{Paths: append([]string{}, o.Paths...), Files: a.files, Documents: a.documents, Superseded: a.superseded, Skipped: a.skipped,
 			ByKind: KindCounts{State: a.byKind[KindState], Test: a.byKind[KindTest], Check: a.byKind[KindCheck]}},
 		Rejected: Rejected{Count: a.rejected, Documents: a.rejects.sorted()},
+		LeftOut: LeftOut{Documents: a.leftDocs, Findings: a.leftOut[leftFindings], Issuers: a.leftOut[leftIssuers],
+			Endpoints: a.leftOut[leftEndpoints], Settings: a.leftOut[leftSettings]},
 	}
 	type findingGroup struct {
 		counts     [5]int

@@ -17,9 +17,94 @@ import (
 // StdinName is how stdin is named in the report.
 const StdinName = jsonin.StdinName
 
-// MaxDocument is the largest single document read. Inputs have no limit: a JSON Lines file
-// or stream may hold any number of documents.
+// MaxDocument is the largest single document read.
 const MaxDocument = jsonin.MaxInput
+
+// The limits of one input (a file, or stdin), far above what a fleet writes (a test
+// document is a few KiB, a check document some tens; a JSON Lines file of 100,000 documents
+// is about 300 MiB) and low enough that a hostile file ends: a gzip file that expands without
+// end, /dev/zero given by name, a stream of empty documents.
+const (
+	// MaxInputBytes bounds what one input may hold once decompressed and decoded.
+	MaxInputBytes = 4 << 30
+	// MaxInputDocuments bounds the documents (and pieces that are not documents) of one input.
+	MaxInputDocuments = 1_000_000
+	// MaxDepth bounds nesting, as every other reader of ccproxy does (jsonin: 1000 levels;
+	// PowerShell 7's ConvertFrom-Json refuses more than 1024); ccproxy's documents nest
+	// fewer than 10 levels. Beyond it a document is rejected before it is parsed, so no
+	// recursive parser meets it.
+	MaxDepth = 1000
+)
+
+// inputByteLimit is MaxInputBytes; tests lower it so as not to read gigabytes.
+var inputByteLimit int64 = MaxInputBytes
+
+var errInputTooLarge = fmt.Errorf("larger than %d GiB once decompressed, the most one input may hold; the rest is not read; hint: split it into several files", MaxInputBytes>>30)
+
+// limitReader ends an input at MaxInputBytes with errInputTooLarge.
+type limitReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, errInputTooLarge
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+// stickyEnd returns the first error of r, io.EOF included, to every later Read without
+// reading r again.
+type stickyEnd struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyEnd) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.err = err
+	return n, err
+}
+
+// depthError is the place where text nests deeper than MaxDepth, or nil. It follows
+// strings, so brackets inside them do not count.
+func depthError(text []byte) *docError {
+	depth, inString, escaped := 0, false, false
+	for i, c := range text {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			if depth++; depth > MaxDepth {
+				l, col := position(text, i)
+				return fail(fmt.Sprintf("line %d, column %d", l, col), "nested deeper than %d levels; hint: this is not a ccproxy document", MaxDepth)
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return nil
+}
 
 // Item is one document read, or one rejected.
 type Item struct {
@@ -30,6 +115,8 @@ type Item struct {
 	// Skipped is a file a folder walk left out because its kind cannot hold a ccproxy
 	// document (a script, a registry export, a log): counted, not rejected one by one.
 	Skipped string
+	// SkippedKind says why: "a FIFO", "a device", a kind of file that holds no document.
+	SkippedKind string
 }
 
 // Reader reads the documents of inputs. It keeps its buffers from one input to the next;
@@ -60,8 +147,9 @@ func (r *Reader) ReadBytes(name string, data []byte, emit func(Item)) {
 	if len(warnings) > 0 {
 		warning = warnings[0]
 	}
-	// Most files hold one document: one validation pass tells, without splitting.
-	if gjson.ValidBytes(text) {
+	// Most files hold one document: one validation pass tells, without splitting. A file
+	// nested too deep goes through the splitter, which rejects the document that does.
+	if depthError(text) == nil && gjson.ValidBytes(text) {
 		scanEmit(name, 0, true, text, warning, true, emit)
 		return
 	}
@@ -70,7 +158,10 @@ func (r *Reader) ReadBytes(name string, data []byte, emit func(Item)) {
 
 // ReadStream reads an input of any size as a stream: stdin, a large file, a compressed one.
 func (r *Reader) ReadStream(name string, in io.Reader, emit func(Item)) {
-	br := r.reset(&r.raw, in)
+	// Every layer of buffering above asks again after an end of input: on a console each
+	// ask would wait for another Ctrl+D (Ctrl+Z on Windows). The first end is the end.
+	br := r.reset(&r.raw, &stickyEnd{r: in})
+	limit := &limitReader{left: inputByteLimit}
 	if head, _ := br.Peek(2); isGzip(head) {
 		if r.gz == nil {
 			r.gz = new(gzip.Reader)
@@ -79,7 +170,11 @@ func (r *Reader) ReadStream(name string, in io.Reader, emit func(Item)) {
 			emit(Item{Reject: reject(name, 0, "cannot decompress: "+err.Error()+"; hint: the file is cut short or not gzip")})
 			return
 		}
-		br = r.reset(&r.unz, r.gz)
+		limit.r = r.gz
+		br = r.reset(&r.unz, limit)
+	} else {
+		limit.r = br
+		br = r.reset(&r.unz, limit)
 	}
 	var src io.Reader = br
 	head, _ := br.Peek(3)
@@ -174,7 +269,16 @@ type piece struct {
 func (r *Reader) splitBuffered(name string, br *bufio.Reader, emit func(Item)) {
 	var first *piece
 	count := 0
+	full := false
 	deliver := func(p piece) {
+		if full {
+			return
+		}
+		if count == MaxInputDocuments {
+			full = true
+			emit(Item{Reject: reject(name, p.line, fmt.Sprintf("holds more than %d documents, the most one input may hold; the rest is not read; hint: split it into several files", MaxInputDocuments))})
+			return
+		}
 		count++
 		if count == 1 {
 			// Keep a copy: the buffer is reused for the next document.
@@ -211,6 +315,9 @@ func (r *Reader) splitBuffered(name string, br *bufio.Reader, emit func(Item)) {
 			lineNo++
 			sp.line(line, lineNo, deliver)
 		}
+		if full {
+			break
+		}
 		if err != nil {
 			if err != io.EOF {
 				readErr = err
@@ -218,7 +325,10 @@ func (r *Reader) splitBuffered(name string, br *bufio.Reader, emit func(Item)) {
 			break
 		}
 	}
-	sp.end(lineNo, readErr, deliver)
+	if !full {
+		sp.end(lineNo, readErr, deliver)
+	}
+	sp.reset()
 	r.doc = sp.doc[:0]
 	if first != nil {
 		// The only piece: a lone document gets no line number.
@@ -301,6 +411,12 @@ func (s *splitter) line(line []byte, lineNo int, deliver func(piece)) {
 			s.doc = s.doc[:0]
 		}
 		j := s.scan(line, i)
+		if s.depth > MaxDepth {
+			deliver(piece{line: s.start, err: fmt.Sprintf("nested deeper than %d levels at line %d; hint: this is not a ccproxy document", MaxDepth, lineNo)})
+			s.reset()
+			s.skipping = true
+			return
+		}
 		s.doc = append(s.doc, line[i:j]...)
 		i = j
 		if len(s.doc) > MaxDocument {
@@ -335,7 +451,9 @@ func (s *splitter) scan(line []byte, i int) int {
 		case '"':
 			s.inString = true
 		case '{', '[':
-			s.depth++
+			if s.depth++; s.depth > MaxDepth {
+				return i + 1
+			}
 		case '}', ']':
 			s.depth--
 			if s.depth <= 0 {
@@ -366,6 +484,8 @@ func readReason(err error) string {
 	switch {
 	case errors.As(err, &ue):
 		return ue.Error()
+	case errors.Is(err, errInputTooLarge):
+		return err.Error()
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader):
 		return "cannot decompress: " + err.Error() + "; hint: the file is cut short or damaged"
 	}

@@ -46,6 +46,9 @@ const (
 
 var statusNames = []string{"pass", "fail", "warn", "notApplicable", "notChecked"}
 
+// severity orders statuses for an id a document lists twice: the most severe counts.
+var severity = [...]int{statusPass: 0, statusNotApplicable: 1, statusNotChecked: 2, statusWarn: 3, statusFail: 4}
+
 // Interception verdicts, in the order VerdictCounts lists them.
 var verdictNames = []string{"none", "suspected", "detected", "unknown"}
 
@@ -58,6 +61,8 @@ type Doc struct {
 	Host         string
 	HostFromFile bool
 	At           int64 // source.readAt (startedAt for check), in Unix nanoseconds
+
+	leftOut [numLeftOut]int32 // entries over the limits of one document
 
 	settings *docSettings // state and test
 	test     *docTest
@@ -127,6 +132,11 @@ func reject(file string, line int, reason string) *RejectedDoc {
 func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *docError) {
 	if len(text) == 0 {
 		return Doc{}, fail("", "empty document")
+	}
+	if !valid {
+		if err := depthError(text); err != nil {
+			return Doc{}, err
+		}
 	}
 	if !valid && !gjson.ValidBytes(text) {
 		return Doc{}, syntaxError(text)
@@ -277,6 +287,9 @@ func (d *Doc) readSource(source gjson.Result, required bool) *docError {
 	switch host.Type {
 	case gjson.Null:
 	case gjson.String:
+		if h := strings.TrimSpace(host.Str); len(h) > maxHostLength {
+			return fail("$.source.host", "longer than %d characters, the most a DNS name has (RFC 1035 section 2.3.4); hint: this is not a host name", maxHostLength)
+		}
 		d.Host = strings.Clone(strings.TrimSpace(host.Str))
 	default:
 		return wrongType(host, "$.source.host", "a string or null")

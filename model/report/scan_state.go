@@ -3,6 +3,7 @@ package report
 import (
 	"ccproxy/model"
 	"ccproxy/model/bypass"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -167,7 +168,21 @@ func (d *Doc) readTest(compliant, findings gjson.Result) *docError {
 		if st < 0 {
 			return wrongType(status, elemPath("$.findings", i, ".status"), "one of "+strings.Join(statusNames, ", "))
 		}
-		t.findings = append(t.findings, findingStatus{id: strings.Clone(id.Str), status: uint8(st)})
+		if len(id.Str) > maxIDLength {
+			return fail(elemPath("$.findings", i, ".id"), "longer than %d characters: not a finding id ccproxy writes", maxIDLength)
+		}
+		// An id counts once per document, at its most severe status: a document that lists
+		// one id 500 times speaks for one machine, and cannot hide a fail behind a pass.
+		if k := slices.IndexFunc(t.findings, func(f findingStatus) bool { return f.id == id.Str }); k >= 0 {
+			d.leftOut[leftFindings]++
+			if severity[st] > severity[t.findings[k].status] {
+				t.findings[k].status = uint8(st)
+			}
+		} else if len(t.findings) == MaxFindingsPerDocument {
+			d.leftOut[leftFindings]++
+		} else {
+			t.findings = append(t.findings, findingStatus{id: strings.Clone(id.Str), status: uint8(st)})
+		}
 		if id.Str == "installerNoAutoProxy" {
 			// Its only reason to be notChecked is a source without WinINet settings.
 			ieKnown = 0
@@ -315,6 +330,10 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 		if v.Type != gjson.String {
 			return wrongType(v, elemPath("$.interception.issuers", i, ""), "a string")
 		}
+		if len(c.issuers) == MaxIssuersPerDocument {
+			d.leftOut[leftIssuers]++
+			return nil
+		}
 		c.issuers = append(c.issuers, strings.Clone(v.Str))
 		return nil
 	})
@@ -355,6 +374,10 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 		f, err := optString(failure, path+".failure")
 		if err != nil {
 			return err
+		}
+		if len(c.unreachable) == MaxEndpointsPerDocument {
+			d.leftOut[leftEndpoints]++
+			return nil
 		}
 		c.unreachable = append(c.unreachable, EndpointFailure{Endpoint: joinHostPort(host.Str, strconv.FormatInt(port.Int(), 10)), Failure: f})
 		return nil

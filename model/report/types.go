@@ -21,6 +21,16 @@ type Report struct {
 	Interception  Interception   `json:"interception" doc:"from the newest check document of each machine"`
 	Unreachable   []Unreachable  `json:"unreachable" doc:"endpoints that failed in the newest check document of each machine, by endpoint and failure class"`
 	Rejected      Rejected       `json:"rejected"`
+	LeftOut       LeftOut        `json:"leftOut" doc:"what the report's limits kept out of the summary (docs/contract.md states them); all zero for any real fleet"`
+}
+
+// LeftOut counts what the limits of the report kept out.
+type LeftOut struct {
+	Documents int `json:"documents" doc:"documents rejected because the report holds 100000 machines or 32 MiB of summary already; each is also counted under rejected"`
+	Findings  int `json:"findings" doc:"finding entries not counted: an id a document lists again (it counts once, at its most severe status), an id beyond 256 in one document, or a new id beyond 1000 in the report"`
+	Issuers   int `json:"issuers" doc:"issuers beyond 64 in one check document, or a new one beyond 1000 in the report"`
+	Endpoints int `json:"endpoints" doc:"failing endpoints beyond 1024 in one check document, or a new one beyond 10000 in the report"`
+	Settings  int `json:"settings" doc:"proxy settings shown as unknown because the report holds 10000 distinct ones already"`
 }
 
 // Inputs counts what was read.

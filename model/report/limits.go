@@ -1,0 +1,39 @@
+package report
+
+// The report's memory is bounded by the summary it writes, not by its input: each document
+// may add only so many distinct things, and the whole report only so many. What a limit
+// keeps out is counted under leftOut (and a document kept out is rejected, with the limit
+// named), so that a report never looks complete when it is not. Every limit is far above
+// what a fleet of Cloud Connectors produces: 'test' writes about 30 findings, 'check' probes
+// about 60 endpoints, and a fleet has hundreds or thousands of machines.
+const (
+	// MaxMachines is the most distinct hosts one report holds.
+	MaxMachines = 100_000
+	// MaxSummaryBytes bounds, roughly, the memory the summary holds: hosts, file names,
+	// settings, ids, endpoints and the profiles machines share.
+	MaxSummaryBytes = 32 << 20
+	// MaxFindingsPerDocument is the most distinct finding ids one test document adds.
+	MaxFindingsPerDocument = 256
+	// MaxIssuersPerDocument is the most intercepting issuers one check document adds.
+	MaxIssuersPerDocument = 64
+	// MaxEndpointsPerDocument is the most failing endpoints one check document adds.
+	MaxEndpointsPerDocument = 1024
+	// MaxFindingIDs, MaxIssuers, MaxEndpoints and MaxSettings bound the distinct values of
+	// the whole report.
+	MaxFindingIDs = 1000
+	MaxIssuers    = 1000
+	MaxEndpoints  = 10_000
+	MaxSettings   = 10_000
+
+	maxHostLength = 255 // RFC 1035 section 2.3.4: a name is at most 255 octets
+	maxIDLength   = 128 // ccproxy's finding ids are camelCase words, under 40 characters
+)
+
+// What leftOut counts, by kind.
+const (
+	leftFindings = iota
+	leftIssuers
+	leftEndpoints
+	leftSettings
+	numLeftOut
+)
