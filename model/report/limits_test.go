@@ -157,6 +157,15 @@ func FuzzReaderNesting(f *testing.F) {
 			t.Fatal("neither a document nor a rejection")
 		}
 		if int(depth) > MaxDepth {
+			if len(docs) > 0 {
+				t.Fatalf("%d levels accepted", depth)
+			}
+			// Text that is not printable may be refused first, as binary.
+			for _, c := range inner {
+				if c < 0x20 && c != '\n' && c != '\t' && c != '\r' || c >= 0x7f {
+					return
+				}
+			}
 			for _, r := range rejects {
 				if strings.Contains(r.Reason, "nested deeper") {
 					return
