@@ -52,6 +52,7 @@ func (c *ReportCmd) Run(env *Env) error {
 	}
 
 	agg := report.NewAggregator()
+	agg.SetNow(env.Now())
 	progress := func() {}
 	if env.StderrIsTerminal {
 		last := time.Now()

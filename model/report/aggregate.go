@@ -2,7 +2,9 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 )
 
 // MaxRejectedListed bounds the rejected documents a report lists; it counts them all.
@@ -36,6 +38,10 @@ type Aggregator struct {
 	rejects    bounded[RejectedDoc]
 	leftOut    [numLeftOut]int
 	leftDocs   int
+	now        int64 // documents dated after now+MaxClockSkew are rejected; 0: no check
+	inputs     map[string]int32     // input of several documents -> the first host it spoke for (machine index)
+	flagged    map[string]*fileFlag // files whose documents do not keep provenance
+	flaggedN   int                  // flagged files not kept in flagged, over MaxFlaggedFiles
 	bytes      int64 // what the machines, their slots and the names hold, roughly
 }
 
@@ -54,8 +60,32 @@ type slot struct {
 	line     int32
 	profile  uint32
 	fromFile bool
+	attested bool // the file or folder is named after the host
 	base     string
 }
+
+// fileFlag is what a file did that provenance does not allow.
+type fileFlag struct {
+	otherHost, severalHosts bool
+	documents               int
+	hosts                   []int32 // machines it spoke for, the first MaxFlaggedHosts
+}
+
+const (
+	// MaxClockSkew is how far in the future a document may be dated. Windows keeps domain
+	// members within Kerberos' 5 minutes (Microsoft Learn, "Maximum tolerance for computer
+	// clock synchronization"); a day also covers a clock set to local time but read as UTC
+	// (at most 14 hours off, UTC+14) and stops a forged date from outranking a machine's
+	// real documents for longer than that.
+	MaxClockSkew = 24 * time.Hour
+	// MaxFlaggedFiles bounds the flagged files the report keeps; it counts them all.
+	MaxFlaggedFiles = 10_000
+	// MaxFlaggedHosts bounds the hosts kept per flagged file.
+	MaxFlaggedHosts = 100
+)
+
+// SetNow sets the time against which documents dated in the future are rejected.
+func (a *Aggregator) SetNow(now time.Time) { a.now = now.UnixNano() }
 
 type settingsProfile struct {
 	services, installer uint32 // into stacks
@@ -104,6 +134,12 @@ func (a *Aggregator) Add(it Item) {
 		return
 	}
 	d := &it.Doc
+	if a.now != 0 && d.At > a.now+int64(MaxClockSkew) {
+		a.rejected++
+		a.rejects.offer(*reject(d.File, d.Line, fmt.Sprintf("dated %s, more than %s after this report was made (%s); hint: a document from the future is a wrong clock or a forgery, check the machine's time",
+			time.Unix(0, d.At).UTC().Format(time.RFC3339), "24 hours", time.Unix(0, a.now).UTC().Format(time.RFC3339))))
+		return
+	}
 	key := strings.ToLower(d.Host)
 	i, ok := a.index[key]
 	if reason := a.full(ok); reason != "" {
@@ -132,13 +168,14 @@ func (a *Aggregator) Add(it Item) {
 	if ok && hostBetter(d, m) {
 		m.host, m.hostAt, m.hostDoc = strings.Clone(d.Host), d.At, !d.HostFromFile
 	}
+	a.provenance(d, i)
 	dir, base := splitPath(d.File)
-	s := slot{at: d.At, dir: a.dirs.id(dir), line: int32(d.Line), fromFile: d.HostFromFile}
+	s := slot{at: d.At, dir: a.dirs.id(dir), line: int32(d.Line), fromFile: d.HostFromFile, attested: d.Attested}
 	if m.docs[d.Kind] != 0 {
 		a.superseded++
 		m.older++
 		old := a.slots.at(m.docs[d.Kind] - 1)
-		if !a.newer(&s, base, old) {
+		if !a.better(&s, base, old) {
 			return
 		}
 		s.base, s.profile = strings.Clone(base), a.profile(d)
@@ -149,6 +186,57 @@ func (a *Aggregator) Add(it Item) {
 	s.base, s.profile = strings.Clone(base), a.profile(d)
 	a.bytes += slotBytes + int64(len(base))
 	m.docs[d.Kind] = a.slots.add(s) + 1
+}
+
+// provenance flags the file of a document that is not where its host would write it, and a
+// file that speaks for several hosts.
+func (a *Aggregator) provenance(d *Doc, machine int32) {
+	several := false
+	if d.Shared {
+		if a.inputs == nil {
+			a.inputs = map[string]int32{}
+		}
+		first, ok := a.inputs[d.File]
+		if !ok {
+			a.inputs[strings.Clone(d.File)] = machine
+			a.bytes += int64(len(d.File)) + entryBytes
+		}
+		several = ok && first != machine
+		if several && first >= 0 {
+			// The first host of the file is flagged too, now that the file is shared.
+			a.flag(d.File, first, false, true)
+			a.inputs[d.File] = -1
+		}
+		if first == -1 {
+			several = true
+		}
+	}
+	if !d.Attested || several {
+		a.flag(d.File, machine, !d.Attested, several)
+	}
+}
+
+func (a *Aggregator) flag(file string, machine int32, otherHost, severalHosts bool) {
+	f := a.flagged[file]
+	if f == nil {
+		if len(a.flagged) >= MaxFlaggedFiles {
+			a.flaggedN++
+			return
+		}
+		if a.flagged == nil {
+			a.flagged = map[string]*fileFlag{}
+		}
+		f = &fileFlag{}
+		a.flagged[strings.Clone(file)] = f
+		a.bytes += int64(len(file)) + 2*entryBytes
+	}
+	f.otherHost = f.otherHost || otherHost
+	f.severalHosts = f.severalHosts || severalHosts
+	f.documents++
+	if len(f.hosts) < MaxFlaggedHosts && !slices.Contains(f.hosts, machine) {
+		f.hosts = append(f.hosts, machine)
+		a.bytes += 4
+	}
 }
 
 // Rough costs, in bytes, of a machine (its entry, its index entry) and of a slot.

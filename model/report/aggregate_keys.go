@@ -42,6 +42,16 @@ func hostBetter(d *Doc, m *machine) bool {
 	return d.Host > m.host
 }
 
+// better orders documents of one host and kind: a document in a file or folder named after
+// the host outranks one that is not, whatever their dates, so that a file cannot speak over
+// what a host wrote about itself; then the newer wins.
+func (a *Aggregator) better(s *slot, base string, old *slot) bool {
+	if s.attested != old.attested {
+		return s.attested
+	}
+	return a.newer(s, base, old)
+}
+
 // newer orders documents of one host and kind: the later time wins, then the greater file
 // name and line, so that the result does not depend on the order of reading.
 func (a *Aggregator) newer(s *slot, base string, old *slot) bool {

@@ -53,7 +53,7 @@ type Options struct {
 // settingsOf is the settings profile of the newer of a machine's state and test documents.
 func (a *Aggregator) settingsOf(m *machine) (settingsProfile, bool) {
 	st, te := a.doc(m, KindState), a.doc(m, KindTest)
-	if te != nil && (st == nil || a.newer(te, te.base, st)) {
+	if te != nil && (st == nil || a.better(te, te.base, st)) {
 		return a.setting.list[a.tests.list[te.profile].settings], true
 	}
 	if st != nil {
@@ -96,6 +96,9 @@ func (a *Aggregator) Report(o Options) Report {
 		mc.Seen++
 		if a.hostFromFileName(m) {
 			mc.HostFromFileName++
+		}
+		if !a.ownFile(m) {
+			mc.OtherFile++
 		}
 		if t := a.doc(m, KindTest); t != nil {
 			p := &a.tests.list[t.profile]
@@ -206,7 +209,48 @@ func (a *Aggregator) Report(o Options) Report {
 	slices.SortFunc(r.Unreachable, func(x, y Unreachable) int {
 		return cmp.Or(cmp.Compare(y.Machines, x.Machines), strings.Compare(x.Endpoint, y.Endpoint), strings.Compare(model.Deref(x.Failure), model.Deref(y.Failure)))
 	})
+	r.Provenance = a.flaggedFiles(k, keys)
 	return r
+}
+
+// flaggedFiles lists the files flagged for provenance, the first MaxRejectedListed by name.
+func (a *Aggregator) flaggedFiles(k int, keys []string) Provenance {
+	p := Provenance{Count: len(a.flagged) + a.flaggedN, Files: []FlaggedFile{}}
+	names := make([]string, 0, len(a.flagged))
+	for f := range a.flagged {
+		names = append(names, f)
+	}
+	slices.Sort(names)
+	if len(names) > MaxRejectedListed {
+		names = names[:MaxRejectedListed]
+	}
+	for _, name := range names {
+		f := a.flagged[name]
+		g := a.newGroup(k, keys)
+		for _, h := range f.hosts {
+			g.add(h)
+		}
+		ff := FlaggedFile{File: name, Reasons: []string{}, Documents: f.documents, Hosts: g.names()}
+		if f.otherHost {
+			ff.Reasons = append(ff.Reasons, "otherHost")
+		}
+		if f.severalHosts {
+			ff.Reasons = append(ff.Reasons, "severalHosts")
+		}
+		p.Files = append(p.Files, ff)
+	}
+	return p
+}
+
+// ownFile is true when every newest document of the machine came from a file or folder
+// named after it.
+func (a *Aggregator) ownFile(m *machine) bool {
+	for k := range numKinds {
+		if s := a.doc(m, k); s != nil && !s.attested {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *Aggregator) settingsGroups(m map[uint32]*hostGroup) []SettingsGroup {
@@ -258,6 +302,10 @@ func (a *Aggregator) row(m *machine) Machine {
 		Issuers: []string{}, Unreachable: []EndpointFailure{}, Superseded: int(m.older)}
 	if a.hostFromFileName(m) {
 		r.HostFrom = "fileName"
+	}
+	r.Provenance = "ownFile"
+	if !a.ownFile(m) {
+		r.Provenance = "otherFile"
 	}
 	refs := [numKinds]**DocumentRef{&r.Documents.State, &r.Documents.Test, &r.Documents.Check}
 	for kind := range numKinds {

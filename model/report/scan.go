@@ -60,6 +60,12 @@ type Doc struct {
 	Line         int // where the document starts in an input holding several; 0 otherwise
 	Host         string
 	HostFromFile bool
+	// Attested: the file or its folder is named after the host (NamesHost), so the
+	// document is where the host itself would have written it.
+	Attested bool
+	// Shared: the document came from an input that holds several documents (JSON Lines,
+	// a list), which may speak for several hosts.
+	Shared bool
 	At           int64 // source.readAt (startedAt for check), in Unix nanoseconds
 
 	leftOut [numLeftOut]int32 // entries over the limits of one document
@@ -196,6 +202,8 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 	if err := d.hostOrFallback(file, single); err != nil {
 		return Doc{}, err
 	}
+	d.Attested = d.HostFromFile || NamesHost(file, d.Host)
+	d.Shared = !single
 	switch kind {
 	case KindState:
 		err = d.readState(effective)

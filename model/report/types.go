@@ -21,7 +21,23 @@ type Report struct {
 	Interception  Interception   `json:"interception" doc:"from the newest check document of each machine"`
 	Unreachable   []Unreachable  `json:"unreachable" doc:"endpoints that failed in the newest check document of each machine, by endpoint and failure class"`
 	Rejected      Rejected       `json:"rejected"`
+	Provenance    Provenance     `json:"provenance" doc:"files whose documents are not where their host would write them (docs/contract.md, Provenance)"`
 	LeftOut       LeftOut        `json:"leftOut" doc:"what the report's limits kept out of the summary (docs/contract.md states them); all zero for any real fleet"`
+}
+
+// Provenance lists the files that speak for a host they are not named after, or for
+// several hosts.
+type Provenance struct {
+	Count int           `json:"count" doc:"files flagged"`
+	Files []FlaggedFile `json:"files" doc:"the first 1000 by file name"`
+}
+
+// FlaggedFile is one file whose documents do not keep provenance.
+type FlaggedFile struct {
+	File      string   `json:"file"`
+	Reasons   []string `json:"reasons" doc:"otherHost or severalHosts. otherHost: a document names a host that neither the file nor its folder is named after; severalHosts: the file holds documents of more than one host"`
+	Documents int      `json:"documents" doc:"its documents that were flagged"`
+	Hosts     []string `json:"hosts" doc:"hosts it spoke for, first by name (at most hostsPerGroup)"`
 }
 
 // LeftOut counts what the limits of the report kept out.
@@ -54,6 +70,7 @@ type KindCounts struct {
 type Machines struct {
 	Seen             int `json:"seen"`
 	HostFromFileName int `json:"hostFromFileName" doc:"machines whose documents name no host, so that the host comes from the file name"`
+	OtherFile        int `json:"otherFile" doc:"machines one of whose newest documents came from a file or folder not named after them (another host's file, a collection of several hosts, stdin): see provenance"`
 	Tested           int `json:"tested" doc:"machines with a test document"`
 	Compliant        int `json:"compliant"`
 	NonCompliant     int `json:"nonCompliant"`
@@ -158,6 +175,7 @@ type Machine struct {
 	Schema       string            `json:"schema"`
 	Host         string            `json:"host"`
 	HostFrom     string            `json:"hostFrom" enum:"document,fileName" doc:"fileName: the documents name no host, so it was taken from the file name"`
+	Provenance   string            `json:"provenance" enum:"ownFile,otherFile" doc:"ownFile: every newest document came from a file or folder named after this host; otherFile: one came from elsewhere (another host's file, a collection of several hosts, stdin), which a document in the host's own file would have outranked"`
 	Compliant    *bool             `json:"compliant" doc:"from the newest test document; null when there is none"`
 	Failed       []string          `json:"failed" doc:"ids of the findings that failed"`
 	Warned       []string          `json:"warned" doc:"ids of the findings that warned"`
