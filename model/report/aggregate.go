@@ -38,11 +38,11 @@ type Aggregator struct {
 	rejects    bounded[RejectedDoc]
 	leftOut    [numLeftOut]int
 	leftDocs   int
-	now        int64 // documents dated after now+MaxClockSkew are rejected; 0: no check
+	now        int64                // documents dated after now+MaxClockSkew are rejected; 0: no check
 	inputs     map[string]int32     // input of several documents -> the first host it spoke for (machine index)
 	flagged    map[string]*fileFlag // files whose documents do not keep provenance
 	flaggedN   int                  // flagged files not kept in flagged, over MaxFlaggedFiles
-	bytes      int64 // what the machines, their slots and the names hold, roughly
+	bytes      int64                // what the machines, their slots and the names hold, roughly
 }
 
 type machine struct {

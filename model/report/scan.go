@@ -66,7 +66,7 @@ type Doc struct {
 	// Shared: the document came from an input that holds several documents (JSON Lines,
 	// a list), which may speak for several hosts.
 	Shared bool
-	At           int64 // source.readAt (startedAt for check), in Unix nanoseconds
+	At     int64 // source.readAt (startedAt for check), in Unix nanoseconds
 
 	leftOut [numLeftOut]int32 // entries over the limits of one document
 
