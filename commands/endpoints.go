@@ -2,11 +2,11 @@ package commands
 
 import (
 	"bytes"
-	"encoding/csv"
 	"strconv"
 	"strings"
 
 	"ccproxy/jsonin"
+	"ccproxy/model/csvsafe"
 	"ccproxy/ops"
 )
 
@@ -30,14 +30,14 @@ func (c *EndpointsCmd) Run(env *Env) error {
 		return env.emitFormatted([]byte(strings.Join(cat.Patterns(), "\n") + "\n"))
 	case "csv":
 		var b bytes.Buffer
-		cw := csv.NewWriter(&b)
+		cw := csvsafe.NewWriter(&b)
 		_ = cw.Write([]string{"host", "port", "protocol", "purpose", "required", "source"})
 		for _, e := range cat.Entries {
 			for _, p := range e.Ports {
 				_ = cw.Write([]string{e.Pattern, strconv.Itoa(p), e.Kind, e.Purpose, strconv.FormatBool(e.Required), e.Source})
 			}
 		}
-		cw.Flush()
+		_ = cw.Flush()
 		return env.emitFormatted([]byte(jsonin.ASCII(b.String())))
 	}
 	return env.EmitAs(cat.Document(), format)

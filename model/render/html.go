@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"ccproxy/jsonin"
 )
 
 // HTML renders a ccproxy/report@1 summary as one self-contained page: inline CSS, inline SVG
@@ -39,7 +41,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;p
 th{background:#f2f2f2;cursor:pointer}td.n,th.n{text-align:right}
 .bar{display:inline-block;vertical-align:middle}svg{vertical-align:middle}
 details summary{cursor:pointer}code{font-size:.95em;word-break:break-all}
-.fail{color:#a00}.ok{color:#060}input[type=search]{padding:.3rem;width:18rem;max-width:100%}
+bdi{unicode-bidi:isolate}.fail{color:#a00}.ok{color:#060}input[type=search]{padding:.3rem;width:18rem;max-width:100%}
 @media print{th{cursor:auto}input,.noprint{display:none}details{display:block}details>*{display:block}}
 </style></head><body>
 <h1>ccproxy fleet report</h1>
@@ -68,7 +70,7 @@ details summary{cursor:pointer}code{font-size:.95em;word-break:break-all}
 	p.w(`<table class="sortable"><thead><tr><th>finding</th><th class="n">fail</th><th class="n">warn</th><th class="n">machines</th><th>failed on</th></tr></thead><tbody>`)
 	d.Get("findings").ForEach(func(_, f gjson.Result) bool {
 		id := f.Get("id").String()
-		p.w(`<tr data-finding="` + esc(id) + `" data-fail="` + fmt.Sprint(f.Get("fail").Int()) + `"><td><code>` + esc(id) + `</code></td><td class="n">` +
+		p.w(`<tr data-finding="` + esc(id) + `" data-fail="` + fmt.Sprint(f.Get("fail").Int()) + `"><td><code>` + val(id) + `</code></td><td class="n">` +
 			fmt.Sprint(f.Get("fail").Int()) + `</td><td class="n">` + fmt.Sprint(f.Get("warn").Int()) + `</td><td class="n">` +
 			fmt.Sprint(f.Get("machines").Int()) + `</td><td>` + hosts(f.Get("failedHosts"), f.Get("fail").Int()) + `</td></tr>`)
 		return true
@@ -78,8 +80,8 @@ details summary{cursor:pointer}code{font-size:.95em;word-break:break-all}
 	for _, s := range []struct{ title, path string }{{"WinHTTP settings in use (the connector services)", "settings.services"}, {"WinINet settings in use (the installer)", "settings.installer"}} {
 		p.w(`<h2>` + esc(s.title) + `</h2><table class="sortable"><thead><tr><th>mode</th><th>proxy</th><th>bypass</th><th class="n">machines</th><th>hosts</th></tr></thead><tbody>`)
 		d.Get(s.path).ForEach(func(_, g gjson.Result) bool {
-			p.w(`<tr><td>` + esc(or(g.Get("mode").String(), "unknown")) + `</td><td><code>` + esc(g.Get("proxy").String()) + `</code></td><td><code>` +
-				esc(g.Get("bypass").String()) + `</code></td><td class="n">` + fmt.Sprint(g.Get("machines").Int()) + `</td><td>` + hosts(g.Get("hosts"), g.Get("machines").Int()) + `</td></tr>`)
+			p.w(`<tr><td>` + val(or(g.Get("mode").String(), "unknown")) + `</td><td><code>` + val(g.Get("proxy").String()) + `</code></td><td><code>` +
+				val(g.Get("bypass").String()) + `</code></td><td class="n">` + fmt.Sprint(g.Get("machines").Int()) + `</td><td>` + hosts(g.Get("hosts"), g.Get("machines").Int()) + `</td></tr>`)
 			return true
 		})
 		p.w("</tbody></table>\n")
@@ -87,7 +89,7 @@ details summary{cursor:pointer}code{font-size:.95em;word-break:break-all}
 
 	p.w(`<h2 id="mismatches">Services and installer go different ways</h2><table class="sortable"><thead><tr><th>services (WinHTTP)</th><th>installer (WinINet)</th><th class="n">machines</th><th>hosts</th></tr></thead><tbody>`)
 	d.Get("mismatches").ForEach(func(_, x gjson.Result) bool {
-		p.w(`<tr><td>` + esc(settingWords(x.Get("services"))) + `</td><td>` + esc(settingWords(x.Get("installer"))) + `</td><td class="n">` +
+		p.w(`<tr><td>` + val(settingWords(x.Get("services"))) + `</td><td>` + val(settingWords(x.Get("installer"))) + `</td><td class="n">` +
 			fmt.Sprint(x.Get("machines").Int()) + `</td><td>` + hosts(x.Get("hosts"), x.Get("machines").Int()) + `</td></tr>`)
 		return true
 	})
@@ -99,14 +101,14 @@ details summary{cursor:pointer}code{font-size:.95em;word-break:break-all}
 		p.num("interceptionUnknown", v.Get("unknown").Int()) + ` unknown.</p>`)
 	p.w(`<table class="sortable"><thead><tr><th>issuer presented</th><th class="n">machines</th><th>hosts</th></tr></thead><tbody>`)
 	d.Get("interception.issuers").ForEach(func(_, x gjson.Result) bool {
-		p.w(`<tr><td>` + esc(x.Get("issuer").String()) + `</td><td class="n">` + fmt.Sprint(x.Get("machines").Int()) + `</td><td>` + hosts(x.Get("hosts"), x.Get("machines").Int()) + `</td></tr>`)
+		p.w(`<tr><td>` + val(x.Get("issuer").String()) + `</td><td class="n">` + fmt.Sprint(x.Get("machines").Int()) + `</td><td>` + hosts(x.Get("hosts"), x.Get("machines").Int()) + `</td></tr>`)
 		return true
 	})
 	p.w("</tbody></table>\n")
 
 	p.w(`<h2 id="unreachable">Failing endpoints</h2><table class="sortable"><thead><tr><th>endpoint</th><th>failure</th><th class="n">machines</th><th>hosts</th></tr></thead><tbody>`)
 	d.Get("unreachable").ForEach(func(_, x gjson.Result) bool {
-		p.w(`<tr data-endpoint="` + esc(x.Get("endpoint").String()) + `"><td><code>` + esc(x.Get("endpoint").String()) + `</code></td><td>` + esc(or(x.Get("failure").String(), "unknown")) +
+		p.w(`<tr data-endpoint="` + esc(x.Get("endpoint").String()) + `"><td><code>` + val(x.Get("endpoint").String()) + `</code></td><td>` + val(or(x.Get("failure").String(), "unknown")) +
 			`</td><td class="n">` + fmt.Sprint(x.Get("machines").Int()) + `</td><td>` + hosts(x.Get("hosts"), x.Get("machines").Int()) + `</td></tr>`)
 		return true
 	})
@@ -119,7 +121,7 @@ details summary{cursor:pointer}code{font-size:.95em;word-break:break-all}
 			if l := x.Get("line"); l.Type == gjson.Number {
 				line = fmt.Sprint(l.Int())
 			}
-			p.w(`<tr><td><code>` + esc(x.Get("file").String()) + `</code></td><td class="n">` + line + `</td><td>` + esc(x.Get("reason").String()) + `</td></tr>`)
+			p.w(`<tr><td><code>` + val(x.Get("file").String()) + `</code></td><td class="n">` + line + `</td><td>` + val(x.Get("reason").String()) + `</td></tr>`)
 			return true
 		})
 		p.w("</tbody></table>\n")
@@ -147,6 +149,13 @@ func (p *page) num(metric string, n int64) string {
 
 func esc(s string) string { return html.EscapeString(s) }
 
+// val is a value from the fleet's files as the page shows it: its controls made visible as
+// the text output shows them (jsonin.Visible), escaped for HTML, and isolated in a <bdi>, so
+// that a bidi override in a host name cannot reorder what stands around it (UAX #9; the
+// HTML standard's bdi element: "isolated from its surroundings for the purposes of
+// bidirectional text formatting").
+func val(s string) string { return "<bdi>" + esc(jsonin.Visible(s)) + "</bdi>" }
+
 // bar is an inline SVG bar of n out of total, with the percentage written beside it.
 func bar(n, total int64) string {
 	pct := 0.0
@@ -159,7 +168,7 @@ func bar(n, total int64) string {
 // hosts lists host names in a details element, saying when the report holds only some.
 func hosts(list gjson.Result, machines int64) string {
 	var names []string
-	list.ForEach(func(_, h gjson.Result) bool { names = append(names, esc(h.String())); return true })
+	list.ForEach(func(_, h gjson.Result) bool { names = append(names, val(h.String())); return true })
 	if len(names) == 0 {
 		return ""
 	}
