@@ -129,7 +129,7 @@ func (a *Aggregator) Add(it Item) {
 		return
 	}
 	if it.Reject != nil {
-		a.rejected++
+		a.rejected += max(1, it.Rejects)
 		a.rejects.offer(*it.Reject)
 		return
 	}
@@ -143,9 +143,11 @@ func (a *Aggregator) Add(it Item) {
 	key := strings.ToLower(d.Host)
 	i, ok := a.index[key]
 	if reason := a.full(ok); reason != "" {
-		a.leftDocs++
+		// Only the first few are listed: leftOut.documents counts them all.
+		if a.leftDocs++; a.leftDocs <= maxLeftListed {
+			a.rejects.offer(*reject(d.File, d.Line, reason))
+		}
 		a.rejected++
-		a.rejects.offer(*reject(d.File, d.Line, reason))
 		return
 	}
 	a.documents++
@@ -238,6 +240,9 @@ func (a *Aggregator) flag(file string, machine int32, otherHost, severalHosts bo
 		a.bytes += 4
 	}
 }
+
+// maxLeftListed is how many documents kept out by the report's limits are listed.
+const maxLeftListed = 10
 
 // Rough costs, in bytes, of a machine (its entry, its index entry) and of a slot.
 const (

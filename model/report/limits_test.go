@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"slices"
 	"fmt"
 	"io"
 	"strings"
@@ -111,9 +112,11 @@ func TestReaderEndlessLine(t *testing.T) {
 func TestReaderCapsDocuments(t *testing.T) {
 	line := []byte(compact(testDoc("CC01", "2026-03-01T10:00:00Z", true, "direct", "", "")) + "\n")
 	var r Reader
-	docs, rejects := 0, []string{}
+	docs, rejects, items, counted := 0, []string{}, 0, 0
 	r.ReadStream("many.jsonl", io.MultiReader(bytes.NewReader(bytes.Repeat([]byte("{}\n"), MaxInputDocuments)), bytes.NewReader(line)), func(it Item) {
 		if it.Reject != nil {
+			items++
+			counted += max(1, it.Rejects)
 			if len(rejects) < 3 || strings.Contains(it.Reject.Reason, "more than") {
 				rejects = append(rejects, it.Reject.Reason)
 			}
@@ -121,8 +124,12 @@ func TestReaderCapsDocuments(t *testing.T) {
 		}
 		docs++
 	})
-	if docs != 0 || !strings.Contains(rejects[len(rejects)-1], fmt.Sprintf("holds more than %d documents", MaxInputDocuments)) {
+	if docs != 0 || !slices.ContainsFunc(rejects, func(r string) bool { return strings.Contains(r, fmt.Sprintf("holds more than %d documents", MaxInputDocuments)) }) {
 		t.Fatalf("%d documents, rejects %q", docs, rejects)
+	}
+	// One input lists its first MaxRejectsPerInput rejections, then one that counts the rest.
+	if items != MaxRejectsPerInput+2 || counted != MaxInputDocuments+1 {
+		t.Errorf("%d rejection items standing for %d documents", items, counted)
 	}
 }
 
@@ -288,5 +295,20 @@ func TestAggregatorSummaryBudget(t *testing.T) {
 	r := a.Report(Options{})
 	if r.LeftOut.Documents == 0 || a.summaryBytes() > MaxSummaryBytes+4<<20 {
 		t.Errorf("64 MiB of distinct settings: leftOut %+v, summary %d bytes", r.LeftOut, a.summaryBytes())
+	}
+}
+
+// A compressed input counts every rejection once, listed or not.
+func TestReaderCountsRejectionsOfGzip(t *testing.T) {
+	var r Reader
+	items, counted := 0, 0
+	r.ReadBytes("many.jsonl.gz", gz(bytes.Repeat([]byte("{}\n"), 300)), func(it Item) {
+		if it.Reject != nil {
+			items++
+			counted += max(1, it.Rejects)
+		}
+	})
+	if items != MaxRejectsPerInput+1 || counted != 300 {
+		t.Errorf("%d items standing for %d rejections, want %d and 300", items, counted, MaxRejectsPerInput+1)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -115,6 +116,8 @@ type Item struct {
 	// Skipped is a file a folder walk left out because its kind cannot hold a ccproxy
 	// document (a script, a registry export, a log): counted, not rejected one by one.
 	Skipped string
+	// Rejects is how many documents Reject stands for, when more than one.
+	Rejects int
 	// SkippedKind says why: "a FIFO", "a device", a kind of file that holds no document.
 	SkippedKind string
 }
@@ -127,6 +130,9 @@ type Reader struct {
 	unz *bufio.Reader // over what gzip gives
 	dec *bufio.Reader // over decoded UTF-16, or a multi-document file read whole
 	doc []byte
+	// always is the caller's emit for the input being read, for what must be listed
+	// whatever the count (the input's own limits).
+	always func(Item)
 }
 
 // ReadBytes reads an input held in memory (a file of at most MaxDocument bytes): one
@@ -134,8 +140,10 @@ type Reader struct {
 // jsonin.Decode accepts, or gzip-compressed. emit is called once per document; it must not
 // keep data, which the caller may reuse.
 func (r *Reader) ReadBytes(name string, data []byte, emit func(Item)) {
+	emit, done := r.listing(name, emit)
+	defer done()
 	if isGzip(data) {
-		r.ReadStream(name, bytes.NewReader(data), emit)
+		r.readStream(name, bytes.NewReader(data), emit)
 		return
 	}
 	text, warnings, err := jsonin.Decode(name, data)
@@ -158,6 +166,12 @@ func (r *Reader) ReadBytes(name string, data []byte, emit func(Item)) {
 
 // ReadStream reads an input of any size as a stream: stdin, a large file, a compressed one.
 func (r *Reader) ReadStream(name string, in io.Reader, emit func(Item)) {
+	emit, done := r.listing(name, emit)
+	defer done()
+	r.readStream(name, in, emit)
+}
+
+func (r *Reader) readStream(name string, in io.Reader, emit func(Item)) {
 	// Every layer of buffering above asks again after an end of input: on a console each
 	// ask would wait for another Ctrl+D (Ctrl+Z on Windows). The first end is the end.
 	br := r.reset(&r.raw, &stickyEnd{r: in})
@@ -197,6 +211,36 @@ func (r *Reader) ReadStream(name string, in io.Reader, emit func(Item)) {
 		br = r.reset(&r.dec, src)
 	}
 	r.splitBuffered(name, br, emit)
+}
+
+// MaxRejectsPerInput bounds the rejections one input lists one by one; the others are
+// counted in one more rejection, so that one broken or hostile file cannot fill the report's
+// list of rejected documents and hide the others.
+const MaxRejectsPerInput = 100
+
+// listing wraps emit for one input: its first MaxRejectsPerInput rejections pass, the others
+// are counted, and done emits them as one item standing for all of them.
+func (r *Reader) listing(name string, emit func(Item)) (func(Item), func()) {
+	n, more, line := 0, 0, 0
+	r.always = emit
+	wrapped := func(it Item) {
+		if it.Reject != nil {
+			if n++; n > MaxRejectsPerInput {
+				if more == 0 && it.Reject.Line != nil {
+					line = *it.Reject.Line
+				}
+				more += max(1, it.Rejects)
+				return
+			}
+		}
+		emit(it)
+	}
+	done := func() {
+		if more > 0 {
+			emit(Item{Reject: reject(name, line, fmt.Sprintf("%d more documents rejected in this input, from here on; the first %d are listed", more, MaxRejectsPerInput)), Rejects: more})
+		}
+	}
+	return wrapped, done
 }
 
 func (r *Reader) reset(slot **bufio.Reader, in io.Reader) *bufio.Reader {
@@ -276,7 +320,7 @@ func (r *Reader) splitBuffered(name string, br *bufio.Reader, emit func(Item)) {
 		}
 		if count == MaxInputDocuments {
 			full = true
-			emit(Item{Reject: reject(name, p.line, fmt.Sprintf("holds more than %d documents, the most one input may hold; the rest is not read; hint: split it into several files", MaxInputDocuments))})
+			r.always(Item{Reject: reject(name, p.line, fmt.Sprintf("holds more than %d documents, the most one input may hold; the rest is not read; hint: split it into several files", MaxInputDocuments))})
 			return
 		}
 		count++
@@ -294,29 +338,24 @@ func (r *Reader) splitBuffered(name string, br *bufio.Reader, emit func(Item)) {
 	sp := splitter{doc: r.doc[:0]}
 	lineNo := 0
 	var readErr error
+	start := true
 	for {
+		// A line longer than the buffer comes in pieces: the splitter takes each as it
+		// comes, so a long line costs only what the document it holds costs, and blanks
+		// or a document rejected early cost nothing.
 		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			// A line longer than the buffer: gather it whole.
-			long := append([]byte(nil), line...)
-			for err == bufio.ErrBufferFull {
-				line, err = br.ReadSlice('\n')
-				long = append(long, line...)
-				if len(long) > MaxDocument+1 {
-					for err == bufio.ErrBufferFull {
-						_, err = br.ReadSlice('\n')
-					}
-					break
-				}
-			}
-			line = long
-		}
 		if len(line) > 0 {
-			lineNo++
-			sp.line(line, lineNo, deliver)
+			if start {
+				lineNo++
+			}
+			sp.line(line, lineNo, start, deliver)
 		}
+		start = err != bufio.ErrBufferFull
 		if full {
 			break
+		}
+		if err == bufio.ErrBufferFull {
+			continue
 		}
 		if err != nil {
 			if err != io.EOF {
@@ -369,21 +408,25 @@ type splitter struct {
 	escaped   bool
 	start     int  // line where the open document starts
 	skipping  bool // after an oversize document, until the next one starts
+	skipLine  bool // after text that is not a document, until the line ends
 	truncated bool
 }
 
 func (s *splitter) reset() {
-	s.doc, s.depth, s.inString, s.escaped, s.skipping = s.doc[:0], 0, false, false, false
+	s.doc, s.depth, s.inString, s.escaped, s.skipping, s.skipLine = s.doc[:0], 0, false, false, false, false
 }
 
-func (s *splitter) line(line []byte, lineNo int, deliver func(piece)) {
-	if line[0] == '{' && (s.depth > 0 || s.skipping) {
-		if !s.skipping {
-			deliver(piece{line: s.start, err: fmt.Sprintf("the document is cut short: line %d starts another one; hint: the file was not written completely", lineNo)})
+func (s *splitter) line(line []byte, lineNo int, start bool, deliver func(piece)) {
+	if start {
+		s.skipLine = false
+		if line[0] == '{' && (s.depth > 0 || s.skipping) {
+			if !s.skipping {
+				deliver(piece{line: s.start, err: fmt.Sprintf("the document is cut short: line %d starts another one; hint: the file was not written completely", lineNo)})
+			}
+			s.reset()
 		}
-		s.reset()
 	}
-	if s.skipping {
+	if s.skipping || s.skipLine {
 		return
 	}
 	i := 0
@@ -392,9 +435,19 @@ func (s *splitter) line(line []byte, lineNo int, deliver func(piece)) {
 			// Between documents: blank space, a byte order mark (files joined with cat), or
 			// the start of the next one.
 			for i < len(line) {
-				if isSpace(line[i]) {
-					i++
-				} else if bytes.HasPrefix(line[i:], []byte("\uFEFF")) {
+				rest := line[i:]
+				if c := rest[0]; c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+					// Runs of blanks are skipped eight bytes at a time: a gzip bomb of
+					// blanks is gigabytes of them.
+					n := len(rest)
+					for len(rest) >= 8 && binary.LittleEndian.Uint64(rest) == 0x2020202020202020 {
+						rest = rest[8:]
+					}
+					if len(rest) == n {
+						rest = rest[1:]
+					}
+					i = len(line) - len(rest)
+				} else if c == 0xEF && bytes.HasPrefix(rest, []byte("\uFEFF")) {
 					i += 3
 				} else {
 					break
@@ -404,7 +457,12 @@ func (s *splitter) line(line []byte, lineNo int, deliver func(piece)) {
 				return
 			}
 			if line[i] != '{' && line[i] != '[' {
-				deliver(piece{line: lineNo, err: "not a JSON document: " + quote(string(bytes.TrimRight(line[i:], " \t\r\n"))) + "; hint: give ccproxy documents, one per file or one per line"})
+				text := bytes.TrimRight(line[i:], " \t\r\n")
+				if len(text) > 200 {
+					text = append(text[:200:200], "..."...)
+				}
+				deliver(piece{line: lineNo, err: "not a JSON document: " + quote(string(text)) + "; hint: give ccproxy documents, one per file or one per line"})
+				s.skipLine = true // the rest of the line, if it comes in pieces
 				return
 			}
 			s.start = lineNo
