@@ -2,9 +2,9 @@ package report
 
 import (
 	"bytes"
-	"slices"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -124,7 +124,9 @@ func TestReaderCapsDocuments(t *testing.T) {
 		}
 		docs++
 	})
-	if docs != 0 || !slices.ContainsFunc(rejects, func(r string) bool { return strings.Contains(r, fmt.Sprintf("holds more than %d documents", MaxInputDocuments)) }) {
+	if docs != 0 || !slices.ContainsFunc(rejects, func(r string) bool {
+		return strings.Contains(r, fmt.Sprintf("holds more than %d documents", MaxInputDocuments))
+	}) {
 		t.Fatalf("%d documents, rejects %q", docs, rejects)
 	}
 	// One input lists its first MaxRejectsPerInput rejections, then one that counts the rest.
