@@ -53,14 +53,14 @@ bdi{unicode-bidi:isolate}.fail{color:#a00}.ok{color:#060}input[type=search]{padd
 	seen := m.Get("seen").Int()
 	p.w(`<h2 id="compliance">Compliance</h2><div class="cards">`)
 	for _, c := range []struct{ label, key string }{
-		{"machines", "seen"}, {"compliant", "compliant"}, {"not compliant", "nonCompliant"}, {"not tested", "notTested"},
+		{"machines", "seen"}, {"compliant", "compliant"}, {"not compliant", "nonCompliant"}, {"incomplete evidence", "incomplete"}, {"not tested", "notTested"},
 		{"services and installer differ", "mismatched"}, {"check passed", "checkPassed"}, {"check failed", "checkFailed"},
 	} {
 		p.w(`<div class="card"><b>` + p.num(c.key, m.Get(c.key).Int()) + `</b>` + esc(c.label) + `</div>`)
 	}
 	p.w("</div>\n")
 	p.w(`<table><caption>Machines by verdict of their newest test</caption><thead><tr><th>verdict</th><th class="n">machines</th><th>share</th></tr></thead><tbody>`)
-	for _, c := range []struct{ label, key string }{{"compliant", "compliant"}, {"not compliant", "nonCompliant"}, {"not tested", "notTested"}} {
+	for _, c := range []struct{ label, key string }{{"compliant", "compliant"}, {"not compliant", "nonCompliant"}, {"incomplete evidence", "incomplete"}, {"not tested", "notTested"}} {
 		n := m.Get(c.key).Int()
 		p.w(`<tr><td>` + c.label + `</td><td class="n">` + fmt.Sprint(n) + `</td><td>` + bar(n, seen) + `</td></tr>`)
 	}

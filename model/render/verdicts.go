@@ -295,7 +295,8 @@ func (w *writer) report(d gjson.Result) {
 	// shown through jsonin.Visible, so none can clear the screen or print a verdict of its own.
 	v := func(r gjson.Result) string { return jsonin.Visible(r.String()) }
 	m := d.Get("machines")
-	w.linef("FLEET: %s; %d compliant, %d not compliant, %d not tested", plural(m.Get("seen").Int(), "machine"), m.Get("compliant").Int(), m.Get("nonCompliant").Int(), m.Get("notTested").Int())
+	w.linef("FLEET: %s; %d compliant, %d not compliant, %d incomplete, %d not tested", plural(m.Get("seen").Int(), "machine"),
+		m.Get("compliant").Int(), m.Get("nonCompliant").Int(), m.Get("incomplete").Int(), m.Get("notTested").Int())
 	w.linef("  check: %d passed, %d failed, %d not checked; services and installer differ on %d",
 		m.Get("checkPassed").Int(), m.Get("checkFailed").Int(), m.Get("notChecked").Int(), m.Get("mismatched").Int())
 	in := d.Get("inputs")

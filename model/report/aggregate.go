@@ -94,6 +94,7 @@ type settingsProfile struct {
 
 type testProfile struct {
 	compliant bool
+	verdict   uint8
 	settings  uint32   // into setting
 	findings  []uint32 // finding id index << 3 | status
 }

@@ -69,7 +69,7 @@ func (a *Aggregator) profile(d *Doc) uint32 {
 	case KindState:
 		return a.settingsID(d.settings)
 	case KindTest:
-		t := testProfile{compliant: d.test.compliant, settings: a.settingsID(d.settings)}
+		t := testProfile{compliant: d.test.compliant, verdict: d.test.verdict, settings: a.settingsID(d.settings)}
 		for _, f := range d.test.findings {
 			id, ok := a.ids.idUpTo(f.id, MaxFindingIDs)
 			if !ok {
@@ -79,6 +79,7 @@ func (a *Aggregator) profile(d *Doc) uint32 {
 			t.findings = append(t.findings, id<<3|uint32(f.status))
 		}
 		k := appendBool(a.key[:0], t.compliant)
+		k = append(k, t.verdict)
 		k = appendU32(k, t.settings)
 		for _, f := range t.findings {
 			k = appendU32(k, f)

@@ -103,9 +103,12 @@ func (a *Aggregator) Report(o Options) Report {
 		if t := a.doc(m, KindTest); t != nil {
 			p := &a.tests.list[t.profile]
 			mc.Tested++
-			if p.compliant {
+			switch p.verdict {
+			case verdictCompliant:
 				mc.Compliant++
-			} else {
+			case verdictIncomplete:
+				mc.Incomplete++
+			default:
 				mc.NonCompliant++
 			}
 			for _, f := range p.findings {
@@ -320,6 +323,7 @@ func (a *Aggregator) row(m *machine) Machine {
 	if t := a.doc(m, KindTest); t != nil {
 		p := &a.tests.list[t.profile]
 		r.Compliant = model.Ptr(p.compliant)
+		r.Verdict = model.Ptr(testVerdictNames[p.verdict])
 		for _, f := range p.findings {
 			switch uint8(f & 7) {
 			case statusFail:

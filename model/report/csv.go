@@ -12,7 +12,7 @@ import (
 
 // CSVHeader names the columns of 'report --format csv', one row per machine.
 var CSVHeader = []string{
-	"host", "hostFrom", "provenance", "compliant", "failed", "warned",
+	"host", "hostFrom", "provenance", "compliant", "verdict", "failed", "warned",
 	"servicesMode", "servicesProxy", "servicesBypass",
 	"installerMode", "installerProxy", "installerBypass", "installerAutoConfigUrl", "installerAutoDetect",
 	"mismatch", "checkOk", "interception", "issuers", "unreachable",
@@ -56,7 +56,7 @@ func CSVRecord(m Machine) []string {
 		}
 	}
 	rec := []string{
-		m.Host, m.HostFrom, m.Provenance, boolCell(m.Compliant), strings.Join(m.Failed, "; "), strings.Join(m.Warned, "; "),
+		m.Host, m.HostFrom, m.Provenance, boolCell(m.Compliant), model.Deref(m.Verdict), strings.Join(m.Failed, "; "), strings.Join(m.Warned, "; "),
 		model.Deref(svc.Mode), model.Deref(svc.Proxy), model.Deref(svc.Bypass),
 		model.Deref(ie.Mode), model.Deref(ie.Proxy), model.Deref(ie.Bypass), model.Deref(ie.AutoConfigURL), boolCell(ie.AutoDetect),
 		boolCell(m.Mismatch), boolCell(m.CheckOK), model.Deref(m.Interception), strings.Join(m.Issuers, "; "), strings.Join(unreachable, "; "),

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -68,4 +69,42 @@ func TestProvenanceForgedDocument(t *testing.T) {
 
 func equalFlag(a, b FlaggedFile) bool {
 	return a.File == b.File && slices.Equal(a.Reasons, b.Reasons) && a.Documents == b.Documents && slices.Equal(a.Hosts, b.Hosts)
+}
+
+// The report counts incomplete machines on their own, from verdict, and derives the verdict
+// from compliant for documents written before it existed.
+func TestIncompleteVerdict(t *testing.T) {
+	withVerdict := func(host string, compliant bool, verdict string) string {
+		d := compact(testDoc(host, "2026-03-01T10:00:00Z", compliant, "direct", "", ""))
+		if verdict == "" {
+			return d
+		}
+		return strings.Replace(d, `"compliant":`+fmt.Sprint(compliant)+`,`, `"compliant":`+fmt.Sprint(compliant)+`,"verdict":"`+verdict+`","missingEvidence":[],`, 1)
+	}
+	a := NewAggregator()
+	for host, doc := range map[string]string{
+		"CC01": withVerdict("CC01", true, "compliant"),
+		"CC02": withVerdict("CC02", false, "notCompliant"),
+		"CC03": withVerdict("CC03", false, "incomplete"),
+		"CC04": withVerdict("CC04", false, ""),
+		"CC05": withVerdict("CC05", true, ""),
+	} {
+		a.Add(docOf(t, host+".json", doc))
+	}
+	r := a.Report(Options{})
+	if m := r.Machines; m.Compliant != 2 || m.NonCompliant != 2 || m.Incomplete != 1 || m.Tested != 5 {
+		t.Errorf("machines %+v", m)
+	}
+	want := map[string]string{"CC01": "compliant", "CC02": "notCompliant", "CC03": "incomplete", "CC04": "notCompliant", "CC05": "compliant"}
+	a.Machines(func(m Machine) error {
+		if m.Verdict == nil || *m.Verdict != want[m.Host] || CSVRecord(m)[slices.Index(CSVHeader, "verdict")] != want[m.Host] {
+			t.Errorf("%s: verdict %v, want %s", m.Host, m.Verdict, want[m.Host])
+		}
+		return nil
+	})
+	for _, bad := range []string{withVerdict("CC06", true, "incomplete"), withVerdict("CC06", false, "maybe")} {
+		if _, rej := Scan("CC06.json", 0, true, []byte(bad)); rej == nil || !strings.Contains(rej.Reason, "$.verdict") {
+			t.Errorf("accepted %s: %+v", bad, rej)
+		}
+	}
 }

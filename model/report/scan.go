@@ -46,6 +46,15 @@ const (
 
 var statusNames = []string{"pass", "fail", "warn", "notApplicable", "notChecked"}
 
+// Test verdicts (ccproxy/test@1's verdict), in the order Machines counts them.
+const (
+	verdictCompliant uint8 = iota
+	verdictNotCompliant
+	verdictIncomplete
+)
+
+var testVerdictNames = []string{"compliant", "notCompliant", "incomplete"}
+
 // severity orders statuses for an id a document lists twice: the most severe counts.
 var severity = [...]int{statusPass: 0, statusNotApplicable: 1, statusNotChecked: 2, statusWarn: 3, statusFail: 4}
 
@@ -87,6 +96,7 @@ type findingStatus struct {
 
 type docTest struct {
 	compliant bool
+	verdict   uint8 // verdictCompliant, verdictNotCompliant or verdictIncomplete
 	findings  []findingStatus
 }
 
@@ -153,7 +163,7 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 	if !root.IsObject() {
 		return Doc{}, fail("", "not a JSON object; hint: give the documents that ccproxy get, test and check write")
 	}
-	var schema, source, effective, compliant, findings, startedAt, ok, interception, endpoints gjson.Result
+	var schema, source, effective, compliant, verdict, findings, startedAt, ok, interception, endpoints gjson.Result
 	root.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "schema":
@@ -164,6 +174,8 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 			effective = v
 		case "compliant":
 			compliant = v
+		case "verdict":
+			verdict = v
 		case "findings":
 			findings = v
 		case "startedAt":
@@ -208,7 +220,7 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 	case KindState:
 		err = d.readState(effective)
 	case KindTest:
-		err = d.readTest(compliant, findings)
+		err = d.readTest(compliant, verdict, findings)
 	case KindCheck:
 		err = d.readCheck(ok, interception, endpoints)
 	}

@@ -130,11 +130,29 @@ const (
 	numEvidence
 )
 
-func (d *Doc) readTest(compliant, findings gjson.Result) *docError {
+func (d *Doc) readTest(compliant, verdict, findings gjson.Result) *docError {
 	t := &docTest{}
 	var err *docError
 	if t.compliant, err = reqBool(compliant, "$.compliant"); err != nil {
 		return err
+	}
+	// Documents from before the three-valued verdict have none: compliant says it.
+	t.verdict = verdictNotCompliant
+	if t.compliant {
+		t.verdict = verdictCompliant
+	}
+	if verdict.Exists() {
+		k := -1
+		if verdict.Type == gjson.String {
+			k = slices.Index(testVerdictNames, verdict.Str)
+		}
+		if k < 0 {
+			return wrongType(verdict, "$.verdict", "one of "+strings.Join(testVerdictNames, ", "))
+		}
+		if (uint8(k) == verdictCompliant) != t.compliant {
+			return fail("$.verdict", "%s contradicts \"compliant\": %v; hint: the document was changed after ccproxy wrote it", quote(verdict.Str), t.compliant)
+		}
+		t.verdict = uint8(k)
 	}
 	var ev [numEvidence]gjson.Result
 	found := 0

@@ -73,7 +73,8 @@ type Machines struct {
 	OtherFile        int `json:"otherFile" doc:"machines one of whose newest documents came from a file or folder not named after them (another host's file, a collection of several hosts, stdin): see provenance"`
 	Tested           int `json:"tested" doc:"machines with a test document"`
 	Compliant        int `json:"compliant"`
-	NonCompliant     int `json:"nonCompliant"`
+	NonCompliant     int `json:"nonCompliant" doc:"machines whose newest test document says notCompliant (older documents without a verdict: compliant false)"`
+	Incomplete       int `json:"incomplete" doc:"machines whose newest test document says incomplete: the source could not show what the services use; counted apart from nonCompliant, so tested = compliant + nonCompliant + incomplete"`
 	NotTested        int `json:"notTested"`
 	WithSettings     int `json:"withSettings" doc:"machines with a state or test document, which give the proxy settings"`
 	Mismatched       int `json:"mismatched" doc:"machines whose services and installer reach the Internet differently"`
@@ -177,6 +178,7 @@ type Machine struct {
 	HostFrom     string            `json:"hostFrom" enum:"document,fileName" doc:"fileName: the documents name no host, so it was taken from the file name"`
 	Provenance   string            `json:"provenance" enum:"ownFile,otherFile" doc:"ownFile: every newest document came from a file or folder named after this host; otherFile: one came from elsewhere (another host's file, a collection of several hosts, stdin), which a document in the host's own file would have outranked"`
 	Compliant    *bool             `json:"compliant" doc:"from the newest test document; null when there is none"`
+	Verdict      *string           `json:"verdict" enum:"compliant,notCompliant,incomplete" doc:"the verdict of the newest test document (derived from compliant for documents that have none); null when there is none"`
 	Failed       []string          `json:"failed" doc:"ids of the findings that failed"`
 	Warned       []string          `json:"warned" doc:"ids of the findings that warned"`
 	Services     *Settings         `json:"services" doc:"WinHTTP, from the newer of the state and test documents; null when there is neither"`
