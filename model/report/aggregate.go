@@ -26,6 +26,7 @@ type Aggregator struct {
 	tests   table[testProfile]
 	checks  table[checkProfile]
 	ids     interner // finding ids
+	fixes   interner // remediations of failed and warned findings
 	issuers interner
 	fails   table[EndpointFailure]
 	key     []byte // reused to build interning keys
@@ -97,6 +98,7 @@ type testProfile struct {
 	verdict   uint8
 	settings  uint32   // into setting
 	findings  []uint32 // finding id index << 3 | status
+	fixes     []uint32 // per finding: into Aggregator.fixes, plus one; 0 for none
 }
 
 type checkProfile struct {
@@ -206,8 +208,13 @@ func (a *Aggregator) provenance(d *Doc, machine int32) {
 		}
 		several = ok && first != machine
 		if several && first >= 0 {
-			// The first host of the file is flagged too, now that the file is shared.
+			// The first host of the file is flagged too, now that the file is shared; its
+			// document counts once, whether it was flagged when it came or not.
+			_, counted := a.flagged[d.File]
 			a.flag(d.File, first, false, true)
+			if f := a.flagged[d.File]; f != nil && counted {
+				f.documents--
+			}
 			a.inputs[d.File] = -1
 		}
 		if first == -1 {
@@ -264,7 +271,7 @@ func (a *Aggregator) full(known bool) string {
 }
 
 func (a *Aggregator) summaryBytes() int64 {
-	return a.bytes + a.dirs.bytes + a.ids.bytes + a.issuers.bytes +
+	return a.bytes + a.dirs.bytes + a.ids.bytes + a.issuers.bytes + a.fixes.bytes +
 		a.stacks.bytes + a.setting.bytes + a.tests.bytes + a.checks.bytes + a.fails.bytes
 }
 

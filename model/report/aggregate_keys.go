@@ -77,12 +77,19 @@ func (a *Aggregator) profile(d *Doc) uint32 {
 				continue
 			}
 			t.findings = append(t.findings, id<<3|uint32(f.status))
+			fix := uint32(0)
+			if f.fix != "" {
+				if n, ok := a.fixes.idUpTo(f.fix, MaxFixes); ok {
+					fix = n + 1
+				}
+			}
+			t.fixes = append(t.fixes, fix)
 		}
 		k := appendBool(a.key[:0], t.compliant)
 		k = append(k, t.verdict)
 		k = appendU32(k, t.settings)
-		for _, f := range t.findings {
-			k = appendU32(k, f)
+		for i, f := range t.findings {
+			k = appendU32(appendU32(k, f), t.fixes[i])
 		}
 		a.key = k
 		return a.tests.id(k, func() testProfile { return t })

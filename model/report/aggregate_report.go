@@ -2,6 +2,7 @@ package report
 
 import (
 	"ccproxy/model"
+	"ccproxy/model/compliance"
 	"cmp"
 	"slices"
 	"strings"
@@ -76,12 +77,27 @@ func (a *Aggregator) Report(o Options) Report {
 	type findingGroup struct {
 		counts     [5]int
 		fail, warn *hostGroup
+		nc, na     *hostGroup
+		fix        uint32 // the smallest fix by text, plus one
 	}
 	keys := a.keys()
 	findings := map[uint32]*findingGroup{}
 	services, installer := map[uint32]*hostGroup{}, map[uint32]*hostGroup{}
 	mismatches := map[[2]uint32]*hostGroup{}
 	issuers, unreachable := map[uint32]*hostGroup{}, map[uint32]*hostGroup{}
+	type causeGroup struct {
+		failure   *string
+		machines  *hostGroup
+		endpoints map[uint32]bool
+		last      int32 // the machine added last
+	}
+	causes := map[string]*causeGroup{}
+	rows := bounded[rowKey]{max: MaxMachineRows, less: func(x, y rowKey) bool {
+		if x.class != y.class {
+			return x.class < y.class
+		}
+		return keys[x.m] < keys[y.m]
+	}}
 	group := func(m map[uint32]*hostGroup, id uint32) *hostGroup {
 		g := m[id]
 		if g == nil {
@@ -111,11 +127,11 @@ func (a *Aggregator) Report(o Options) Report {
 			default:
 				mc.NonCompliant++
 			}
-			for _, f := range p.findings {
+			for n, f := range p.findings {
 				id, status := f>>3, f&7
 				g := findings[id]
 				if g == nil {
-					g = &findingGroup{fail: a.newGroup(k, keys), warn: a.newGroup(k, keys)}
+					g = &findingGroup{fail: a.newGroup(k, keys), warn: a.newGroup(k, keys), nc: a.newGroup(k, keys), na: a.newGroup(k, keys)}
 					findings[id] = g
 				}
 				g.counts[status]++
@@ -124,6 +140,13 @@ func (a *Aggregator) Report(o Options) Report {
 					g.fail.add(i)
 				case statusWarn:
 					g.warn.add(i)
+				case statusNotChecked:
+					g.nc.add(i)
+				case statusNotApplicable:
+					g.na.add(i)
+				}
+				if fx := p.fixes[n]; fx != 0 && (g.fix == 0 || a.fixes.list[fx-1] < a.fixes.list[g.fix-1]) {
+					g.fix = fx
 				}
 			}
 		} else {
@@ -168,17 +191,51 @@ func (a *Aggregator) Report(o Options) Report {
 			}
 			for _, u := range p.unreachable {
 				group(unreachable, u).add(i)
+				f := a.fails.list[u].Failure
+				c := causes[model.Deref(f)+map[bool]string{true: "\x00"}[f == nil]]
+				if c == nil {
+					c = &causeGroup{failure: f, machines: a.newGroup(k, keys), endpoints: map[uint32]bool{}}
+					causes[model.Deref(f)+map[bool]string{true: "\x00"}[f == nil]] = c
+				}
+				// A machine counts once per cause, however many endpoints failed that way.
+				if c.machines.n == 0 || c.last != i {
+					c.machines.add(i)
+					c.last = i
+				}
+				c.endpoints[u] = true
 			}
 		} else {
 			mc.NotChecked++
 		}
+		rows.offer(rowKey{class: a.rowClass(m), m: i})
 	}
+	r.MachineList = MachineList{Count: a.machines.len(), Rows: []MachineRow{}}
+	for _, rk := range rows.sorted() {
+		r.MachineList.Rows = append(r.MachineList.Rows, a.machineRow(a.machines.at(rk.m)))
+	}
+	r.FailureCauses = make([]FailureCause, 0, len(causes))
+	for _, c := range causes {
+		fc := FailureCause{Failure: c.failure, Machines: c.machines.n, EndpointCount: len(c.endpoints), Hosts: c.machines.names(), Endpoints: []string{}}
+		for u := range c.endpoints {
+			fc.Endpoints = append(fc.Endpoints, a.fails.list[u].Endpoint)
+		}
+		slices.Sort(fc.Endpoints)
+		fc.Endpoints = fc.Endpoints[:min(len(fc.Endpoints), max(k, 1))]
+		r.FailureCauses = append(r.FailureCauses, fc)
+	}
+	slices.SortFunc(r.FailureCauses, func(x, y FailureCause) int {
+		return cmp.Or(cmp.Compare(y.Machines, x.Machines), strings.Compare(model.Deref(x.Failure), model.Deref(y.Failure)))
+	})
 
 	r.Findings = make([]FindingCount, 0, len(findings))
 	for id, g := range findings {
 		f := FindingCount{ID: a.ids.list[id], Pass: g.counts[statusPass], Fail: g.counts[statusFail], Warn: g.counts[statusWarn],
 			NotApplicable: g.counts[statusNotApplicable], NotChecked: g.counts[statusNotChecked],
-			FailedHosts: g.fail.names(), WarnedHosts: g.warn.names()}
+			FailedHosts: g.fail.names(), WarnedHosts: g.warn.names(), NotCheckedHosts: g.nc.names(), NotApplicableHosts: g.na.names()}
+		f.Title, f.Requirements = checkTitle(f.ID)
+		if g.fix != 0 {
+			f.Fix = model.Ptr(a.fixes.list[g.fix-1])
+		}
 		for _, n := range g.counts {
 			f.Machines += n
 		}
@@ -354,6 +411,62 @@ func (a *Aggregator) row(m *machine) Machine {
 		slices.SortFunc(r.Unreachable, func(x, y EndpointFailure) int {
 			return cmp.Or(strings.Compare(x.Endpoint, y.Endpoint), strings.Compare(model.Deref(x.Failure), model.Deref(y.Failure)))
 		})
+	}
+	return r
+}
+
+// checkTitle is the title and requirements this ccproxy gives the check of a finding id
+// ("internalBypassed:dc01" is a finding of the check internalBypassed).
+func checkTitle(id string) (string, []string) {
+	check, _, _ := strings.Cut(id, ":")
+	for _, c := range compliance.Checks {
+		if c.ID == check {
+			return c.Title, slices.Clone(c.Requirements)
+		}
+	}
+	return id, []string{}
+}
+
+// rowKey orders the summary's machine table: what needs action first.
+type rowKey struct {
+	class uint8
+	m     int32
+}
+
+// rowClass: 0 not compliant, 1 incomplete, 2 a failed check, 3 not tested, 4 the rest.
+func (a *Aggregator) rowClass(m *machine) uint8 {
+	if t := a.doc(m, KindTest); t != nil {
+		switch a.tests.list[t.profile].verdict {
+		case verdictNotCompliant:
+			return 0
+		case verdictIncomplete:
+			return 1
+		}
+	}
+	if c := a.doc(m, KindCheck); c != nil && !a.checks.list[c.profile].ok {
+		return 2
+	}
+	if a.doc(m, KindTest) == nil {
+		return 3
+	}
+	return 4
+}
+
+// machineRow is one machine as the summary's table shows it.
+func (a *Aggregator) machineRow(m *machine) MachineRow {
+	full := a.row(m)
+	r := MachineRow{Host: full.Host, Verdict: full.Verdict, Failed: full.Failed, Warned: full.Warned, CheckOK: full.CheckOK, Provenance: full.Provenance}
+	if t := a.doc(m, KindTest); t != nil {
+		at := time.Unix(0, t.at).UTC()
+		r.At = &at
+		p := &a.tests.list[t.profile]
+		for _, want := range []uint8{statusFail, statusWarn} {
+			for n, f := range p.findings {
+				if uint8(f&7) == want && p.fixes[n] != 0 && r.Fix == nil {
+					r.Fix = model.Ptr(a.fixes.list[p.fixes[n]-1])
+				}
+			}
+		}
 	}
 	return r
 }

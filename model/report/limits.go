@@ -24,6 +24,11 @@ const (
 	MaxIssuers    = 1000
 	MaxEndpoints  = 10_000
 	MaxSettings   = 10_000
+	// MaxFixes bounds the distinct remediations kept (beyond it a finding shows none).
+	MaxFixes = 10_000
+	// MaxMachineRows is the most machines the summary's table lists; --jsonl and --format
+	// csv list them all.
+	MaxMachineRows = 1000
 
 	maxHostLength = 255 // RFC 1035 section 2.3.4: a name is at most 255 octets
 	maxIDLength   = 128 // ccproxy's finding ids are camelCase words, under 40 characters

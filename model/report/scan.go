@@ -92,6 +92,7 @@ type docSettings struct {
 type findingStatus struct {
 	id     string
 	status uint8
+	fix    string // for a fail or a warn: remediation's summary, then its command
 }
 
 type docTest struct {

@@ -161,10 +161,10 @@ func (d *Doc) readTest(compliant, verdict, findings gjson.Result) *docError {
 		if !f.IsObject() {
 			return wrongType(f, elemPath("$.findings", i, ""), "an object")
 		}
-		var id, status gjson.Result
+		var id, status, remediation gjson.Result
 		evidenceSeen := found == numEvidence
 		// Stop reading a finding once what is needed is in hand: the message and the
-		// evidence are most of its bytes.
+		// evidence are most of its bytes. A fail or a warn is read to its remediation.
 		f.ForEach(func(k, v gjson.Result) bool {
 			switch k.Str {
 			case "id":
@@ -176,8 +176,11 @@ func (d *Doc) readTest(compliant, verdict, findings gjson.Result) *docError {
 				if v.IsArray() {
 					found += collectEvidence(v, &ev)
 				}
+			case "remediation":
+				remediation = v
 			}
-			return !(id.Exists() && status.Exists() && evidenceSeen)
+			needFix := status.Type == gjson.String && (status.Str == "fail" || status.Str == "warn") && !remediation.Exists()
+			return !(id.Exists() && status.Exists() && evidenceSeen && !needFix)
 		})
 		if id.Type != gjson.String || id.Str == "" {
 			return wrongType(id, elemPath("$.findings", i, ".id"), "a finding id")
@@ -194,12 +197,12 @@ func (d *Doc) readTest(compliant, verdict, findings gjson.Result) *docError {
 		if k := slices.IndexFunc(t.findings, func(f findingStatus) bool { return f.id == id.Str }); k >= 0 {
 			d.leftOut[leftFindings]++
 			if severity[st] > severity[t.findings[k].status] {
-				t.findings[k].status = uint8(st)
+				t.findings[k].status, t.findings[k].fix = uint8(st), fixText(remediation)
 			}
 		} else if len(t.findings) == MaxFindingsPerDocument {
 			d.leftOut[leftFindings]++
 		} else {
-			t.findings = append(t.findings, findingStatus{id: strings.Clone(id.Str), status: uint8(st)})
+			t.findings = append(t.findings, findingStatus{id: strings.Clone(id.Str), status: uint8(st), fix: fixText(remediation)})
 		}
 		if id.Str == "installerNoAutoProxy" {
 			// Its only reason to be notChecked is a source without WinINet settings.
@@ -219,6 +222,26 @@ func (d *Doc) readTest(compliant, verdict, findings gjson.Result) *docError {
 	}
 	d.test, d.settings = t, s
 	return nil
+}
+
+// maxFixLength bounds the fix kept of one finding; ccproxy's are one sentence and a command.
+const maxFixLength = 1000
+
+// fixText is a remediation as one line: its summary, then its command; "" for none. It is
+// not checked further: a fix only shows.
+func fixText(r gjson.Result) string {
+	if !r.IsObject() {
+		return ""
+	}
+	s := strings.TrimSpace(r.Get("summary").String())
+	if c := strings.TrimSpace(r.Get("command").String()); c != "" {
+		s += ": " + c
+	}
+	if len(s) > maxFixLength {
+		s = strings.ToValidUTF8(s[:maxFixLength], "") + "..."
+	}
+	// gjson reads the input in place: the fix must not point into it.
+	return strings.Clone(model.RedactCredentials(s))
 }
 
 // elemPath is the path of element i of the list at path, and of rest within it.

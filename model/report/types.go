@@ -20,6 +20,8 @@ type Report struct {
 	Mismatches    []Mismatch     `json:"mismatches" doc:"machines whose services (WinHTTP) and installer (WinINet) reach the Internet differently, grouped by the two settings"`
 	Interception  Interception   `json:"interception" doc:"from the newest check document of each machine"`
 	Unreachable   []Unreachable  `json:"unreachable" doc:"endpoints that failed in the newest check document of each machine, by endpoint and failure class"`
+	FailureCauses []FailureCause `json:"failureCauses" doc:"the same failures by failure class alone, most machines first"`
+	MachineList   MachineList    `json:"machineList"`
 	Rejected      Rejected       `json:"rejected"`
 	Provenance    Provenance     `json:"provenance" doc:"files whose documents are not where their host would write them (docs/contract.md, Provenance)"`
 	LeftOut       LeftOut        `json:"leftOut" doc:"what the report's limits kept out of the summary (docs/contract.md states them); all zero for any real fleet"`
@@ -86,15 +88,48 @@ type Machines struct {
 
 // FindingCount counts the machines per status of one finding.
 type FindingCount struct {
-	ID            string   `json:"id" doc:"the finding id, as in ccproxy/test@1"`
-	Machines      int      `json:"machines" doc:"machines whose newest test document has this finding"`
-	Pass          int      `json:"pass"`
-	Fail          int      `json:"fail"`
-	Warn          int      `json:"warn"`
-	NotApplicable int      `json:"notApplicable"`
-	NotChecked    int      `json:"notChecked"`
-	FailedHosts   []string `json:"failedHosts" doc:"machines where it failed, first by name"`
-	WarnedHosts   []string `json:"warnedHosts" doc:"machines where it warned, first by name"`
+	ID                 string   `json:"id" doc:"the finding id, as in ccproxy/test@1"`
+	Title              string   `json:"title" doc:"what the check asks, as this ccproxy words it; the id when it does not know the check"`
+	Requirements       []string `json:"requirements" doc:"what the check serves: R1-R8, a Citrix article (CTX335879) or prerequisites; [] when this ccproxy does not know the check"`
+	Fix                *string  `json:"fix" doc:"the remediation a machine's document gives where it failed or warned (summary, then the ccproxy command), the first by text; null when none gives one"`
+	Machines           int      `json:"machines" doc:"machines whose newest test document has this finding"`
+	Pass               int      `json:"pass"`
+	Fail               int      `json:"fail"`
+	Warn               int      `json:"warn"`
+	NotApplicable      int      `json:"notApplicable"`
+	NotChecked         int      `json:"notChecked"`
+	FailedHosts        []string `json:"failedHosts" doc:"machines where it failed, first by name"`
+	WarnedHosts        []string `json:"warnedHosts" doc:"machines where it warned, first by name"`
+	NotCheckedHosts    []string `json:"notCheckedHosts" doc:"machines where it could not be checked, first by name"`
+	NotApplicableHosts []string `json:"notApplicableHosts" doc:"machines where it does not apply, first by name"`
+}
+
+// MachineList is the per-machine table of the summary: the machines that need action first.
+type MachineList struct {
+	Count int          `json:"count" doc:"machines in the report"`
+	Rows  []MachineRow `json:"rows" doc:"at most 1000 rows: not compliant, incomplete, then failed check, then the rest, each by host name; --jsonl and --format csv list every machine"`
+}
+
+// MachineRow is one machine as the summary's table shows it.
+type MachineRow struct {
+	Host       string     `json:"host"`
+	Verdict    *string    `json:"verdict" enum:"compliant,notCompliant,incomplete" doc:"null: no test document"`
+	Failed     []string   `json:"failed"`
+	Warned     []string   `json:"warned"`
+	Fix        *string    `json:"fix" doc:"the remediation of its first failed (else warned) finding that has one"`
+	CheckOK    *bool      `json:"checkOk"`
+	At         *time.Time `json:"at" doc:"when its newest test document was written (source.readAt); null without one"`
+	Provenance string     `json:"provenance" enum:"ownFile,otherFile"`
+}
+
+// FailureCause is one failure class and the machines where endpoints failed that way: one
+// row per cause, not per endpoint.
+type FailureCause struct {
+	Failure       *string  `json:"failure" doc:"the failure class, as in unreachable; null when the documents give none"`
+	Machines      int      `json:"machines"`
+	Endpoints     []string `json:"endpoints" doc:"the endpoints that failed this way, first by name (at most hostsPerGroup)"`
+	EndpointCount int      `json:"endpointCount"`
+	Hosts         []string `json:"hosts"`
 }
 
 // Settings is how one stack reaches the Internet, as ccproxy/state@1 puts it under
