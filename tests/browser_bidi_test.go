@@ -54,7 +54,7 @@ func TestHTMLReportBidiIsolated(t *testing.T) {
 	}
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[place](`(() => {
 		document.querySelectorAll('details').forEach(d => d.open = true);
-		const td = [...document.querySelectorAll('tr[data-endpoint] td')].find(c => c.textContent.includes('CC03'));
+		const td = [...document.querySelectorAll('tr[data-cause] td')].find(c => c.textContent.includes('CC03'));
 		const pos = {};
 		const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
 		const left = (n, i) => { const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1); return r.getBoundingClientRect().left; };

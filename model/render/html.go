@@ -36,7 +36,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5rem 
 h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:2rem 0 .5rem;border-bottom:1px solid #ccc}
 .meta{color:#555}.cards{display:flex;flex-wrap:wrap;gap:.75rem;margin:1rem 0}
 .card{border:1px solid #bbb;border-radius:6px;padding:.5rem .9rem;min-width:9rem}
-.card b{display:block;font-size:1.6rem}
+.card b{display:block;font-size:1.6rem}td details+details{margin-top:.25rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
 th{background:#f2f2f2;cursor:pointer}td.n,th.n{text-align:right}
 .bar{display:inline-block;vertical-align:middle}svg{vertical-align:middle}
@@ -67,12 +67,62 @@ bdi{unicode-bidi:isolate}.fail{color:#a00}.ok{color:#060}input[type=search]{padd
 	p.w("</tbody></table>\n")
 
 	p.w(`<h2 id="findings">Machines per finding</h2><p class="noprint"><input type="search" placeholder="filter the tables" aria-label="filter the tables" oninput="filterRows(this.value)"></p>`)
-	p.w(`<table class="sortable"><thead><tr><th>finding</th><th class="n">fail</th><th class="n">warn</th><th class="n">machines</th><th>failed on</th></tr></thead><tbody>`)
+	p.w(`<p>A finding that could not be checked on a machine says nothing about it: the <b>not checked</b> column counts those machines, so a finding with no failure is healthy only where it ran.</p>`)
+	p.w(`<table class="sortable"><thead><tr><th>finding</th><th class="n">fail</th><th class="n">warn</th><th class="n">not checked</th><th class="n">not applicable</th><th class="n">machines</th><th>requirement</th><th>fix</th><th>hosts</th></tr></thead><tbody>`)
 	d.Get("findings").ForEach(func(_, f gjson.Result) bool {
 		id := f.Get("id").String()
-		p.w(`<tr data-finding="` + esc(id) + `" data-fail="` + fmt.Sprint(f.Get("fail").Int()) + `"><td><code>` + val(id) + `</code></td><td class="n">` +
-			fmt.Sprint(f.Get("fail").Int()) + `</td><td class="n">` + fmt.Sprint(f.Get("warn").Int()) + `</td><td class="n">` +
-			fmt.Sprint(f.Get("machines").Int()) + `</td><td>` + hosts(f.Get("failedHosts"), f.Get("fail").Int()) + `</td></tr>`)
+		var reqs []string
+		f.Get("requirements").ForEach(func(_, r gjson.Result) bool { reqs = append(reqs, val(r.String())); return true })
+		fix := "-"
+		if x := f.Get("fix"); x.Type == gjson.String {
+			fix = val(x.String())
+		}
+		p.w(`<tr data-finding="` + esc(id) + `" data-fail="` + fmt.Sprint(f.Get("fail").Int()) + `"><td>` + val(f.Get("title").String()) + `<br><code>` + val(id) + `</code></td>` +
+			`<td class="n" data-col="fail">` + fmt.Sprint(f.Get("fail").Int()) + `</td><td class="n" data-col="warn">` + fmt.Sprint(f.Get("warn").Int()) +
+			`</td><td class="n" data-col="notChecked">` + fmt.Sprint(f.Get("notChecked").Int()) + `</td><td class="n" data-col="notApplicable">` + fmt.Sprint(f.Get("notApplicable").Int()) +
+			`</td><td class="n" data-col="machines">` + fmt.Sprint(f.Get("machines").Int()) + `</td><td>` + strings.Join(reqs, ", ") + `</td><td data-col="fix">` + fix + `</td><td>` +
+			labeledHosts("failed", f.Get("failedHosts"), f.Get("fail").Int()) + labeledHosts("warned", f.Get("warnedHosts"), f.Get("warn").Int()) +
+			labeledHosts("not checked", f.Get("notCheckedHosts"), f.Get("notChecked").Int()) + `</td></tr>`)
+		return true
+	})
+	p.w("</tbody></table>\n")
+
+	ml := d.Get("machineList")
+	rowsShown, count := ml.Get("rows.#").Int(), ml.Get("count").Int()
+	p.w(`<h2 id="machines">Machines</h2><p>` + esc(plural(count, "machine")) + `; not compliant and incomplete ones first, then failed checks. `)
+	if rowsShown < count {
+		p.w(`This page lists the first ` + p.num("machineRows", rowsShown) + ` (at most 1000) and leaves <span data-metric="machineRowsLeft">` + fmt.Sprint(count-rowsShown) + `</span> to the CSV: <code>ccproxy report --format csv</code> lists every machine.`)
+	} else {
+		p.w(`All ` + p.num("machineRows", rowsShown) + ` are listed.`)
+	}
+	p.w(`</p><p class="noprint"><input type="search" placeholder="filter the machines" aria-label="filter the machines" oninput="filterRows(this.value, 'machine-table')"></p>`)
+	p.w(`<table class="sortable" id="machine-table"><thead><tr><th>host</th><th>verdict</th><th>failed</th><th>warned</th><th>fix</th><th>written</th></tr></thead><tbody>`)
+	ml.Get("rows").ForEach(func(_, r gjson.Result) bool {
+		verdict := "not tested"
+		if v := r.Get("verdict"); v.Type == gjson.String {
+			verdict = map[string]string{"compliant": "compliant", "notCompliant": "not compliant", "incomplete": "incomplete"}[v.String()]
+		}
+		if r.Get("checkOk").Type == gjson.False {
+			verdict += "; check failed"
+		}
+		list := func(k string) string {
+			var out []string
+			r.Get(k).ForEach(func(_, x gjson.Result) bool { out = append(out, `<code>`+val(x.String())+`</code>`); return true })
+			return or(strings.Join(out, " "), "-")
+		}
+		fix, at := "-", "-"
+		if x := r.Get("fix"); x.Type == gjson.String {
+			fix = val(x.String())
+		}
+		if x := r.Get("at"); x.Type == gjson.String {
+			at = esc(x.String())
+		}
+		flag := ""
+		if r.Get("provenance").String() == "otherFile" {
+			flag = ` <span title="a document of this machine came from a file not named after it">(not from its own file)</span>`
+		}
+		p.w(`<tr data-host="` + esc(r.Get("host").String()) + `"><td>` + val(r.Get("host").String()) + flag + `</td><td data-col="verdict">` + esc(verdict) + `</td><td data-col="failed">` +
+			list("failed") + `</td><td data-col="warned">` + list("warned") + `</td><td>` + fix + `</td><td>` + at + `</td></tr>`)
 		return true
 	})
 	p.w("</tbody></table>\n")
@@ -106,10 +156,17 @@ bdi{unicode-bidi:isolate}.fail{color:#a00}.ok{color:#060}input[type=search]{padd
 	})
 	p.w("</tbody></table>\n")
 
-	p.w(`<h2 id="unreachable">Failing endpoints</h2><table class="sortable"><thead><tr><th>endpoint</th><th>failure</th><th class="n">machines</th><th>hosts</th></tr></thead><tbody>`)
-	d.Get("unreachable").ForEach(func(_, x gjson.Result) bool {
-		p.w(`<tr data-endpoint="` + esc(x.Get("endpoint").String()) + `"><td><code>` + val(x.Get("endpoint").String()) + `</code></td><td>` + val(or(x.Get("failure").String(), "unknown")) +
-			`</td><td class="n">` + fmt.Sprint(x.Get("machines").Int()) + `</td><td>` + hosts(x.Get("hosts"), x.Get("machines").Int()) + `</td></tr>`)
+	p.w(`<h2 id="unreachable">Failing endpoints, by cause</h2><p>One row per way of failing: a machine where 21 endpoints failed the same way counts once.</p>`)
+	p.w(`<table class="sortable"><thead><tr><th>failure</th><th class="n">machines</th><th class="n">endpoints</th><th>endpoints that failed</th><th>hosts</th></tr></thead><tbody>`)
+	d.Get("failureCauses").ForEach(func(_, x gjson.Result) bool {
+		var eps []string
+		x.Get("endpoints").ForEach(func(_, e gjson.Result) bool { eps = append(eps, `<code>`+val(e.String())+`</code>`); return true })
+		more := ""
+		if n := x.Get("endpointCount").Int(); n > int64(len(eps)) {
+			more = fmt.Sprintf(" and %d more", n-int64(len(eps)))
+		}
+		p.w(`<tr data-cause="` + esc(or(x.Get("failure").String(), "unknown")) + `"><td>` + val(or(x.Get("failure").String(), "unknown")) + `</td><td class="n">` + fmt.Sprint(x.Get("machines").Int()) +
+			`</td><td class="n">` + fmt.Sprint(x.Get("endpointCount").Int()) + `</td><td>` + strings.Join(eps, " ") + more + `</td><td>` + hosts(x.Get("hosts"), x.Get("machines").Int()) + `</td></tr>`)
 		return true
 	})
 	p.w("</tbody></table>\n")
@@ -127,7 +184,7 @@ bdi{unicode-bidi:isolate}.fail{color:#a00}.ok{color:#060}input[type=search]{padd
 		p.w("</tbody></table>\n")
 	}
 	p.w(`<script>
-function filterRows(q){q=q.toLowerCase();document.querySelectorAll('table.sortable tbody tr').forEach(function(r){r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0})}
+function filterRows(q,id){q=q.toLowerCase();document.querySelectorAll(id?'#'+id+' tbody tr':'table.sortable:not(#machine-table) tbody tr').forEach(function(r){r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0})}
 document.querySelectorAll('table.sortable th').forEach(function(th,i){th.tabIndex=0;th.title='sort';th.addEventListener('click',function(){
 var tb=th.closest('table').tBodies[0],rows=Array.prototype.slice.call(tb.rows),col=th.cellIndex,num=th.classList.contains('n'),dir=th.dataset.dir==='a'?-1:1;th.dataset.dir=dir===1?'a':'d';
 rows.sort(function(a,b){var x=a.cells[col].textContent,y=b.cells[col].textContent;return dir*(num?(+x)-(+y):x.localeCompare(y))});rows.forEach(function(r){tb.appendChild(r)})})});
@@ -176,7 +233,16 @@ func hosts(list gjson.Result, machines int64) string {
 	if int64(len(names)) < machines {
 		more = fmt.Sprintf(" (first %d of %d; --jsonl lists all)", len(names), machines)
 	}
-	return fmt.Sprintf(`<details><summary>%d hosts%s</summary>%s</details>`, len(names), more, strings.Join(names, ", "))
+	return fmt.Sprintf(`<details><summary>%s%s</summary>%s</details>`, plural(int64(len(names)), "host"), more, strings.Join(names, ", "))
+}
+
+// labeledHosts is hosts under a label that says which status they have ("warned on 2 hosts").
+func labeledHosts(label string, list gjson.Result, machines int64) string {
+	h := hosts(list, machines)
+	if h == "" {
+		return ""
+	}
+	return strings.Replace(h, "<summary>", `<summary data-hosts="`+esc(label)+`">`+esc(label)+` on `, 1)
 }
 
 func settingWords(s gjson.Result) string {
