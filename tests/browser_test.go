@@ -107,7 +107,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		t.Fatalf("browser: %v", err)
 	}
 	// Filtering the machine table by a host leaves that host's row alone.
-	filtered, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { const i = document.querySelector('input[aria-label="filter the machines"]'); i.value = '` + rep.MachineList.Rows[len(rep.MachineList.Rows)-1].Host + `';
+	filtered, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { const i = document.querySelector('input[aria-label="filter the machines"]'); i.value = '`+rep.MachineList.Rows[len(rep.MachineList.Rows)-1].Host+`';
 		i.dispatchEvent(new Event('input')); const n = [...document.querySelectorAll('#machine-table tbody tr')].filter(r => !r.hidden).length; i.value = ''; i.dispatchEvent(new Event('input')); return n })()`))
 	if err != nil {
 		t.Fatalf("browser: %v", err)
