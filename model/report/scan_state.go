@@ -179,9 +179,11 @@ func (d *Doc) readTest(compliant, verdict, findings gjson.Result) *docError {
 			case "remediation":
 				remediation = v
 			}
-			needFix := status.Type == gjson.String && (status.Str == "fail" || status.Str == "warn") && !remediation.Exists()
-			return !(id.Exists() && status.Exists() && evidenceSeen && !needFix)
+			return !(id.Exists() && status.Exists() && evidenceSeen)
 		})
+		if !remediation.Exists() && status.Type == gjson.String && (status.Str == "fail" || status.Str == "warn") {
+			remediation = lastKey(f.Raw, "remediation")
+		}
 		if id.Type != gjson.String || id.Str == "" {
 			return wrongType(id, elemPath("$.findings", i, ".id"), "a finding id")
 		}
@@ -222,6 +224,22 @@ func (d *Doc) readTest(compliant, verdict, findings gjson.Result) *docError {
 	}
 	d.test, d.settings = t, s
 	return nil
+}
+
+// lastKey is the value of the last key named key in the object raw, found from its end
+// without parsing what comes before: ccproxy writes a finding's remediation last, after its
+// message and evidence, which are most of its bytes. An escaped quote cannot match, since
+// the name must be followed by its closing quote and a colon.
+func lastKey(raw, key string) gjson.Result {
+	i := strings.LastIndex(raw, `"`+key+`"`)
+	if i < 0 {
+		return gjson.Result{}
+	}
+	rest := strings.TrimLeft(raw[i+len(key)+2:], " \t\r\n")
+	if !strings.HasPrefix(rest, ":") {
+		return gjson.Result{}
+	}
+	return gjson.Parse(strings.TrimLeft(rest[1:], " \t\r\n"))
 }
 
 // maxFixLength bounds the fix kept of one finding; ccproxy's are one sentence and a command.
