@@ -38,7 +38,7 @@ h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:2rem 0 .5rem;b
 .card{border:1px solid #bbb;border-radius:6px;padding:.5rem .9rem;min-width:9rem}
 .card b{display:block;font-size:1.6rem}td details+details{margin-top:.25rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
-th{background:#f2f2f2;cursor:pointer}td.n,th.n{text-align:right}
+th{background:#f2f2f2;cursor:pointer}td.n,th.n{text-align:right}td{overflow-wrap:anywhere}td[data-col=fix]{min-width:14rem}td:last-child{min-width:9rem}
 .bar{display:inline-block;vertical-align:middle}svg{vertical-align:middle}
 details summary{cursor:pointer}code{font-size:.95em;word-break:break-all}
 bdi{unicode-bidi:isolate}.fail{color:#a00}.ok{color:#060}input[type=search]{padding:.3rem;width:18rem;max-width:100%}
