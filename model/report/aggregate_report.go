@@ -220,7 +220,7 @@ func (a *Aggregator) Report(o Options) Report {
 			fc.Endpoints = append(fc.Endpoints, a.fails.list[u].Endpoint)
 		}
 		slices.Sort(fc.Endpoints)
-		fc.Endpoints = fc.Endpoints[:min(len(fc.Endpoints), max(k, 1))]
+		fc.Endpoints = fc.Endpoints[:min(len(fc.Endpoints), k)]
 		r.FailureCauses = append(r.FailureCauses, fc)
 	}
 	slices.SortFunc(r.FailureCauses, func(x, y FailureCause) int {
