@@ -323,14 +323,21 @@ func (w *writer) report(d gjson.Result) {
 		w.blank()
 		w.table([]string{"FINDING", "FAIL", "WARN", "FAILED ON"}, rows)
 	}
+	// Failing endpoints by cause: a machine where 21 endpoints failed one way is one machine.
 	rows = rows[:0]
-	d.Get("unreachable").ForEach(func(_, u gjson.Result) bool {
-		rows = append(rows, []string{v(u.Get("endpoint")), or(v(u.Get("failure")), "-"), fmt.Sprint(u.Get("machines").Int())})
+	d.Get("failureCauses").ForEach(func(_, c gjson.Result) bool {
+		var eps []string
+		c.Get("endpoints").ForEach(func(_, e gjson.Result) bool { eps = append(eps, v(e)); return true })
+		list := strings.Join(eps, " ")
+		if n := c.Get("endpointCount").Int(); n > int64(len(eps)) {
+			list += fmt.Sprintf(" and %d more", n-int64(len(eps)))
+		}
+		rows = append(rows, []string{or(v(c.Get("failure")), "-"), fmt.Sprint(c.Get("machines").Int()), list})
 		return true
 	})
 	if len(rows) > 0 {
 		w.blank()
-		w.table([]string{"UNREACHABLE", "CLASS", "MACHINES"}, rows)
+		w.table([]string{"UNREACHABLE BY", "MACHINES", "ENDPOINTS"}, rows)
 	}
 	if n := d.Get("provenance.count").Int(); n > 0 {
 		w.blank()
