@@ -46,8 +46,9 @@ bdi{unicode-bidi:isolate}.fail{color:#a00}.ok{color:#060}input[type=search]{padd
 </style></head><body>
 <h1>ccproxy fleet report</h1>
 `)
+	docs, files := d.Get("inputs.documents").Int(), d.Get("inputs.files").Int()
 	p.w(`<p class="meta">Generated ` + esc(d.Get("generatedAt").String()) + ` from ` +
-		p.num("documents", d.Get("inputs.documents").Int()) + ` documents in ` + p.num("files", d.Get("inputs.files").Int()) + ` files; ` +
+		p.num("documents", docs) + ` ` + noun(docs, "document") + ` in ` + p.num("files", files) + ` ` + noun(files, "file") + `; ` +
 		p.num("rejected", d.Get("rejected.count").Int()) + ` rejected, ` + p.num("skipped", d.Get("inputs.skipped").Int()) + ` skipped by kind.</p>
 `)
 	seen := m.Get("seen").Int()
@@ -93,7 +94,7 @@ bdi{unicode-bidi:isolate}.fail{color:#a00}.ok{color:#060}input[type=search]{padd
 	if rowsShown < count {
 		p.w(`This page lists the first ` + p.num("machineRows", rowsShown) + ` (at most 1000) and leaves <span data-metric="machineRowsLeft">` + fmt.Sprint(count-rowsShown) + `</span> to the CSV: <code>ccproxy report --format csv</code> lists every machine.`)
 	} else {
-		p.w(`All ` + p.num("machineRows", rowsShown) + ` are listed.`)
+		p.w(`All ` + p.num("machineRows", rowsShown) + ` listed.`)
 	}
 	p.w(`</p><p class="noprint"><input type="search" placeholder="filter the machines" aria-label="filter the machines" oninput="filterRows(this.value, 'machine-table')"></p>`)
 	p.w(`<table class="sortable" id="machine-table"><thead><tr><th>host</th><th>verdict</th><th>failed</th><th>warned</th><th>fix</th><th>written</th></tr></thead><tbody>`)
@@ -198,6 +199,14 @@ document.body.dataset.resources=String(performance.getEntriesByType('resource').
 type page struct{ b strings.Builder }
 
 func (p *page) w(s string) { p.b.WriteString(s) }
+
+// noun is the noun for n of it: "document", "documents".
+func noun(n int64, singular string) string {
+	if n == 1 {
+		return singular
+	}
+	return singular + "s"
+}
 
 // num is a number with the data-metric name a test reads it by.
 func (p *page) num(metric string, n int64) string {
