@@ -199,8 +199,9 @@ func notADocument(name string) bool {
 	return notDocumentExt[strings.ToLower(filepath.Ext(name))]
 }
 
-// readReportFile reads a file whole into buf when it can hold only documents of the
-// allowed size, and as a stream otherwise. It returns buf for the next file.
+// readReportFile reads a file of at most report.WholeFile bytes whole into buf, and a larger
+// one as a stream, so that a worker holds at most that much of a file. It returns buf for
+// the next file.
 func readReportFile(rd *report.Reader, j reportJob, buf []byte, emit func(report.Item)) []byte {
 	path := j.path
 	rejectFile := func(err error) {
@@ -230,7 +231,7 @@ func readReportFile(rd *report.Reader, j reportJob, buf []byte, emit func(report
 		emit(report.Item{Skipped: path, SkippedKind: kindOfFile(info.Mode())})
 		return buf
 	}
-	if !info.Mode().IsRegular() || info.Size() > report.MaxDocument {
+	if !info.Mode().IsRegular() || info.Size() > report.WholeFile {
 		rd.ReadStream(path, f, emit)
 		return buf
 	}
@@ -254,7 +255,7 @@ func readReportFile(rd *report.Reader, j reportJob, buf []byte, emit func(report
 			rejectFile(err)
 			return buf
 		}
-		if len(buf) > report.MaxDocument {
+		if len(buf) > report.WholeFile {
 			// The file grew while it was read: go on as a stream from here.
 			rd.ReadStream(path, io.MultiReader(bytes.NewReader(buf), f), emit)
 			return buf[:0]

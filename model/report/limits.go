@@ -32,6 +32,8 @@ const (
 
 	maxHostLength = 255 // RFC 1035 section 2.3.4: a name is at most 255 octets
 	maxIDLength   = 128 // ccproxy's finding ids are camelCase words, under 40 characters
+	// maxIssuerLength bounds an issuer kept: a certificate's subject is some hundred bytes.
+	maxIssuerLength = 1024
 )
 
 // What leftOut counts, by kind.

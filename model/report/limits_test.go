@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"ccproxy/model"
 )
 
 // A document nested millions deep, compressed to a few KiB, is rejected by name instead of
@@ -286,17 +289,22 @@ func TestAggregatorLimits(t *testing.T) {
 	}
 }
 
-// Memory follows the summary: a host with a million different documents (each its own
-// profile) stops at MaxSummaryBytes, by name.
+// Memory follows the summary: a host with thousands of different documents (each its own
+// profile) stops at MaxSummaryBytes, by name; a setting longer than maxValueLength is kept cut.
 func TestAggregatorSummaryBudget(t *testing.T) {
 	a := NewAggregator()
-	long := strings.Repeat("x", 1<<20)
-	for i := range 64 {
-		a.Add(docOf(t, "CC01.json", stateDoc("CC01", fmt.Sprintf("2026-03-%02dT%02d:00:00Z", 1+i/24, i%24), "proxy", fmt.Sprintf("%s%d:8080", long, i), "direct", "", false)))
+	long := strings.Repeat("x", 20000)
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 3000 {
+		at := base.Add(time.Duration(i) * time.Second).Format(time.RFC3339)
+		a.Add(docOf(t, "CC01.json", stateDoc("CC01", at, "proxy", fmt.Sprintf("%d%s:8080", i, long), "direct", "", false)))
 	}
 	r := a.Report(Options{})
-	if r.LeftOut.Documents == 0 || a.summaryBytes() > MaxSummaryBytes+4<<20 {
-		t.Errorf("64 MiB of distinct settings: leftOut %+v, summary %d bytes", r.LeftOut, a.summaryBytes())
+	if r.LeftOut.Documents == 0 || a.summaryBytes() > MaxSummaryBytes+1<<20 {
+		t.Errorf("48 MiB of distinct settings: leftOut %+v, summary %d bytes", r.LeftOut, a.summaryBytes())
+	}
+	if p := r.Settings.Services[0].Proxy; p == nil || len(*p) > maxValueLength+40 || !strings.HasSuffix(*p, "bytes cut)") {
+		t.Errorf("a 20 KB proxy is kept as %d bytes", len(model.Deref(p)))
 	}
 }
 

@@ -18,8 +18,13 @@ import (
 // StdinName is how stdin is named in the report.
 const StdinName = jsonin.StdinName
 
-// MaxDocument is the largest single document read.
-const MaxDocument = jsonin.MaxInput
+// MaxDocument is the largest single document read: ccproxy's are a few KiB (test) to some
+// hundred (check, with every endpoint), and each reader holds up to two documents at a time,
+// so this bounds the memory a hostile file can take while it is read.
+const MaxDocument = 4 << 20
+
+// WholeFile is the largest file read into memory at once; a larger one is streamed.
+const WholeFile = 1 << 20
 
 // The limits of one input (a file, or stdin), far above what a fleet writes (a test
 // document is a few KiB, a check document some tens; a JSON Lines file of 100,000 documents
@@ -140,7 +145,7 @@ type Reader struct {
 	always func(Item)
 }
 
-// ReadBytes reads an input held in memory (a file of at most MaxDocument bytes): one
+// ReadBytes reads an input held in memory (a file of at most WholeFile bytes): one
 // document, JSON Lines, or several documents one after the other, in any encoding that
 // jsonin.Decode accepts, or gzip-compressed. emit is called once per document; it must not
 // keep data, which the caller may reuse.
@@ -483,7 +488,7 @@ func (s *splitter) line(line []byte, lineNo int, start bool, deliver func(piece)
 		s.doc = append(s.doc, line[i:j]...)
 		i = j
 		if len(s.doc) > MaxDocument {
-			deliver(piece{line: s.start, err: "document larger than 16 MiB; hint: this is not a ccproxy document"})
+			deliver(piece{line: s.start, err: fmt.Sprintf("document larger than %d MiB; hint: this is not a ccproxy document", MaxDocument>>20)})
 			s.reset()
 			s.skipping = true
 			return

@@ -346,7 +346,7 @@ func TestReaderOversizeDocument(t *testing.T) {
 	big := `{"schema":"ccproxy/test@1","x":"` + strings.Repeat("a", MaxDocument) + `"}`
 	d1 := compact(testDoc("CC01", "2026-03-01T10:00:00Z", true, "direct", "", ""))
 	docs, rejects, _ := readAll("x.jsonl", []byte(big+"\n"+d1+"\n"), true)
-	if len(docs) != 1 || len(rejects) != 1 || !strings.Contains(rejects[0].Reason, "larger than 16 MiB") {
+	if len(docs) != 1 || len(rejects) != 1 || !strings.Contains(rejects[0].Reason, "larger than 4 MiB") {
 		t.Errorf("docs %d, rejects %+v", len(docs), rejects)
 	}
 }

@@ -393,7 +393,7 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 			d.leftOut[leftIssuers]++
 			return nil
 		}
-		c.issuers = append(c.issuers, strings.Clone(v.Str))
+		c.issuers = append(c.issuers, keep(v.Str, maxIssuerLength))
 		return nil
 	})
 	if err != nil {
@@ -424,7 +424,7 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 		if status.Str != "fail" {
 			return nil
 		}
-		if host.Type != gjson.String || host.Str == "" {
+		if host.Type != gjson.String || host.Str == "" || len(host.Str) > maxHostLength {
 			return wrongType(host, path+".host", "a host name")
 		}
 		if port.Type != gjson.Number || port.Int() < 0 || port.Int() > 65535 {

@@ -4,8 +4,9 @@
 # holds a gzip that expands to a list nested 7,000,000 deep, a gzip bomb of 4.5 GiB of blanks,
 # one of 5,000,000 empty documents, a JSON Lines file of 1,000,000 hosts each with its own
 # issuer and failing endpoint, 200 documents that each list one finding id 500 times, a
-# forged later document for a host that has its own, a FIFO, a link to it and a link to
-# /dev/zero. The baseline is a generated fleet of the same number of files. Targets from the
+# forged later document for a host that has its own, documents just under the 4 MiB limit
+# (alone and three to a file), a FIFO, a link to it and a link to
+# /dev/zero. The baseline is a generated fleet of 2,000 machines (3,257 files). Targets from the
 # issue: the report finishes, exits 0, keeps the victim's own verdict, and its peak resident
 # set stays under 100 MB.
 # Usage: tests/bench/report-hostile.sh

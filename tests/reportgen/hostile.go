@@ -19,7 +19,9 @@ import (
 //   - million-hosts.jsonl.gz: 1,000,000 check documents, each for another host, each with its
 //     own issuer and failing endpoint;
 //   - DUP0000.json...: 200 test documents, each listing one finding id 500 times;
-//   - CC-forger.jsonl: a later, compliant document for a host that has its own failing one.
+//   - CC-forger.jsonl: a later, compliant document for a host that has its own failing one;
+//   - BIG0.json...BIG3.json, BIGL0.jsonl, BIGL1.jsonl: documents just under the 4 MiB limit,
+//     each with its own 3.9 MB issuer, alone or three to a file.
 //
 // The FIFO and the links to it and to /dev/zero are the caller's (a shell makes them in one
 // line each; Go's os has no mkfifo on every system).
@@ -69,6 +71,21 @@ func Hostile(dir string) error {
 	for i := range 200 {
 		host := fmt.Sprintf("DUP%04d", i)
 		if err := os.WriteFile(filepath.Join(dir, host+".json"), []byte(testDocJSON(host, "2026-03-01T10:00:00Z", false, ids)), 0o644); err != nil {
+			return err
+		}
+	}
+	big := func(host string, i int) string {
+		return fmt.Sprintf(`{"schema":"ccproxy/check@1","source":{"host":%q},"startedAt":"2026-03-01T10:00:00Z","ok":false,"interception":{"verdict":"detected","issuers":["%s%d"]},"endpoints":[]}`,
+			host, strings.Repeat("x", 3900<<10), i) + "\n"
+	}
+	for i := range 4 {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("BIG%d.json", i)), []byte(big(fmt.Sprintf("BIG%d", i), i)), 0o644); err != nil {
+			return err
+		}
+	}
+	for i := range 2 {
+		h := fmt.Sprintf("BIGL%d", i)
+		if err := os.WriteFile(filepath.Join(dir, h+".jsonl"), []byte(big(h, 10*i)+big(h, 10*i+1)+big(h, 10*i+2)), 0o644); err != nil {
 			return err
 		}
 	}
