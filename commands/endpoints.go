@@ -2,11 +2,11 @@ package commands
 
 import (
 	"bytes"
-	"encoding/csv"
 	"strconv"
 	"strings"
 
 	"ccproxy/jsonin"
+	"ccproxy/model/csvsafe"
 	"ccproxy/ops"
 )
 
@@ -36,12 +36,12 @@ func (c *EndpointsCmd) Run(env *Env) error {
 		return env.emitFormatted([]byte(strings.Join(cat.Lines(), "\n") + "\n"))
 	case "csv":
 		var b bytes.Buffer
-		cw := csv.NewWriter(&b)
+		cw := csvsafe.NewWriter(&b)
 		_ = cw.Write([]string{"host", "port", "protocol", "purpose", "required", "source"})
 		for _, a := range cat.AllowList() {
 			_ = cw.Write([]string{a.Pattern, strconv.Itoa(a.Port), a.Kind, a.Purpose, strconv.FormatBool(a.Required), a.Source})
 		}
-		cw.Flush()
+		_ = cw.Flush()
 		return env.emitFormatted([]byte(jsonin.ASCII(b.String())))
 	}
 	return env.EmitAs(cat.Document(), format)

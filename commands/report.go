@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"ccproxy/jsonin"
 	"ccproxy/model"
 	"ccproxy/model/render"
 	"ccproxy/model/report"
@@ -51,6 +52,7 @@ func (c *ReportCmd) Run(env *Env) error {
 	}
 
 	agg := report.NewAggregator()
+	agg.SetNow(env.Now())
 	progress := func() {}
 	if env.StderrIsTerminal {
 		last := time.Now()
@@ -64,14 +66,17 @@ func (c *ReportCmd) Run(env *Env) error {
 	var firstRejects []string
 	files, err := system.ReadReport(paths, system.ReportOptions{Stdin: env.Stdin}, func(it report.Item) {
 		if it.Warning != "" {
-			env.Log.Info().Msg(model.RedactCredentials(it.Warning))
+			env.Log.Info().Msg(shown(it.Warning))
+		}
+		if it.Skipped != "" && it.SkippedKind != "" {
+			env.Log.Info().Msg(shown(it.Skipped + ": skipped: " + it.SkippedKind))
 		}
 		if it.Reject != nil {
 			place := it.Reject.File
 			if it.Reject.Line != nil {
 				place = fmt.Sprintf("%s: line %d", place, *it.Reject.Line)
 			}
-			env.Log.Info().Msg(place + ": rejected: " + it.Reject.Reason)
+			env.Log.Info().Msg(shown(place + ": rejected: " + it.Reject.Reason))
 			if len(firstRejects) < 3 {
 				firstRejects = append(firstRejects, place+": "+it.Reject.Reason)
 			}
@@ -86,18 +91,24 @@ func (c *ReportCmd) Run(env *Env) error {
 		return err
 	}
 	agg.AddFiles(files)
-	if agg.Documents() == 0 && agg.Rejected() == 0 {
-		return &model.InputError{Input: strings.Join(paths, " "), Msg: "no documents found; hint: pass the files or folders that hold the collected ccproxy documents"}
+	// A collection that gathered nothing must not pass for a fleet with nothing to report.
+	switch input := shown(strings.Join(paths, " ")); {
+	case agg.Documents() == 0 && agg.Rejected() == 0:
+		return &model.InputError{Input: input, Msg: "no documents found; hint: pass the files or folders that hold the collected ccproxy documents"}
+	case agg.Documents() == 0 && agg.Rejected() == 1:
+		return &model.InputError{Input: input, Msg: "no document accepted: " + shown(firstRejects[0])}
+	case agg.Documents() == 0:
+		return &model.InputError{Input: input, Msg: fmt.Sprintf("no document accepted: all %d rejected, the first: %s; hint: --log-level info lists each", agg.Rejected(), shown(firstRejects[0]))}
 	}
 	if n := agg.Skipped(); n > 0 {
-		env.Log.Info().Msgf("skipped %s that cannot hold a ccproxy document (.md, .ps1, .reg, .log, ...); the report counts them under inputs.skipped", model.Count(n, "file"))
+		env.Log.Info().Msgf("skipped %s that cannot hold a ccproxy document (.md, .ps1, .reg, .log, a FIFO, a device ...); the report counts them under inputs.skipped", model.Count(n, "file"))
 	}
 	if n := agg.Rejected(); n > 0 {
 		more := ""
 		if n > len(firstRejects) {
 			more = "; ..."
 		}
-		env.Log.Warn().Msg(model.RedactCredentials(fmt.Sprintf("%s rejected (the report lists each under rejected): %s%s", model.Count(n, "document"), strings.Join(firstRejects, "; "), more)))
+		env.Log.Warn().Msg(shown(fmt.Sprintf("%s rejected (the report lists each under rejected): %s%s", model.Count(n, "document"), strings.Join(firstRejects, "; "), more)))
 	}
 	if err := c.emit(env, agg, paths, format); err != nil {
 		return err
@@ -107,6 +118,10 @@ func (c *ReportCmd) Run(env *Env) error {
 	}
 	return nil
 }
+
+// shown is a message quoting input as a person may see it: credentials hidden, then
+// controls made visible, so that a file name or a reason cannot act on the terminal.
+func shown(s string) string { return jsonin.Visible(model.RedactCredentials(s)) }
 
 // emit writes the report in the chosen form.
 func (c *ReportCmd) emit(env *Env, agg *report.Aggregator, paths []string, format string) error {

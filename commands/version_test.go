@@ -40,7 +40,8 @@ func TestWithVCS(t *testing.T) {
 // Reading a console's stdin says so once on stderr; the bytes read are unchanged.
 func TestTerminalStdinSaysItIsWaiting(t *testing.T) {
 	var stderr, stdout bytes.Buffer
-	env := &Env{Stdin: &terminalStdin{r: strings.NewReader(`{"schema":"ccproxy/test@1"}` + "\n"), w: &stderr}, Stdout: &stdout, Stderr: &stderr,
+	doc := `{"schema":"ccproxy/check@1","source":{"host":"CC01"},"startedAt":"2026-03-01T10:00:00Z","ok":true,"interception":{"verdict":"none","issuers":[]},"endpoints":[]}`
+	env := &Env{Stdin: &terminalStdin{r: strings.NewReader(doc + "\n"), w: &stderr}, Stdout: &stdout, Stderr: &stderr,
 		Getenv: func(string) string { return "" }}
 	env.Now = NewEnv(nil, nil, nil).Now
 	code := Main(env, []string{"report", "-", "--log-format", "json"})

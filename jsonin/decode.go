@@ -7,7 +7,7 @@ import (
 )
 
 // MaxInput is the largest input accepted, in bytes as read. The fleet report streams its
-// inputs and has no such limit; every other document is small, so anything bigger is a
+// inputs, with limits of its own (model/report); every other document is small, so anything bigger is a
 // mistake (a wrong file, a log) better refused than held in memory.
 const MaxInput = 16 << 20
 

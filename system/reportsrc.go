@@ -39,7 +39,7 @@ func ReadReport(paths []string, o ReportOptions, emit func(report.Item)) (int, e
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0) + 2
 	}
-	jobs := make(chan string, 4*workers)
+	jobs := make(chan reportJob, 4*workers)
 	results := make(chan []report.Item, 2*workers)
 	go func() {
 		defer close(jobs)
@@ -63,13 +63,13 @@ func ReadReport(paths []string, o ReportOptions, emit func(report.Item)) (int, e
 					batch = nil
 				}
 			}
-			for p := range jobs {
+			for j := range jobs {
 				counts[w]++
-				if p == "-" {
+				if j.path == "-" {
 					rd.ReadStream(report.StdinName, stdinOf(o.Stdin), add)
 					continue
 				}
-				buf = readReportFile(&rd, p, buf, add)
+				buf = readReportFile(&rd, j, buf, add)
 			}
 			if len(batch) > 0 {
 				results <- batch
@@ -123,16 +123,24 @@ func checkReportPaths(paths []string) error {
 
 func pathErr(err error) string { return PathCause(err).Error() }
 
+// reportJob is one input to read. named is a path given on the command line: it is read
+// whatever its kind (a pipe from the shell's <(...) is one); a file found in a folder is read
+// only when it is a regular file.
+type reportJob struct {
+	path  string
+	named bool
+}
+
 // walkReportPath sends the files under p to jobs, in lexical order; what cannot be listed
 // goes to results as a rejection.
-func walkReportPath(p string, jobs chan<- string, results chan<- []report.Item) {
+func walkReportPath(p string, jobs chan<- reportJob, results chan<- []report.Item) {
 	if p == "-" {
-		jobs <- p
+		jobs <- reportJob{path: p, named: true}
 		return
 	}
 	info, err := os.Stat(p)
 	if err == nil && !info.IsDir() {
-		jobs <- p
+		jobs <- reportJob{path: p, named: true}
 		return
 	}
 	filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -153,11 +161,25 @@ func walkReportPath(p string, jobs chan<- string, results chan<- []report.Item) 
 			return nil
 		}
 		if notADocument(d.Name()) {
-			results <- []report.Item{{Skipped: path}}
+			results <- []report.Item{{Skipped: path, SkippedKind: "a file of a kind that holds no ccproxy document"}}
 			return nil
 		}
-		if d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0 {
-			jobs <- path
+		// A FIFO, a device or a socket is never opened, nor a link to one: reading a FIFO
+		// waits for a writer that may never come, and /dev/zero never ends. Links to
+		// folders are not followed (WalkDir does not), so a loop of links cannot trap the walk.
+		switch t := d.Type(); {
+		case t.IsRegular():
+			jobs <- reportJob{path: path}
+		case t&fs.ModeSymlink != 0:
+			if target, err := os.Stat(path); err == nil && !target.Mode().IsRegular() {
+				if !target.IsDir() {
+					results <- []report.Item{{Skipped: path, SkippedKind: kindOfFile(target.Mode())}}
+				}
+				return nil
+			}
+			jobs <- reportJob{path: path}
+		default:
+			results <- []report.Item{{Skipped: path, SkippedKind: kindOfFile(t)}}
 		}
 		return nil
 	})
@@ -177,13 +199,21 @@ func notADocument(name string) bool {
 	return notDocumentExt[strings.ToLower(filepath.Ext(name))]
 }
 
-// readReportFile reads a file whole into buf when it can hold only documents of the
-// allowed size, and as a stream otherwise. It returns buf for the next file.
-func readReportFile(rd *report.Reader, path string, buf []byte, emit func(report.Item)) []byte {
+// readReportFile reads a file of at most report.WholeFile bytes whole into buf, and a larger
+// one as a stream, so that a worker holds at most that much of a file. It returns buf for
+// the next file.
+func readReportFile(rd *report.Reader, j reportJob, buf []byte, emit func(report.Item)) []byte {
+	path := j.path
 	rejectFile := func(err error) {
 		emit(report.Item{Reject: &report.RejectedDoc{File: path, Reason: "cannot read: " + pathErr(err)}})
 	}
-	f, err := os.Open(path)
+	open := os.Open
+	if !j.named {
+		// The walk saw a regular file, but a link may change before it is opened: an open
+		// that cannot wait keeps a FIFO put there meanwhile from holding the run.
+		open = openNoWait
+	}
+	f, err := open(path)
 	if err != nil {
 		rejectFile(err)
 		return buf
@@ -197,7 +227,11 @@ func readReportFile(rd *report.Reader, path string, buf []byte, emit func(report
 	if info.IsDir() {
 		return buf
 	}
-	if !info.Mode().IsRegular() || info.Size() > report.MaxDocument {
+	if !j.named && !info.Mode().IsRegular() {
+		emit(report.Item{Skipped: path, SkippedKind: kindOfFile(info.Mode())})
+		return buf
+	}
+	if !info.Mode().IsRegular() || info.Size() > report.WholeFile {
 		rd.ReadStream(path, f, emit)
 		return buf
 	}
@@ -221,7 +255,7 @@ func readReportFile(rd *report.Reader, path string, buf []byte, emit func(report
 			rejectFile(err)
 			return buf
 		}
-		if len(buf) > report.MaxDocument {
+		if len(buf) > report.WholeFile {
 			// The file grew while it was read: go on as a stream from here.
 			rd.ReadStream(path, io.MultiReader(bytes.NewReader(buf), f), emit)
 			return buf[:0]
@@ -233,4 +267,20 @@ func readReportFile(rd *report.Reader, path string, buf []byte, emit func(report
 	}
 	rd.ReadBytes(path, buf, emit)
 	return buf
+}
+
+// kindOfFile names what a file that is not a regular file is, for the log line that says it
+// was skipped.
+func kindOfFile(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeCharDevice != 0, m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeSymlink != 0:
+		return "a link that leads nowhere readable"
+	}
+	return "not a regular file"
 }

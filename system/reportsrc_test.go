@@ -73,7 +73,7 @@ func TestReadReportWalksFolders(t *testing.T) {
 func TestReadReportStreamsLargeFiles(t *testing.T) {
 	dir := t.TempDir()
 	line := reportDoc("CCXXXX") + "\n"
-	n := report.MaxDocument/len(line) + 100
+	n := report.WholeFile/len(line) + 100
 	var b bytes.Buffer
 	for i := 0; i < n; i++ {
 		b.WriteString(strings.Replace(line, "XXXX", fmt.Sprintf("%06d", i), 1))

@@ -40,9 +40,21 @@ func TestHTMLReportInBrowser(t *testing.T) {
 			Files     int `json:"files"`
 		} `json:"inputs"`
 		Findings []struct {
-			ID   string `json:"id"`
-			Fail int    `json:"fail"`
+			ID          string   `json:"id"`
+			Fail        int      `json:"fail"`
+			Warn        int      `json:"warn"`
+			NotChecked  int      `json:"notChecked"`
+			WarnedHosts []string `json:"warnedHosts"`
 		} `json:"findings"`
+		MachineList struct {
+			Count int `json:"count"`
+			Rows  []struct {
+				Host    string   `json:"host"`
+				Verdict *string  `json:"verdict"`
+				Failed  []string `json:"failed"`
+				Warned  []string `json:"warned"`
+			} `json:"rows"`
+		} `json:"machineList"`
 		Rejected struct {
 			Count int `json:"count"`
 		} `json:"rejected"`
@@ -83,9 +95,25 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("browser: %v", err)
 	}
-	findings, err := chromedp.Run(ctx, chromedp.Evaluate[[]map[string]string](`[...document.querySelectorAll('tr[data-finding]')].map(r => ({id: r.dataset.finding, fail: r.cells[1].textContent}))`))
+	findings, err := chromedp.Run(ctx, chromedp.Evaluate[[]map[string]string](`[...document.querySelectorAll('tr[data-finding]')].map(r => ({id: r.dataset.finding, fail: r.cells[1].textContent,
+		notChecked: r.querySelector('[data-col=notChecked]').textContent, warn: r.querySelector('[data-col=warn]').textContent,
+		warnedHosts: (() => { const s = r.querySelector('summary[data-hosts=warned]'); return s ? s.parentElement.textContent.slice(s.textContent.length) : '' })()}))`))
 	if err != nil {
 		t.Fatalf("browser: %v", err)
+	}
+	machineRows, err := chromedp.Run(ctx, chromedp.Evaluate[[]map[string]string](`[...document.querySelectorAll('#machine-table tbody tr')].map(r => ({host: r.dataset.host,
+		verdict: r.querySelector('[data-col=verdict]').textContent, failed: r.querySelector('[data-col=failed]').textContent, warned: r.querySelector('[data-col=warned]').textContent}))`))
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	// Filtering the machine table by a host leaves that host's row alone.
+	filtered, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { const i = document.querySelector('input[aria-label="filter the machines"]'); i.value = '`+rep.MachineList.Rows[len(rep.MachineList.Rows)-1].Host+`';
+		i.dispatchEvent(new Event('input')); const n = [...document.querySelectorAll('#machine-table tbody tr')].filter(r => !r.hidden).length; i.value = ''; i.dispatchEvent(new Event('input')); return n })()`))
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if filtered != 1 {
+		t.Errorf("filtering the machine table by one host shows %d rows", filtered)
 	}
 	resources, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.dataset.resources`))
 	if err != nil {
@@ -120,10 +148,38 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	if len(findings) != len(rep.Findings) || len(findings) == 0 {
 		t.Fatalf("page lists %d findings, the JSON report %d", len(findings), len(rep.Findings))
 	}
+	warnedSeen := false
 	for i, f := range rep.Findings {
-		if findings[i]["id"] != f.ID || findings[i]["fail"] != strconv.Itoa(f.Fail) {
-			t.Errorf("finding %d: page %v, JSON %s fail %d", i, findings[i], f.ID, f.Fail)
+		if findings[i]["id"] != f.ID || findings[i]["fail"] != strconv.Itoa(f.Fail) || findings[i]["warn"] != strconv.Itoa(f.Warn) ||
+			findings[i]["notChecked"] != strconv.Itoa(f.NotChecked) {
+			t.Errorf("finding %d: page %v, JSON %s fail %d warn %d notChecked %d", i, findings[i], f.ID, f.Fail, f.Warn, f.NotChecked)
 		}
+		// The page names the warned hosts, as the JSON report does.
+		if got := findings[i]["warnedHosts"]; strings.Join(f.WarnedHosts, ", ") != got {
+			t.Errorf("finding %s: page warned hosts %q, JSON %q", f.ID, got, f.WarnedHosts)
+		}
+		warnedSeen = warnedSeen || len(f.WarnedHosts) > 0
+	}
+	if !warnedSeen {
+		t.Error("the fleet has no warned host to check the page against")
+	}
+	// The machine table is the JSON report's machineList, row by row, failing machines first.
+	if len(machineRows) != len(rep.MachineList.Rows) || len(machineRows) == 0 || rep.MachineList.Count != rep.Machines["seen"] {
+		t.Fatalf("page lists %d machines, the JSON report %d of %d", len(machineRows), len(rep.MachineList.Rows), rep.MachineList.Count)
+	}
+	words := map[string]string{"compliant": "compliant", "notCompliant": "not compliant", "incomplete": "incomplete"}
+	for i, m := range rep.MachineList.Rows {
+		want := "not tested"
+		if m.Verdict != nil {
+			want = words[*m.Verdict]
+		}
+		got := machineRows[i]
+		if got["host"] != m.Host || !strings.HasPrefix(got["verdict"], want) || got["failed"] != or(strings.Join(m.Failed, " "), "-") || got["warned"] != or(strings.Join(m.Warned, " "), "-") {
+			t.Errorf("machine row %d: page %v, JSON %+v", i, got, m)
+		}
+	}
+	if v := rep.MachineList.Rows[0].Verdict; v == nil || *v != "notCompliant" {
+		t.Errorf("the first machine row is not a failing machine: %+v", rep.MachineList.Rows[0])
 	}
 	if resources != "0" {
 		t.Errorf("the page loaded %s resources", resources)
@@ -173,4 +229,12 @@ func keepArtifact(t *testing.T, name string, data []byte) {
 		return
 	}
 	fmt.Fprintf(os.Stderr, "browser test: screenshot kept as %s\n", strings.TrimSpace(p))
+}
+
+// or is s, or def when s is empty.
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

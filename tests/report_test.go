@@ -227,6 +227,12 @@ func TestReportSettingsFromStateAndTestAgree(t *testing.T) {
 
 func TestReportErrors(t *testing.T) {
 	empty := t.TempDir()
+	badDir := t.TempDir()
+	for _, name := range []string{"a.json", "b.json"} {
+		if err := os.WriteFile(filepath.Join(badDir, name), []byte(`{"schema":"ccproxy/check@1",`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, c := range []struct {
 		name string
 		args []string
@@ -237,9 +243,13 @@ func TestReportErrors(t *testing.T) {
 		{"jsonl and csv", []string{"report", "--jsonl", "--format", "csv", empty}, "--jsonl: does not go with --format csv"},
 		{"stdin twice", []string{"report", "-", "-"}, "stdin given more than once"},
 		{"hosts out of range", []string{"report", "--hosts=-1", empty}, "--hosts: -1 is out of range"},
+		// A collection that gathered nothing must not succeed.
+		{"empty stdin", []string{"report", "-"}, "-: no document accepted: stdin: empty input"},
+		{"no paths, empty stdin", []string{"report"}, "-: no document accepted: stdin: empty input"},
+		{"every document rejected", []string{"report", badDir}, "no document accepted: all 2 rejected, the first: "},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := run(t, nil, c.args...)
+			r := run(t, []byte{}, c.args...)
 			if r.code != 2 || !bytes.Contains(r.stderr, []byte(c.want)) || len(r.stdout) != 0 {
 				t.Errorf("exit %d, stderr %q, stdout %d bytes; want exit 2 and %q", r.code, r.stderr, len(r.stdout), c.want)
 			}

@@ -32,3 +32,28 @@ func TestHTMLSelfContained(t *testing.T) {
 		t.Error("a test document rendered as a fleet page")
 	}
 }
+
+// Past its cap the machine table says how many machines it left to the CSV; singular and
+// plural follow the numbers.
+func TestHTMLMachineTableCap(t *testing.T) {
+	doc := `{"schema":"ccproxy/report@1","generatedAt":"2026-12-01T00:00:00Z","inputs":{"documents":1,"files":1,"skipped":0},
+"machines":{"seen":1500},"findings":[],"settings":{"services":[],"installer":[]},"mismatches":[],
+"interception":{"verdicts":{},"issuers":[]},"failureCauses":[],"rejected":{"count":0,"documents":[]},
+"machineList":{"count":1500,"rows":[{"host":"CC01","verdict":"notCompliant","failed":["x"],"warned":[],"fix":"do \u202ethis","checkOk":null,"at":null,"provenance":"ownFile"},
+{"host":"CC02","verdict":null,"failed":[],"warned":[],"fix":null,"checkOk":false,"at":null,"provenance":"otherFile"}]}}`
+	page, err := HTML([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	for _, want := range []string{`data-metric="machineRows">2<`, `data-metric="machineRowsLeft">1498<`, "ccproxy report --format csv",
+		` from <span data-metric="documents">1</span> document in <span data-metric="files">1</span> file;`, `<bdi>do \u202ethis</bdi>`,
+		`data-col="verdict">not tested; check failed<`, "(not from its own file)"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.ContainsRune(s, '\u202e') {
+		t.Error("a bidi override reached the page raw")
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"ccproxy/jsonin"
 )
 
 // plan: each value's before and after, as terraform plan shows them.
@@ -297,34 +299,68 @@ func (w *writer) endpoints(d gjson.Result) {
 
 // report: the fleet in a few lines.
 func (w *writer) report(d gjson.Result) {
+	// Every string here came from a fleet's files, which any of its machines writes: each is
+	// shown through jsonin.Visible, so none can clear the screen or print a verdict of its own.
+	v := func(r gjson.Result) string { return jsonin.Visible(r.String()) }
 	m := d.Get("machines")
-	w.linef("FLEET: %s; %d compliant, %d not compliant, %d not tested", plural(m.Get("seen").Int(), "machine"), m.Get("compliant").Int(), m.Get("nonCompliant").Int(), m.Get("notTested").Int())
+	w.linef("FLEET: %s; %d compliant, %d not compliant, %d incomplete, %d not tested", plural(m.Get("seen").Int(), "machine"),
+		m.Get("compliant").Int(), m.Get("nonCompliant").Int(), m.Get("incomplete").Int(), m.Get("notTested").Int())
 	w.linef("  check: %d passed, %d failed, %d not checked; services and installer differ on %d",
 		m.Get("checkPassed").Int(), m.Get("checkFailed").Int(), m.Get("notChecked").Int(), m.Get("mismatched").Int())
 	in := d.Get("inputs")
 	w.linef("  read %s from %s; %d rejected, %d skipped by kind", plural(in.Get("documents").Int(), "document"), plural(in.Get("files").Int(), "file"), d.Get("rejected.count").Int(), in.Get("skipped").Int())
+	if n := d.Get("provenance.count").Int(); n > 0 {
+		w.para("  ", 4, fmt.Sprintf("provenance: %s flagged (not named after the host, or holding several hosts); %s from such files",
+			plural(n, "file"), plural(m.Get("otherFile").Int(), "machine")))
+	}
+	if lo := d.Get("leftOut"); lo.Get("documents").Int()+lo.Get("findings").Int()+lo.Get("issuers").Int()+lo.Get("endpoints").Int()+lo.Get("settings").Int() > 0 {
+		w.para("  ", 4, fmt.Sprintf("left out by the report's limits: %d documents, %d findings, %d issuers, %d endpoints, %d settings",
+			lo.Get("documents").Int(), lo.Get("findings").Int(), lo.Get("issuers").Int(), lo.Get("endpoints").Int(), lo.Get("settings").Int()))
+	}
 	rows := [][]string{}
 	d.Get("findings").ForEach(func(_, f gjson.Result) bool {
 		if f.Get("fail").Int()+f.Get("warn").Int() == 0 {
 			return true
 		}
 		var hosts []string
-		f.Get("failedHosts").ForEach(func(_, h gjson.Result) bool { hosts = append(hosts, h.String()); return true })
-		rows = append(rows, []string{f.Get("id").String(), fmt.Sprint(f.Get("fail").Int()), fmt.Sprint(f.Get("warn").Int()), or(strings.Join(hosts, " "), "-")})
+		f.Get("failedHosts").ForEach(func(_, h gjson.Result) bool { hosts = append(hosts, v(h)); return true })
+		rows = append(rows, []string{v(f.Get("id")), fmt.Sprint(f.Get("fail").Int()), fmt.Sprint(f.Get("warn").Int()), or(strings.Join(hosts, " "), "-")})
 		return true
 	})
 	if len(rows) > 0 {
 		w.blank()
 		w.table([]string{"FINDING", "FAIL", "WARN", "FAILED ON"}, rows)
 	}
+	// Failing endpoints by cause: a machine where 21 endpoints failed one way is one machine.
 	rows = rows[:0]
-	d.Get("unreachable").ForEach(func(_, u gjson.Result) bool {
-		rows = append(rows, []string{u.Get("endpoint").String(), or(u.Get("failure").String(), "-"), fmt.Sprint(u.Get("machines").Int())})
+	d.Get("failureCauses").ForEach(func(_, c gjson.Result) bool {
+		var eps []string
+		c.Get("endpoints").ForEach(func(_, e gjson.Result) bool { eps = append(eps, v(e)); return true })
+		list := strings.Join(eps, " ")
+		if n := c.Get("endpointCount").Int(); n > int64(len(eps)) {
+			list += fmt.Sprintf(" and %d more", n-int64(len(eps)))
+		}
+		rows = append(rows, []string{or(v(c.Get("failure")), "-"), fmt.Sprint(c.Get("machines").Int()), list})
 		return true
 	})
 	if len(rows) > 0 {
 		w.blank()
-		w.table([]string{"UNREACHABLE", "CLASS", "MACHINES"}, rows)
+		w.table([]string{"UNREACHABLE BY", "MACHINES", "ENDPOINTS"}, rows)
+	}
+	if n := d.Get("provenance.count").Int(); n > 0 {
+		w.blank()
+		w.linef("provenance (%d):", n)
+		d.Get("provenance.files").ForEach(func(i, f gjson.Result) bool {
+			if i.Int() >= 5 {
+				w.linef("  ... %d more in the JSON report", n-5)
+				return false
+			}
+			var hosts, reasons []string
+			f.Get("hosts").ForEach(func(_, h gjson.Result) bool { hosts = append(hosts, v(h)); return true })
+			f.Get("reasons").ForEach(func(_, r gjson.Result) bool { reasons = append(reasons, v(r)); return true })
+			w.para("  "+v(f.Get("file"))+": ", 4, strings.Join(reasons, ", ")+"; speaks for "+strings.Join(hosts, " "))
+			return true
+		})
 	}
 	if n := d.Get("rejected.count").Int(); n > 0 {
 		w.blank()
@@ -334,11 +370,11 @@ func (w *writer) report(d gjson.Result) {
 				w.linef("  ... %d more in the JSON report", n-5)
 				return false
 			}
-			place := r.Get("file").String()
+			place := v(r.Get("file"))
 			if l := r.Get("line"); l.Exists() && l.Type != gjson.Null {
 				place += fmt.Sprintf(": line %d", l.Int())
 			}
-			w.para("  "+place+": ", 4, r.Get("reason").String())
+			w.para("  "+place+": ", 4, v(r.Get("reason")))
 			return true
 		})
 	}

@@ -42,6 +42,16 @@ func hostBetter(d *Doc, m *machine) bool {
 	return d.Host > m.host
 }
 
+// better orders documents of one host and kind: a document in a file or folder named after
+// the host outranks one that is not, whatever their dates, so that a file cannot speak over
+// what a host wrote about itself; then the newer wins.
+func (a *Aggregator) better(s *slot, base string, old *slot) bool {
+	if s.attested != old.attested {
+		return s.attested
+	}
+	return a.newer(s, base, old)
+}
+
 // newer orders documents of one host and kind: the later time wins, then the greater file
 // name and line, so that the result does not depend on the order of reading.
 func (a *Aggregator) newer(s *slot, base string, old *slot) bool {
@@ -59,28 +69,51 @@ func (a *Aggregator) profile(d *Doc) uint32 {
 	case KindState:
 		return a.settingsID(d.settings)
 	case KindTest:
-		t := testProfile{compliant: d.test.compliant, settings: a.settingsID(d.settings)}
+		t := testProfile{compliant: d.test.compliant, verdict: d.test.verdict, settings: a.settingsID(d.settings)}
 		for _, f := range d.test.findings {
-			t.findings = append(t.findings, a.ids.id(f.id)<<3|uint32(f.status))
+			id, ok := a.ids.idUpTo(f.id, MaxFindingIDs)
+			if !ok {
+				a.leftOut[leftFindings]++
+				continue
+			}
+			t.findings = append(t.findings, id<<3|uint32(f.status))
+			fix := uint32(0)
+			if f.fix != "" {
+				if n, ok := a.fixes.idUpTo(f.fix, MaxFixes); ok {
+					fix = n + 1
+				}
+			}
+			t.fixes = append(t.fixes, fix)
 		}
 		k := appendBool(a.key[:0], t.compliant)
+		k = append(k, t.verdict)
 		k = appendU32(k, t.settings)
-		for _, f := range t.findings {
-			k = appendU32(k, f)
+		for i, f := range t.findings {
+			k = appendU32(appendU32(k, f), t.fixes[i])
 		}
 		a.key = k
 		return a.tests.id(k, func() testProfile { return t })
 	default:
 		c := checkProfile{ok: d.check.ok, verdict: d.check.verdict}
 		for _, s := range d.check.issuers {
-			c.issuers = append(c.issuers, a.issuers.id(s))
+			id, ok := a.issuers.idUpTo(s, MaxIssuers)
+			if !ok {
+				a.leftOut[leftIssuers]++
+				continue
+			}
+			c.issuers = append(c.issuers, id)
 		}
 		for _, f := range d.check.unreachable {
 			k := appendStr(a.key[:0], &f.Endpoint)
 			a.key = appendStr(k, f.Failure)
-			c.unreachable = append(c.unreachable, a.fails.id(a.key, func() EndpointFailure {
+			id, ok := a.fails.idUpTo(a.key, MaxEndpoints, func() EndpointFailure {
 				return EndpointFailure{Endpoint: strings.Clone(f.Endpoint), Failure: clonePtr(f.Failure)}
-			}))
+			})
+			if !ok {
+				a.leftOut[leftEndpoints]++
+				continue
+			}
+			c.unreachable = append(c.unreachable, id)
 		}
 		// Order does not change what a machine saw.
 		slices.Sort(c.issuers)
@@ -117,10 +150,18 @@ func (a *Aggregator) settingsID(s *docSettings) uint32 {
 
 func (a *Aggregator) stackID(s *Settings) uint32 {
 	a.key = appendSettings(a.key[:0], s)
-	return a.stacks.id(a.key, func() Settings {
+	id, ok := a.stacks.idUpTo(a.key, MaxSettings, func() Settings {
 		return Settings{Mode: clonePtr(s.Mode), Proxy: clonePtr(s.Proxy), Bypass: clonePtr(s.Bypass),
 			AutoConfigURL: clonePtr(s.AutoConfigURL), AutoDetect: s.AutoDetect}
 	})
+	if !ok {
+		// Over the limit the settings read as unknown, all null, which is what they are
+		// to the report.
+		a.leftOut[leftSettings]++
+		a.key = appendSettings(a.key[:0], &Settings{})
+		return a.stacks.id(a.key, func() Settings { return Settings{} })
+	}
+	return id
 }
 
 func appendSettings(k []byte, s *Settings) []byte {
@@ -165,11 +206,24 @@ func clonePtr(s *string) *string {
 type table[T any] struct {
 	index map[string]uint32
 	list  []T
+	bytes int64 // roughly what the keys and values hold
 }
 
+// entryBytes is roughly what a map entry and a list element cost beyond the key's bytes.
+const entryBytes = 64
+
 func (t *table[T]) id(key []byte, build func() T) uint32 {
+	i, _ := t.idUpTo(key, -1, build)
+	return i
+}
+
+// idUpTo is id, except that a new value beyond max (when max >= 0) is not added: false.
+func (t *table[T]) idUpTo(key []byte, max int, build func() T) (uint32, bool) {
 	if i, ok := t.index[string(key)]; ok {
-		return i
+		return i, true
+	}
+	if max >= 0 && len(t.list) >= max {
+		return 0, false
 	}
 	if t.index == nil {
 		t.index = map[string]uint32{}
@@ -177,17 +231,29 @@ func (t *table[T]) id(key []byte, build func() T) uint32 {
 	i := uint32(len(t.list))
 	t.list = append(t.list, build())
 	t.index[string(key)] = i
-	return i
+	// The value holds about what the key encodes (strings, or ids of 4 bytes).
+	t.bytes += 2*int64(len(key)) + entryBytes
+	return i, true
 }
 
 type interner struct {
 	index map[string]uint32
 	list  []string
+	bytes int64
 }
 
 func (n *interner) id(s string) uint32 {
+	i, _ := n.idUpTo(s, -1)
+	return i
+}
+
+// idUpTo is id, except that a new string beyond max (when max >= 0) is not added: false.
+func (n *interner) idUpTo(s string, max int) (uint32, bool) {
 	if i, ok := n.index[s]; ok {
-		return i
+		return i, true
+	}
+	if max >= 0 && len(n.list) >= max {
+		return 0, false
 	}
 	if n.index == nil {
 		n.index = map[string]uint32{}
@@ -196,7 +262,8 @@ func (n *interner) id(s string) uint32 {
 	i := uint32(len(n.list))
 	n.list = append(n.list, s)
 	n.index[s] = i
-	return i
+	n.bytes += int64(len(s)) + entryBytes
+	return i, true
 }
 
 // bounded keeps the max smallest values offered, as a max-heap.

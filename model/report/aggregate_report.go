@@ -2,6 +2,7 @@ package report
 
 import (
 	"ccproxy/model"
+	"ccproxy/model/compliance"
 	"cmp"
 	"slices"
 	"strings"
@@ -53,7 +54,7 @@ type Options struct {
 // settingsOf is the settings profile of the newer of a machine's state and test documents.
 func (a *Aggregator) settingsOf(m *machine) (settingsProfile, bool) {
 	st, te := a.doc(m, KindState), a.doc(m, KindTest)
-	if te != nil && (st == nil || a.newer(te, te.base, st)) {
+	if te != nil && (st == nil || a.better(te, te.base, st)) {
 		return a.setting.list[a.tests.list[te.profile].settings], true
 	}
 	if st != nil {
@@ -70,16 +71,33 @@ func (a *Aggregator) Report(o Options) Report {
 		Inputs: Inputs{Paths: append([]string{}, o.Paths...), Files: a.files, Documents: a.documents, Superseded: a.superseded, Skipped: a.skipped,
 			ByKind: KindCounts{State: a.byKind[KindState], Test: a.byKind[KindTest], Check: a.byKind[KindCheck]}},
 		Rejected: Rejected{Count: a.rejected, Documents: a.rejects.sorted()},
+		LeftOut: LeftOut{Documents: a.leftDocs, Findings: a.leftOut[leftFindings], Issuers: a.leftOut[leftIssuers],
+			Endpoints: a.leftOut[leftEndpoints], Settings: a.leftOut[leftSettings]},
 	}
 	type findingGroup struct {
 		counts     [5]int
 		fail, warn *hostGroup
+		nc, na     *hostGroup
+		fix        uint32 // the smallest fix by text, plus one
 	}
 	keys := a.keys()
 	findings := map[uint32]*findingGroup{}
 	services, installer := map[uint32]*hostGroup{}, map[uint32]*hostGroup{}
 	mismatches := map[[2]uint32]*hostGroup{}
 	issuers, unreachable := map[uint32]*hostGroup{}, map[uint32]*hostGroup{}
+	type causeGroup struct {
+		failure   *string
+		machines  *hostGroup
+		endpoints map[uint32]bool
+		last      int32 // the machine added last
+	}
+	causes := map[string]*causeGroup{}
+	rows := bounded[rowKey]{max: MaxMachineRows, less: func(x, y rowKey) bool {
+		if x.class != y.class {
+			return x.class < y.class
+		}
+		return keys[x.m] < keys[y.m]
+	}}
 	group := func(m map[uint32]*hostGroup, id uint32) *hostGroup {
 		g := m[id]
 		if g == nil {
@@ -95,19 +113,25 @@ func (a *Aggregator) Report(o Options) Report {
 		if a.hostFromFileName(m) {
 			mc.HostFromFileName++
 		}
+		if !a.ownFile(m) {
+			mc.OtherFile++
+		}
 		if t := a.doc(m, KindTest); t != nil {
 			p := &a.tests.list[t.profile]
 			mc.Tested++
-			if p.compliant {
+			switch p.verdict {
+			case verdictCompliant:
 				mc.Compliant++
-			} else {
+			case verdictIncomplete:
+				mc.Incomplete++
+			default:
 				mc.NonCompliant++
 			}
-			for _, f := range p.findings {
+			for n, f := range p.findings {
 				id, status := f>>3, f&7
 				g := findings[id]
 				if g == nil {
-					g = &findingGroup{fail: a.newGroup(k, keys), warn: a.newGroup(k, keys)}
+					g = &findingGroup{fail: a.newGroup(k, keys), warn: a.newGroup(k, keys), nc: a.newGroup(k, keys), na: a.newGroup(k, keys)}
 					findings[id] = g
 				}
 				g.counts[status]++
@@ -116,6 +140,13 @@ func (a *Aggregator) Report(o Options) Report {
 					g.fail.add(i)
 				case statusWarn:
 					g.warn.add(i)
+				case statusNotChecked:
+					g.nc.add(i)
+				case statusNotApplicable:
+					g.na.add(i)
+				}
+				if fx := p.fixes[n]; fx != 0 && (g.fix == 0 || a.fixes.list[fx-1] < a.fixes.list[g.fix-1]) {
+					g.fix = fx
 				}
 			}
 		} else {
@@ -160,17 +191,51 @@ func (a *Aggregator) Report(o Options) Report {
 			}
 			for _, u := range p.unreachable {
 				group(unreachable, u).add(i)
+				f := a.fails.list[u].Failure
+				c := causes[model.Deref(f)+map[bool]string{true: "\x00"}[f == nil]]
+				if c == nil {
+					c = &causeGroup{failure: f, machines: a.newGroup(k, keys), endpoints: map[uint32]bool{}}
+					causes[model.Deref(f)+map[bool]string{true: "\x00"}[f == nil]] = c
+				}
+				// A machine counts once per cause, however many endpoints failed that way.
+				if c.machines.n == 0 || c.last != i {
+					c.machines.add(i)
+					c.last = i
+				}
+				c.endpoints[u] = true
 			}
 		} else {
 			mc.NotChecked++
 		}
+		rows.offer(rowKey{class: a.rowClass(m), m: i})
 	}
+	r.MachineList = MachineList{Count: a.machines.len(), Rows: []MachineRow{}}
+	for _, rk := range rows.sorted() {
+		r.MachineList.Rows = append(r.MachineList.Rows, a.machineRow(a.machines.at(rk.m)))
+	}
+	r.FailureCauses = make([]FailureCause, 0, len(causes))
+	for _, c := range causes {
+		fc := FailureCause{Failure: c.failure, Machines: c.machines.n, EndpointCount: len(c.endpoints), Hosts: c.machines.names(), Endpoints: []string{}}
+		for u := range c.endpoints {
+			fc.Endpoints = append(fc.Endpoints, a.fails.list[u].Endpoint)
+		}
+		slices.Sort(fc.Endpoints)
+		fc.Endpoints = fc.Endpoints[:min(len(fc.Endpoints), k)]
+		r.FailureCauses = append(r.FailureCauses, fc)
+	}
+	slices.SortFunc(r.FailureCauses, func(x, y FailureCause) int {
+		return cmp.Or(cmp.Compare(y.Machines, x.Machines), strings.Compare(model.Deref(x.Failure), model.Deref(y.Failure)))
+	})
 
 	r.Findings = make([]FindingCount, 0, len(findings))
 	for id, g := range findings {
 		f := FindingCount{ID: a.ids.list[id], Pass: g.counts[statusPass], Fail: g.counts[statusFail], Warn: g.counts[statusWarn],
 			NotApplicable: g.counts[statusNotApplicable], NotChecked: g.counts[statusNotChecked],
-			FailedHosts: g.fail.names(), WarnedHosts: g.warn.names()}
+			FailedHosts: g.fail.names(), WarnedHosts: g.warn.names(), NotCheckedHosts: g.nc.names(), NotApplicableHosts: g.na.names()}
+		f.Title, f.Requirements = checkTitle(f.ID)
+		if g.fix != 0 {
+			f.Fix = model.Ptr(a.fixes.list[g.fix-1])
+		}
 		for _, n := range g.counts {
 			f.Machines += n
 		}
@@ -204,7 +269,48 @@ func (a *Aggregator) Report(o Options) Report {
 	slices.SortFunc(r.Unreachable, func(x, y Unreachable) int {
 		return cmp.Or(cmp.Compare(y.Machines, x.Machines), strings.Compare(x.Endpoint, y.Endpoint), strings.Compare(model.Deref(x.Failure), model.Deref(y.Failure)))
 	})
+	r.Provenance = a.flaggedFiles(k, keys)
 	return r
+}
+
+// flaggedFiles lists the files flagged for provenance, the first MaxRejectedListed by name.
+func (a *Aggregator) flaggedFiles(k int, keys []string) Provenance {
+	p := Provenance{Count: len(a.flagged) + a.flaggedN, Files: []FlaggedFile{}}
+	names := make([]string, 0, len(a.flagged))
+	for f := range a.flagged {
+		names = append(names, f)
+	}
+	slices.Sort(names)
+	if len(names) > MaxRejectedListed {
+		names = names[:MaxRejectedListed]
+	}
+	for _, name := range names {
+		f := a.flagged[name]
+		g := a.newGroup(k, keys)
+		for _, h := range f.hosts {
+			g.add(h)
+		}
+		ff := FlaggedFile{File: name, Reasons: []string{}, Documents: f.documents, Hosts: g.names()}
+		if f.otherHost {
+			ff.Reasons = append(ff.Reasons, "otherHost")
+		}
+		if f.severalHosts {
+			ff.Reasons = append(ff.Reasons, "severalHosts")
+		}
+		p.Files = append(p.Files, ff)
+	}
+	return p
+}
+
+// ownFile is true when every newest document of the machine came from a file or folder
+// named after it.
+func (a *Aggregator) ownFile(m *machine) bool {
+	for k := range numKinds {
+		if s := a.doc(m, k); s != nil && !s.attested {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *Aggregator) settingsGroups(m map[uint32]*hostGroup) []SettingsGroup {
@@ -257,6 +363,10 @@ func (a *Aggregator) row(m *machine) Machine {
 	if a.hostFromFileName(m) {
 		r.HostFrom = "fileName"
 	}
+	r.Provenance = "ownFile"
+	if !a.ownFile(m) {
+		r.Provenance = "otherFile"
+	}
 	refs := [numKinds]**DocumentRef{&r.Documents.State, &r.Documents.Test, &r.Documents.Check}
 	for kind := range numKinds {
 		if s := a.doc(m, kind); s != nil {
@@ -270,6 +380,7 @@ func (a *Aggregator) row(m *machine) Machine {
 	if t := a.doc(m, KindTest); t != nil {
 		p := &a.tests.list[t.profile]
 		r.Compliant = model.Ptr(p.compliant)
+		r.Verdict = model.Ptr(testVerdictNames[p.verdict])
 		for _, f := range p.findings {
 			switch uint8(f & 7) {
 			case statusFail:
@@ -300,6 +411,62 @@ func (a *Aggregator) row(m *machine) Machine {
 		slices.SortFunc(r.Unreachable, func(x, y EndpointFailure) int {
 			return cmp.Or(strings.Compare(x.Endpoint, y.Endpoint), strings.Compare(model.Deref(x.Failure), model.Deref(y.Failure)))
 		})
+	}
+	return r
+}
+
+// checkTitle is the title and requirements this ccproxy gives the check of a finding id
+// ("internalBypassed:dc01" is a finding of the check internalBypassed).
+func checkTitle(id string) (string, []string) {
+	check, _, _ := strings.Cut(id, ":")
+	for _, c := range compliance.Checks {
+		if c.ID == check {
+			return c.Title, slices.Clone(c.Requirements)
+		}
+	}
+	return id, []string{}
+}
+
+// rowKey orders the summary's machine table: what needs action first.
+type rowKey struct {
+	class uint8
+	m     int32
+}
+
+// rowClass: 0 not compliant, 1 incomplete, 2 a failed check, 3 not tested, 4 the rest.
+func (a *Aggregator) rowClass(m *machine) uint8 {
+	if t := a.doc(m, KindTest); t != nil {
+		switch a.tests.list[t.profile].verdict {
+		case verdictNotCompliant:
+			return 0
+		case verdictIncomplete:
+			return 1
+		}
+	}
+	if c := a.doc(m, KindCheck); c != nil && !a.checks.list[c.profile].ok {
+		return 2
+	}
+	if a.doc(m, KindTest) == nil {
+		return 3
+	}
+	return 4
+}
+
+// machineRow is one machine as the summary's table shows it.
+func (a *Aggregator) machineRow(m *machine) MachineRow {
+	full := a.row(m)
+	r := MachineRow{Host: full.Host, Verdict: full.Verdict, Failed: full.Failed, Warned: full.Warned, CheckOK: full.CheckOK, Provenance: full.Provenance}
+	if t := a.doc(m, KindTest); t != nil {
+		at := time.Unix(0, t.at).UTC()
+		r.At = &at
+		p := &a.tests.list[t.profile]
+		for _, want := range []uint8{statusFail, statusWarn} {
+			for n, f := range p.findings {
+				if uint8(f&7) == want && p.fixes[n] != 0 && r.Fix == nil {
+					r.Fix = model.Ptr(a.fixes.list[p.fixes[n]-1])
+				}
+			}
+		}
 	}
 	return r
 }

@@ -1,34 +1,33 @@
 package report
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"ccproxy/model"
+	"ccproxy/model/csvsafe"
 )
 
 // CSVHeader names the columns of 'report --format csv', one row per machine.
 var CSVHeader = []string{
-	"host", "hostFrom", "compliant", "failed", "warned",
+	"host", "hostFrom", "provenance", "compliant", "verdict", "failed", "warned",
 	"servicesMode", "servicesProxy", "servicesBypass",
 	"installerMode", "installerProxy", "installerBypass", "installerAutoConfigUrl", "installerAutoDetect",
 	"mismatch", "checkOk", "interception", "issuers", "unreachable",
 	"stateFile", "stateAt", "testFile", "testAt", "checkFile", "checkAt", "superseded",
 }
 
-// CSVWriter writes machine rows for a spreadsheet: CRLF line ends, as Excel expects; lists
-// joined with "; "; empty cells for null; and a cell that a spreadsheet would run as a
-// formula (it starts with =, +, -, @, a tab or a carriage return) gets a leading ' so that
-// it stays text.
-type CSVWriter struct{ w *csv.Writer }
+// CSVWriter writes machine rows for a spreadsheet through csvsafe, ccproxy's one CSV
+// writer: CRLF line ends, as Excel expects; lists joined with "; "; empty cells for null;
+// formulas neutralised and separators quoted so that no cell runs as a formula whether the
+// spreadsheet's list separator is "," or ";".
+type CSVWriter struct{ w *csvsafe.Writer }
 
 // NewCSVWriter writes the header row.
 func NewCSVWriter(w io.Writer) (*CSVWriter, error) {
-	c := &CSVWriter{w: csv.NewWriter(w)}
-	c.w.UseCRLF = true
+	c := &CSVWriter{w: csvsafe.NewWriter(w)}
 	return c, c.w.Write(CSVHeader)
 }
 
@@ -38,10 +37,7 @@ func (c *CSVWriter) Write(m Machine) error {
 }
 
 // Flush writes what is buffered and returns the first error met.
-func (c *CSVWriter) Flush() error {
-	c.w.Flush()
-	return c.w.Error()
-}
+func (c *CSVWriter) Flush() error { return c.w.Flush() }
 
 // CSVRecord is the row of one machine, in the order of CSVHeader.
 func CSVRecord(m Machine) []string {
@@ -60,7 +56,7 @@ func CSVRecord(m Machine) []string {
 		}
 	}
 	rec := []string{
-		m.Host, m.HostFrom, boolCell(m.Compliant), strings.Join(m.Failed, "; "), strings.Join(m.Warned, "; "),
+		m.Host, m.HostFrom, m.Provenance, boolCell(m.Compliant), model.Deref(m.Verdict), strings.Join(m.Failed, "; "), strings.Join(m.Warned, "; "),
 		model.Deref(svc.Mode), model.Deref(svc.Proxy), model.Deref(svc.Bypass),
 		model.Deref(ie.Mode), model.Deref(ie.Proxy), model.Deref(ie.Bypass), model.Deref(ie.AutoConfigURL), boolCell(ie.AutoDetect),
 		boolCell(m.Mismatch), boolCell(m.CheckOK), model.Deref(m.Interception), strings.Join(m.Issuers, "; "), strings.Join(unreachable, "; "),
@@ -78,17 +74,9 @@ func CSVRecord(m Machine) []string {
 	}
 	rec = append(rec, strconv.Itoa(m.Superseded))
 	for i, v := range rec {
-		rec[i] = cell(v)
+		rec[i] = model.RedactCredentials(v)
 	}
 	return rec
-}
-
-func cell(v string) string {
-	v = model.RedactCredentials(v)
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }
 
 func boolCell(b *bool) string {

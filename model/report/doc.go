@@ -8,7 +8,9 @@
 // it, into a Doc of a few strings. The Aggregator keeps per host only where its newest
 // document of each kind came from and a number standing for what it says; documents that say
 // the same thing share one interned profile. Memory grows with the number of machines, by a
-// few hundred bytes each, never with the size or number of documents.
+// few hundred bytes each, never with the size or number of documents, and limits.go bounds
+// even that: a hostile file (nested a million deep, a gzip bomb, a million hosts, an id
+// listed 500 times) costs a named rejection or a counted remainder, never the run.
 //
 // The rules:
 //

@@ -62,3 +62,33 @@ func splitPath(p string) (dir, base string) {
 	i := strings.LastIndexAny(p, `/\`)
 	return p[:i+1], p[i+1:]
 }
+
+// NamesHost says whether a document for host that was read from file is where a fleet that
+// keeps provenance puts it: in a file named after the host (HostFromFileName: "CC01.json",
+// "CC01-test.json", "CC01.check.json.gz") or in a folder named after it
+// ("collected/CC01/anything.json"). Host names compare without case, and a short name
+// matches the first label of a full one ("CC01" and "cc01.corp.example"), since Windows
+// names a machine both ways. stdin names no host.
+func NamesHost(file, host string) bool {
+	if file == StdinName || host == "" {
+		return false
+	}
+	if sameHost(HostFromFileName(file), host) {
+		return true
+	}
+	dir, _ := splitPath(file)
+	_, parent := splitPath(strings.TrimRight(dir, `/\`))
+	return sameHost(strings.TrimSpace(parent), host)
+}
+
+func sameHost(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	if strings.EqualFold(a, b) {
+		return true
+	}
+	la, _, dotA := strings.Cut(a, ".")
+	lb, _, dotB := strings.Cut(b, ".")
+	return dotA != dotB && strings.EqualFold(la, lb) && la != ""
+}

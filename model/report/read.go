@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -17,9 +18,104 @@ import (
 // StdinName is how stdin is named in the report.
 const StdinName = jsonin.StdinName
 
-// MaxDocument is the largest single document read. Inputs have no limit: a JSON Lines file
-// or stream may hold any number of documents.
-const MaxDocument = jsonin.MaxInput
+// MaxDocument is the largest single document read: ccproxy's are a few KiB (test) to some
+// hundred (check, with every endpoint), and each reader holds up to two documents at a time,
+// so this bounds the memory a hostile file can take while it is read.
+const MaxDocument = 4 << 20
+
+// WholeFile is the largest file read into memory at once; a larger one is streamed.
+const WholeFile = 1 << 20
+
+// The limits of one input (a file, or stdin), far above what a fleet writes (a test
+// document is a few KiB, a check document some tens; a JSON Lines file of 100,000 documents
+// is about 300 MiB) and low enough that a hostile file ends: a gzip file that expands without
+// end, /dev/zero given by name, a stream of empty documents.
+const (
+	// MaxInputBytes bounds what one input may hold once decompressed and decoded.
+	MaxInputBytes = 4 << 30
+	// MaxInputDocuments bounds the documents (and pieces that are not documents) of one input.
+	MaxInputDocuments = 1_000_000
+	// MaxDepth bounds nesting, as every other reader of ccproxy does (jsonin: 1000 levels;
+	// PowerShell 7's ConvertFrom-Json refuses more than 1024); ccproxy's documents nest
+	// fewer than 10 levels. Beyond it a document is rejected before it is parsed, so no
+	// recursive parser meets it.
+	MaxDepth = 1000
+)
+
+// inputByteLimit is MaxInputBytes; tests lower it so as not to read gigabytes.
+var inputByteLimit int64 = MaxInputBytes
+
+var errInputTooLarge = fmt.Errorf("larger than %d GiB once decompressed, the most one input may hold; the rest is not read; hint: split it into several files", MaxInputBytes>>30)
+
+// limitReader ends an input at MaxInputBytes with errInputTooLarge.
+type limitReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, errInputTooLarge
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+// stickyEnd returns the first error of r, io.EOF included, to every later Read without
+// reading r again.
+type stickyEnd struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyEnd) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.err = err
+	return n, err
+}
+
+// depthError is the place where text nests deeper than MaxDepth, or nil. It follows
+// strings, so brackets inside them do not count.
+func depthError(text []byte) *docError {
+	// Nesting past MaxDepth needs more than MaxDepth opening brackets: counting them is
+	// much faster than following the text, and rules out every ordinary document.
+	if bytes.Count(text, []byte{'['})+bytes.Count(text, []byte{'{'}) <= MaxDepth {
+		return nil
+	}
+	depth, inString, escaped := 0, false, false
+	for i, c := range text {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			if depth++; depth > MaxDepth {
+				l, col := position(text, i)
+				return fail(fmt.Sprintf("line %d, column %d", l, col), "nested deeper than %d levels; hint: this is not a ccproxy document", MaxDepth)
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return nil
+}
 
 // Item is one document read, or one rejected.
 type Item struct {
@@ -30,6 +126,10 @@ type Item struct {
 	// Skipped is a file a folder walk left out because its kind cannot hold a ccproxy
 	// document (a script, a registry export, a log): counted, not rejected one by one.
 	Skipped string
+	// Rejects is how many documents Reject stands for, when more than one.
+	Rejects int
+	// SkippedKind says why: "a FIFO", "a device", a kind of file that holds no document.
+	SkippedKind string
 }
 
 // Reader reads the documents of inputs. It keeps its buffers from one input to the next;
@@ -40,15 +140,20 @@ type Reader struct {
 	unz *bufio.Reader // over what gzip gives
 	dec *bufio.Reader // over decoded UTF-16, or a multi-document file read whole
 	doc []byte
+	// always is the caller's emit for the input being read, for what must be listed
+	// whatever the count (the input's own limits).
+	always func(Item)
 }
 
-// ReadBytes reads an input held in memory (a file of at most MaxDocument bytes): one
+// ReadBytes reads an input held in memory (a file of at most WholeFile bytes): one
 // document, JSON Lines, or several documents one after the other, in any encoding that
 // jsonin.Decode accepts, or gzip-compressed. emit is called once per document; it must not
 // keep data, which the caller may reuse.
 func (r *Reader) ReadBytes(name string, data []byte, emit func(Item)) {
+	emit, done := r.listing(name, emit)
+	defer done()
 	if isGzip(data) {
-		r.ReadStream(name, bytes.NewReader(data), emit)
+		r.readStream(name, bytes.NewReader(data), emit)
 		return
 	}
 	text, warnings, err := jsonin.Decode(name, data)
@@ -60,8 +165,9 @@ func (r *Reader) ReadBytes(name string, data []byte, emit func(Item)) {
 	if len(warnings) > 0 {
 		warning = warnings[0]
 	}
-	// Most files hold one document: one validation pass tells, without splitting.
-	if gjson.ValidBytes(text) {
+	// Most files hold one document: one validation pass tells, without splitting. A file
+	// nested too deep goes through the splitter, which rejects the document that does.
+	if depthError(text) == nil && gjson.ValidBytes(text) {
 		scanEmit(name, 0, true, text, warning, true, emit)
 		return
 	}
@@ -70,7 +176,16 @@ func (r *Reader) ReadBytes(name string, data []byte, emit func(Item)) {
 
 // ReadStream reads an input of any size as a stream: stdin, a large file, a compressed one.
 func (r *Reader) ReadStream(name string, in io.Reader, emit func(Item)) {
-	br := r.reset(&r.raw, in)
+	emit, done := r.listing(name, emit)
+	defer done()
+	r.readStream(name, in, emit)
+}
+
+func (r *Reader) readStream(name string, in io.Reader, emit func(Item)) {
+	// Every layer of buffering above asks again after an end of input: on a console each
+	// ask would wait for another Ctrl+D (Ctrl+Z on Windows). The first end is the end.
+	br := r.reset(&r.raw, &stickyEnd{r: in})
+	limit := &limitReader{left: inputByteLimit}
 	if head, _ := br.Peek(2); isGzip(head) {
 		if r.gz == nil {
 			r.gz = new(gzip.Reader)
@@ -79,7 +194,11 @@ func (r *Reader) ReadStream(name string, in io.Reader, emit func(Item)) {
 			emit(Item{Reject: reject(name, 0, "cannot decompress: "+err.Error()+"; hint: the file is cut short or not gzip")})
 			return
 		}
-		br = r.reset(&r.unz, r.gz)
+		limit.r = r.gz
+		br = r.reset(&r.unz, limit)
+	} else {
+		limit.r = br
+		br = r.reset(&r.unz, limit)
 	}
 	var src io.Reader = br
 	head, _ := br.Peek(3)
@@ -102,6 +221,36 @@ func (r *Reader) ReadStream(name string, in io.Reader, emit func(Item)) {
 		br = r.reset(&r.dec, src)
 	}
 	r.splitBuffered(name, br, emit)
+}
+
+// MaxRejectsPerInput bounds the rejections one input lists one by one; the others are
+// counted in one more rejection, so that one broken or hostile file cannot fill the report's
+// list of rejected documents and hide the others.
+const MaxRejectsPerInput = 100
+
+// listing wraps emit for one input: its first MaxRejectsPerInput rejections pass, the others
+// are counted, and done emits them as one item standing for all of them.
+func (r *Reader) listing(name string, emit func(Item)) (func(Item), func()) {
+	n, more, line := 0, 0, 0
+	r.always = emit
+	wrapped := func(it Item) {
+		if it.Reject != nil {
+			if n++; n > MaxRejectsPerInput {
+				if more == 0 && it.Reject.Line != nil {
+					line = *it.Reject.Line
+				}
+				more += max(1, it.Rejects)
+				return
+			}
+		}
+		emit(it)
+	}
+	done := func() {
+		if more > 0 {
+			emit(Item{Reject: reject(name, line, fmt.Sprintf("%d more documents rejected in this input, from here on; the first %d are listed", more, MaxRejectsPerInput)), Rejects: more})
+		}
+	}
+	return wrapped, done
 }
 
 func (r *Reader) reset(slot **bufio.Reader, in io.Reader) *bufio.Reader {
@@ -174,7 +323,16 @@ type piece struct {
 func (r *Reader) splitBuffered(name string, br *bufio.Reader, emit func(Item)) {
 	var first *piece
 	count := 0
+	full := false
 	deliver := func(p piece) {
+		if full {
+			return
+		}
+		if count == MaxInputDocuments {
+			full = true
+			r.always(Item{Reject: reject(name, p.line, fmt.Sprintf("holds more than %d documents, the most one input may hold; the rest is not read; hint: split it into several files", MaxInputDocuments))})
+			return
+		}
 		count++
 		if count == 1 {
 			// Keep a copy: the buffer is reused for the next document.
@@ -190,26 +348,24 @@ func (r *Reader) splitBuffered(name string, br *bufio.Reader, emit func(Item)) {
 	sp := splitter{doc: r.doc[:0]}
 	lineNo := 0
 	var readErr error
+	start := true
 	for {
+		// A line longer than the buffer comes in pieces: the splitter takes each as it
+		// comes, so a long line costs only what the document it holds costs, and blanks
+		// or a document rejected early cost nothing.
 		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			// A line longer than the buffer: gather it whole.
-			long := append([]byte(nil), line...)
-			for err == bufio.ErrBufferFull {
-				line, err = br.ReadSlice('\n')
-				long = append(long, line...)
-				if len(long) > MaxDocument+1 {
-					for err == bufio.ErrBufferFull {
-						_, err = br.ReadSlice('\n')
-					}
-					break
-				}
-			}
-			line = long
-		}
 		if len(line) > 0 {
-			lineNo++
-			sp.line(line, lineNo, deliver)
+			if start {
+				lineNo++
+			}
+			sp.line(line, lineNo, start, deliver)
+		}
+		start = err != bufio.ErrBufferFull
+		if full {
+			break
+		}
+		if err == bufio.ErrBufferFull {
+			continue
 		}
 		if err != nil {
 			if err != io.EOF {
@@ -218,7 +374,10 @@ func (r *Reader) splitBuffered(name string, br *bufio.Reader, emit func(Item)) {
 			break
 		}
 	}
-	sp.end(lineNo, readErr, deliver)
+	if !full {
+		sp.end(lineNo, readErr, deliver)
+	}
+	sp.reset()
 	r.doc = sp.doc[:0]
 	if first != nil {
 		// The only piece: a lone document gets no line number.
@@ -259,21 +418,25 @@ type splitter struct {
 	escaped   bool
 	start     int  // line where the open document starts
 	skipping  bool // after an oversize document, until the next one starts
+	skipLine  bool // after text that is not a document, until the line ends
 	truncated bool
 }
 
 func (s *splitter) reset() {
-	s.doc, s.depth, s.inString, s.escaped, s.skipping = s.doc[:0], 0, false, false, false
+	s.doc, s.depth, s.inString, s.escaped, s.skipping, s.skipLine = s.doc[:0], 0, false, false, false, false
 }
 
-func (s *splitter) line(line []byte, lineNo int, deliver func(piece)) {
-	if line[0] == '{' && (s.depth > 0 || s.skipping) {
-		if !s.skipping {
-			deliver(piece{line: s.start, err: fmt.Sprintf("the document is cut short: line %d starts another one; hint: the file was not written completely", lineNo)})
+func (s *splitter) line(line []byte, lineNo int, start bool, deliver func(piece)) {
+	if start {
+		s.skipLine = false
+		if line[0] == '{' && (s.depth > 0 || s.skipping) {
+			if !s.skipping {
+				deliver(piece{line: s.start, err: fmt.Sprintf("the document is cut short: line %d starts another one; hint: the file was not written completely", lineNo)})
+			}
+			s.reset()
 		}
-		s.reset()
 	}
-	if s.skipping {
+	if s.skipping || s.skipLine {
 		return
 	}
 	i := 0
@@ -282,9 +445,19 @@ func (s *splitter) line(line []byte, lineNo int, deliver func(piece)) {
 			// Between documents: blank space, a byte order mark (files joined with cat), or
 			// the start of the next one.
 			for i < len(line) {
-				if isSpace(line[i]) {
-					i++
-				} else if bytes.HasPrefix(line[i:], []byte("\uFEFF")) {
+				rest := line[i:]
+				if c := rest[0]; c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+					// Runs of blanks are skipped eight bytes at a time: a gzip bomb of
+					// blanks is gigabytes of them.
+					n := len(rest)
+					for len(rest) >= 8 && binary.LittleEndian.Uint64(rest) == 0x2020202020202020 {
+						rest = rest[8:]
+					}
+					if len(rest) == n {
+						rest = rest[1:]
+					}
+					i = len(line) - len(rest)
+				} else if c == 0xEF && bytes.HasPrefix(rest, []byte("\uFEFF")) {
 					i += 3
 				} else {
 					break
@@ -294,17 +467,28 @@ func (s *splitter) line(line []byte, lineNo int, deliver func(piece)) {
 				return
 			}
 			if line[i] != '{' && line[i] != '[' {
-				deliver(piece{line: lineNo, err: "not a JSON document: " + quote(string(bytes.TrimRight(line[i:], " \t\r\n"))) + "; hint: give ccproxy documents, one per file or one per line"})
+				text := bytes.TrimRight(line[i:], " \t\r\n")
+				if len(text) > 200 {
+					text = append(text[:200:200], "..."...)
+				}
+				deliver(piece{line: lineNo, err: "not a JSON document: " + quote(string(text)) + "; hint: give ccproxy documents, one per file or one per line"})
+				s.skipLine = true // the rest of the line, if it comes in pieces
 				return
 			}
 			s.start = lineNo
 			s.doc = s.doc[:0]
 		}
 		j := s.scan(line, i)
+		if s.depth > MaxDepth {
+			deliver(piece{line: s.start, err: fmt.Sprintf("nested deeper than %d levels at line %d; hint: this is not a ccproxy document", MaxDepth, lineNo)})
+			s.reset()
+			s.skipping = true
+			return
+		}
 		s.doc = append(s.doc, line[i:j]...)
 		i = j
 		if len(s.doc) > MaxDocument {
-			deliver(piece{line: s.start, err: "document larger than 16 MiB; hint: this is not a ccproxy document"})
+			deliver(piece{line: s.start, err: fmt.Sprintf("document larger than %d MiB; hint: this is not a ccproxy document", MaxDocument>>20)})
 			s.reset()
 			s.skipping = true
 			return
@@ -335,7 +519,9 @@ func (s *splitter) scan(line []byte, i int) int {
 		case '"':
 			s.inString = true
 		case '{', '[':
-			s.depth++
+			if s.depth++; s.depth > MaxDepth {
+				return i + 1
+			}
 		case '}', ']':
 			s.depth--
 			if s.depth <= 0 {
@@ -366,6 +552,8 @@ func readReason(err error) string {
 	switch {
 	case errors.As(err, &ue):
 		return ue.Error()
+	case errors.Is(err, errInputTooLarge):
+		return err.Error()
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader):
 		return "cannot decompress: " + err.Error() + "; hint: the file is cut short or damaged"
 	}

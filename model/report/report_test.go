@@ -346,7 +346,7 @@ func TestReaderOversizeDocument(t *testing.T) {
 	big := `{"schema":"ccproxy/test@1","x":"` + strings.Repeat("a", MaxDocument) + `"}`
 	d1 := compact(testDoc("CC01", "2026-03-01T10:00:00Z", true, "direct", "", ""))
 	docs, rejects, _ := readAll("x.jsonl", []byte(big+"\n"+d1+"\n"), true)
-	if len(docs) != 1 || len(rejects) != 1 || !strings.Contains(rejects[0].Reason, "larger than 16 MiB") {
+	if len(docs) != 1 || len(rejects) != 1 || !strings.Contains(rejects[0].Reason, "larger than 4 MiB") {
 		t.Errorf("docs %d, rejects %+v", len(docs), rejects)
 	}
 }
@@ -475,7 +475,7 @@ func TestCSVRecord(t *testing.T) {
 		Documents: MachineDocuments{Test: &DocumentRef{File: "t.jsonl", Line: ptr(3), At: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}}}
 	rec := CSVRecord(m)
 	col := func(n string) string { return rec[slices.Index(CSVHeader, n)] }
-	if len(rec) != len(CSVHeader) || col("host") != `'=HYPERLINK("x")` || col("compliant") != "false" || col("failed") != "a; b" ||
+	if len(rec) != len(CSVHeader) || col("host") != `=HYPERLINK("x")` || col("compliant") != "false" || col("failed") != "a; b" ||
 		col("servicesProxy") != "***@p:1" || col("unreachable") != "a:443 timeout" || col("testFile") != "t.jsonl:3" ||
 		col("testAt") != "2026-03-01T00:00:00Z" || col("checkOk") != "" || col("stateFile") != "" {
 		t.Errorf("%q", rec)
@@ -483,7 +483,8 @@ func TestCSVRecord(t *testing.T) {
 	var b bytes.Buffer
 	w, _ := NewCSVWriter(&b)
 	w.Write(m)
-	if err := w.Flush(); err != nil || !strings.HasPrefix(b.String(), "host,hostFrom,") || !strings.HasSuffix(b.String(), "\r\n") {
+	if err := w.Flush(); err != nil || !strings.HasPrefix(b.String(), "host,hostFrom,") || !strings.HasSuffix(b.String(), "\r\n") ||
+		!strings.Contains(b.String(), "\r\n\"'=HYPERLINK(\"\"x\"\")\",") {
 		t.Errorf("%q %v", b.String(), err)
 	}
 }

@@ -46,6 +46,18 @@ const (
 
 var statusNames = []string{"pass", "fail", "warn", "notApplicable", "notChecked"}
 
+// Test verdicts (ccproxy/test@1's verdict), in the order Machines counts them.
+const (
+	verdictCompliant uint8 = iota
+	verdictNotCompliant
+	verdictIncomplete
+)
+
+var testVerdictNames = []string{"compliant", "notCompliant", "incomplete"}
+
+// severity orders statuses for an id a document lists twice: the most severe counts.
+var severity = [...]int{statusPass: 0, statusNotApplicable: 1, statusNotChecked: 2, statusWarn: 3, statusFail: 4}
+
 // Interception verdicts, in the order VerdictCounts lists them.
 var verdictNames = []string{"none", "suspected", "detected", "unknown"}
 
@@ -57,7 +69,15 @@ type Doc struct {
 	Line         int // where the document starts in an input holding several; 0 otherwise
 	Host         string
 	HostFromFile bool
-	At           int64 // source.readAt (startedAt for check), in Unix nanoseconds
+	// Attested: the file or its folder is named after the host (NamesHost), so the
+	// document is where the host itself would have written it.
+	Attested bool
+	// Shared: the document came from an input that holds several documents (JSON Lines,
+	// a list), which may speak for several hosts.
+	Shared bool
+	At     int64 // source.readAt (startedAt for check), in Unix nanoseconds
+
+	leftOut [numLeftOut]int32 // entries over the limits of one document
 
 	settings *docSettings // state and test
 	test     *docTest
@@ -72,10 +92,12 @@ type docSettings struct {
 type findingStatus struct {
 	id     string
 	status uint8
+	fix    string // for a fail or a warn: remediation's summary, then its command
 }
 
 type docTest struct {
 	compliant bool
+	verdict   uint8 // verdictCompliant, verdictNotCompliant or verdictIncomplete
 	findings  []findingStatus
 }
 
@@ -128,6 +150,11 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 	if len(text) == 0 {
 		return Doc{}, fail("", "empty document")
 	}
+	if !valid {
+		if err := depthError(text); err != nil {
+			return Doc{}, err
+		}
+	}
 	if !valid && !gjson.ValidBytes(text) {
 		return Doc{}, syntaxError(text)
 	}
@@ -137,7 +164,7 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 	if !root.IsObject() {
 		return Doc{}, fail("", "not a JSON object; hint: give the documents that ccproxy get, test and check write")
 	}
-	var schema, source, effective, compliant, findings, startedAt, ok, interception, endpoints gjson.Result
+	var schema, source, effective, compliant, verdict, findings, startedAt, ok, interception, endpoints gjson.Result
 	root.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "schema":
@@ -148,6 +175,8 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 			effective = v
 		case "compliant":
 			compliant = v
+		case "verdict":
+			verdict = v
 		case "findings":
 			findings = v
 		case "startedAt":
@@ -186,11 +215,13 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 	if err := d.hostOrFallback(file, single); err != nil {
 		return Doc{}, err
 	}
+	d.Attested = d.HostFromFile || NamesHost(file, d.Host)
+	d.Shared = !single
 	switch kind {
 	case KindState:
 		err = d.readState(effective)
 	case KindTest:
-		err = d.readTest(compliant, findings)
+		err = d.readTest(compliant, verdict, findings)
 	case KindCheck:
 		err = d.readCheck(ok, interception, endpoints)
 	}
@@ -277,6 +308,9 @@ func (d *Doc) readSource(source gjson.Result, required bool) *docError {
 	switch host.Type {
 	case gjson.Null:
 	case gjson.String:
+		if h := strings.TrimSpace(host.Str); len(h) > maxHostLength {
+			return fail("$.source.host", "longer than %d characters, the most a DNS name has (RFC 1035 section 2.3.4); hint: this is not a host name", maxHostLength)
+		}
 		d.Host = strings.Clone(strings.TrimSpace(host.Str))
 	default:
 		return wrongType(host, "$.source.host", "a string or null")

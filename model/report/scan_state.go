@@ -3,6 +3,7 @@ package report
 import (
 	"ccproxy/model"
 	"ccproxy/model/bypass"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -129,11 +130,29 @@ const (
 	numEvidence
 )
 
-func (d *Doc) readTest(compliant, findings gjson.Result) *docError {
+func (d *Doc) readTest(compliant, verdict, findings gjson.Result) *docError {
 	t := &docTest{}
 	var err *docError
 	if t.compliant, err = reqBool(compliant, "$.compliant"); err != nil {
 		return err
+	}
+	// Documents from before the three-valued verdict have none: compliant says it.
+	t.verdict = verdictNotCompliant
+	if t.compliant {
+		t.verdict = verdictCompliant
+	}
+	if verdict.Exists() {
+		k := -1
+		if verdict.Type == gjson.String {
+			k = slices.Index(testVerdictNames, verdict.Str)
+		}
+		if k < 0 {
+			return wrongType(verdict, "$.verdict", "one of "+strings.Join(testVerdictNames, ", "))
+		}
+		if (uint8(k) == verdictCompliant) != t.compliant {
+			return fail("$.verdict", "%s contradicts \"compliant\": %v; hint: the document was changed after ccproxy wrote it", quote(verdict.Str), t.compliant)
+		}
+		t.verdict = uint8(k)
 	}
 	var ev [numEvidence]gjson.Result
 	found := 0
@@ -142,10 +161,10 @@ func (d *Doc) readTest(compliant, findings gjson.Result) *docError {
 		if !f.IsObject() {
 			return wrongType(f, elemPath("$.findings", i, ""), "an object")
 		}
-		var id, status gjson.Result
+		var id, status, remediation gjson.Result
 		evidenceSeen := found == numEvidence
 		// Stop reading a finding once what is needed is in hand: the message and the
-		// evidence are most of its bytes.
+		// evidence are most of its bytes. A fail or a warn is read to its remediation.
 		f.ForEach(func(k, v gjson.Result) bool {
 			switch k.Str {
 			case "id":
@@ -157,9 +176,14 @@ func (d *Doc) readTest(compliant, findings gjson.Result) *docError {
 				if v.IsArray() {
 					found += collectEvidence(v, &ev)
 				}
+			case "remediation":
+				remediation = v
 			}
 			return !(id.Exists() && status.Exists() && evidenceSeen)
 		})
+		if !remediation.Exists() && status.Type == gjson.String && (status.Str == "fail" || status.Str == "warn") {
+			remediation = lastKey(f.Raw, "remediation")
+		}
 		if id.Type != gjson.String || id.Str == "" {
 			return wrongType(id, elemPath("$.findings", i, ".id"), "a finding id")
 		}
@@ -167,7 +191,21 @@ func (d *Doc) readTest(compliant, findings gjson.Result) *docError {
 		if st < 0 {
 			return wrongType(status, elemPath("$.findings", i, ".status"), "one of "+strings.Join(statusNames, ", "))
 		}
-		t.findings = append(t.findings, findingStatus{id: strings.Clone(id.Str), status: uint8(st)})
+		if len(id.Str) > maxIDLength {
+			return fail(elemPath("$.findings", i, ".id"), "longer than %d characters: not a finding id ccproxy writes", maxIDLength)
+		}
+		// An id counts once per document, at its most severe status: a document that lists
+		// one id 500 times speaks for one machine, and cannot hide a fail behind a pass.
+		if k := slices.IndexFunc(t.findings, func(f findingStatus) bool { return f.id == id.Str }); k >= 0 {
+			d.leftOut[leftFindings]++
+			if severity[st] > severity[t.findings[k].status] {
+				t.findings[k].status, t.findings[k].fix = uint8(st), fixText(remediation)
+			}
+		} else if len(t.findings) == MaxFindingsPerDocument {
+			d.leftOut[leftFindings]++
+		} else {
+			t.findings = append(t.findings, findingStatus{id: strings.Clone(id.Str), status: uint8(st), fix: fixText(remediation)})
+		}
 		if id.Str == "installerNoAutoProxy" {
 			// Its only reason to be notChecked is a source without WinINet settings.
 			ieKnown = 0
@@ -186,6 +224,42 @@ func (d *Doc) readTest(compliant, findings gjson.Result) *docError {
 	}
 	d.test, d.settings = t, s
 	return nil
+}
+
+// lastKey is the value of the last key named key in the object raw, found from its end
+// without parsing what comes before: ccproxy writes a finding's remediation last, after its
+// message and evidence, which are most of its bytes. An escaped quote cannot match, since
+// the name must be followed by its closing quote and a colon.
+func lastKey(raw, key string) gjson.Result {
+	i := strings.LastIndex(raw, `"`+key+`"`)
+	if i < 0 {
+		return gjson.Result{}
+	}
+	rest := strings.TrimLeft(raw[i+len(key)+2:], " \t\r\n")
+	if !strings.HasPrefix(rest, ":") {
+		return gjson.Result{}
+	}
+	return gjson.Parse(strings.TrimLeft(rest[1:], " \t\r\n"))
+}
+
+// maxFixLength bounds the fix kept of one finding; ccproxy's are one sentence and a command.
+const maxFixLength = 1000
+
+// fixText is a remediation as one line: its summary, then its command; "" for none. It is
+// not checked further: a fix only shows.
+func fixText(r gjson.Result) string {
+	if !r.IsObject() {
+		return ""
+	}
+	s := strings.TrimSpace(r.Get("summary").String())
+	if c := strings.TrimSpace(r.Get("command").String()); c != "" {
+		s += ": " + c
+	}
+	if len(s) > maxFixLength {
+		s = strings.ToValidUTF8(s[:maxFixLength], "") + "..."
+	}
+	// gjson reads the input in place: the fix must not point into it.
+	return strings.Clone(model.RedactCredentials(s))
 }
 
 // elemPath is the path of element i of the list at path, and of rest within it.
@@ -315,7 +389,11 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 		if v.Type != gjson.String {
 			return wrongType(v, elemPath("$.interception.issuers", i, ""), "a string")
 		}
-		c.issuers = append(c.issuers, strings.Clone(v.Str))
+		if len(c.issuers) == MaxIssuersPerDocument {
+			d.leftOut[leftIssuers]++
+			return nil
+		}
+		c.issuers = append(c.issuers, keep(v.Str, maxIssuerLength))
 		return nil
 	})
 	if err != nil {
@@ -346,7 +424,7 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 		if status.Str != "fail" {
 			return nil
 		}
-		if host.Type != gjson.String || host.Str == "" {
+		if host.Type != gjson.String || host.Str == "" || len(host.Str) > maxHostLength {
 			return wrongType(host, path+".host", "a host name")
 		}
 		if port.Type != gjson.Number || port.Int() < 0 || port.Int() > 65535 {
@@ -355,6 +433,10 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 		f, err := optString(failure, path+".failure")
 		if err != nil {
 			return err
+		}
+		if len(c.unreachable) == MaxEndpointsPerDocument {
+			d.leftOut[leftEndpoints]++
+			return nil
 		}
 		c.unreachable = append(c.unreachable, EndpointFailure{Endpoint: joinHostPort(host.Str, strconv.FormatInt(port.Int(), 10)), Failure: f})
 		return nil

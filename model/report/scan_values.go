@@ -3,6 +3,7 @@ package report
 import (
 	"ccproxy/jsonin"
 	"ccproxy/model"
+	"fmt"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -70,9 +71,28 @@ func optString(v gjson.Result, path string) (*string, *docError) {
 	case gjson.Null:
 		return nil, nil
 	case gjson.String:
-		return model.Ptr(strings.Clone(v.Str)), nil
+		return model.Ptr(keep(v.Str, maxValueLength)), nil
 	}
 	return nil, wrongType(v, path, "a string or null")
+}
+
+// maxValueLength bounds a setting kept from a document (a proxy, a bypass list, a PAC URL):
+// WinINet's own dialog stops a bypass list well short of it, and the report groups and shows
+// what it keeps, so a longer value costs its own bytes only while it is read.
+const maxValueLength = 16 << 10
+
+// keep is a copy of s (which may point into the document) of at most max bytes: a longer
+// one is cut, credentials hidden first so that a cut cannot leave part of a password
+// standing without the "@" that marks it, and says how much was cut.
+func keep(s string, max int) string {
+	if len(s) <= max {
+		return strings.Clone(s)
+	}
+	s = model.RedactCredentials(s)
+	if len(s) <= max {
+		return strings.Clone(s)
+	}
+	return strings.ToValidUTF8(s[:max], "") + fmt.Sprintf("... (%d bytes cut)", len(s)-max)
 }
 
 func optBool(v gjson.Result, path string) (*bool, *docError) {

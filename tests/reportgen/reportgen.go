@@ -310,6 +310,16 @@ type doc struct {
 	variant  int
 	at       time.Time
 	fromFile bool // source.host null: the file name gives the host
+	own      bool // in a file named after its host, not in a batch of several hosts
+}
+
+// better is the report's rule for two documents of one host and kind: one in the host's own
+// file outranks one in a batch, then the newer wins.
+func better(d, old doc) bool {
+	if d.own != old.own {
+		return d.own
+	}
+	return d.at.After(old.at)
 }
 
 type file struct {
@@ -426,11 +436,12 @@ func Generate(dir string, o Options) (*Truth, error) {
 	count := map[string]int{}  // lower host
 	for _, f := range files {
 		for _, d := range f.docs {
+			d.own = !strings.HasPrefix(f.path, "batches/")
 			t.Documents++
 			t.ByKind[d.kind]++
 			k := strings.ToLower(d.host) + "|" + d.kind
 			count[strings.ToLower(d.host)]++
-			if old, ok := newest[k]; !ok || d.at.After(old.at) {
+			if old, ok := newest[k]; !ok || better(d, old) {
 				newest[k] = d
 			}
 		}
@@ -468,7 +479,7 @@ func Generate(dir string, o Options) (*Truth, error) {
 			ht.Compliant, ht.Failed = model.Ptr(r.Compliant), failedOf(r)
 		}
 		switch {
-		case hasTest && (!hasState || te.at.After(st.at)):
+		case hasTest && (!hasState || better(te, st)):
 			ht.Services = t.addSettings(vs[te.variant].state.Effective)
 		case hasState:
 			ht.Services = t.addSettings(vs[st.variant].state.Effective)

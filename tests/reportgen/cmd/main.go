@@ -3,6 +3,7 @@
 //
 //	go run ./tests/reportgen/cmd -dir /tmp/fleet -machines 3000 -duplicates 300 -corrupt 24 -mixed
 //	go run ./tests/reportgen/cmd -dir /tmp/fleet -machines 95000 -duplicates 5000 -test-only
+//	go run ./tests/reportgen/cmd -dir /tmp/hostile -hostile
 package main
 
 import (
@@ -23,7 +24,15 @@ func main() {
 	flag.Int64Var(&o.Seed, "seed", 1, "random seed")
 	flag.BoolVar(&o.TestOnly, "test-only", false, "only test documents, UTF-8, each naming its host")
 	flag.BoolVar(&o.Mixed, "mixed", false, "state, test and check documents in every file shape the report reads")
+	hostile := flag.Bool("hostile", false, "write the hostile files of tests/bench/report-hostile.sh instead of a fleet")
 	flag.Parse()
+	if *hostile && *dir != "" {
+		if err := reportgen.Hostile(*dir); err != nil {
+			fmt.Fprintln(os.Stderr, "reportgen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *dir == "" || o.Machines < 1 {
 		fmt.Fprintln(os.Stderr, "reportgen: -dir and a positive -machines are required")
 		os.Exit(2)
