@@ -121,7 +121,7 @@ type ApplyOptions struct {
 // ApplyResult is the ccproxy/apply@1 document.
 type ApplyResult struct {
 	Schema  string          `json:"schema"`
-	Result  ApplyOutcome    `json:"result" enum:"applied,alreadyApplied,noChanges,whatIf,rolledBack,rollbackFailed"`
+	Result  ApplyOutcome    `json:"result" enum:"applied,alreadyApplied,noChanges,whatIf,rolledBack,rollbackFailed,verifyFailed"`
 	Plan    PlanRef         `json:"plan"`
 	Backup  *BackupRef      `json:"backup" doc:"null when nothing was written"`
 	Changes []AppliedChange `json:"changes"`
@@ -131,6 +131,8 @@ type ApplyResult struct {
 	RestartRequired Restart   `json:"restartRequired"`
 	Warnings        []Warning `json:"warnings"`
 	Error           *string   `json:"error"`
+	// Verify is the --verify probe of the planned route, made before anything was written.
+	Verify *ApplyVerify `json:"verify" doc:"with --verify: the required endpoints probed through the route the plan gives the services, before writing; null otherwise"`
 }
 
 // PlanRef identifies the plan that was applied.
