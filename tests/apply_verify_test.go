@@ -26,7 +26,7 @@ func TestApplyVerifyRefusesARouteThatDoesNotReachCitrixCloud(t *testing.T) {
 	l := newCheckLab(t)
 	hosts := []string{"trust.citrixworkspacesapi.net", "registry.citrixworkspacesapi.net", "agenthub.citrixworkspacesapi.net", "citrix.cloud.com", "ocsp.digicert.com", "192.0.2.10"}
 	for name, o := range map[string]probetest.ProxyOptions{
-		"refuses CONNECT":       {DenyHosts: hosts},
+		"refuses CONNECT":      {DenyHosts: hosts},
 		"asks for credentials": {Mode: probetest.AuthRequired},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -1,0 +1,94 @@
+package wine
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"ccproxy/schema/schematest"
+)
+
+// eventFile reads the JSON lines watch appended to its --output file.
+type eventFile struct {
+	path string
+	seen int
+}
+
+// next waits (up to limit) for an event that satisfies ok, skipping others, and returns it.
+func (f *eventFile) next(t *testing.T, limit time.Duration, what string, ok func(gjson.Result) bool) gjson.Result {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		data, _ := os.ReadFile(f.path)
+		var lines [][]byte
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			lines = append(lines, append([]byte{}, sc.Bytes()...))
+		}
+		for ; f.seen < len(lines); f.seen++ {
+			l := lines[f.seen]
+			if err := schematest.CheckContract(append(l, '\n')); err != nil {
+				t.Errorf("contract: %v: %s", err, l)
+			}
+			if err := schematest.Validate(l); err != nil {
+				t.Errorf("schema: %v: %s", err, l)
+			}
+			ev := gjson.ParseBytes(l)
+			if ok(ev) {
+				f.seen++
+				return ev
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s event within %s; the file holds:\n%s", what, limit, data)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func changed(ev gjson.Result, path string) bool {
+	return ev.Get(`changes.#(path=="` + path + `")`).Exists()
+}
+
+// TestWatchReportsChanges: a running watch reports a change made through WinHTTP's own API
+// and one made with reg add, each as one event, and writes each to the Event Log. Wine's
+// ReportEventW is a stub that only traces its strings on the eventlog debug channel, so
+// the Event Log calls are observed with WINEDEBUG=+eventlog on watch's stderr.
+func TestWatchReportsChanges(t *testing.T) {
+	b := bed(t)
+	b.Reset(t)
+	dir := b.TempDir(t)
+	f := &eventFile{path: filepath.Join(dir, "events.jsonl")}
+	w := b.Start(t, []string{"WINEDEBUG=+eventlog"}, "ccproxy.exe", "watch", "--output", WinPath(f.path), "--debounce", "300ms", "--advanced-interval", "0")
+	start := f.next(t, 90*time.Second, "started", func(ev gjson.Result) bool { return ev.Get("kind").String() == "started" })
+	if start.Get("eventId").Int() != 1 || start.Get("trigger.keys.#").Int() < 10 || !strings.Contains(start.Get("notes").Raw, "WinHttpRegisterProxyChangeNotification") {
+		t.Errorf("started event: %s", start.Raw)
+	}
+
+	// Through WinHTTP's own API: WinHttpSetDefaultProxyConfiguration.
+	b.MustRun(t, "winhelper.exe", "winhttp-set", "--proxy", corpProxy, "--bypass", corpBypass)
+	ev := f.next(t, 30*time.Second, "WinHTTP API change", func(ev gjson.Result) bool { return changed(ev, "$.winhttp.native.proxy") })
+	if ev.Get("changes.#(path==\"$.winhttp.native.proxy\").after").String() != corpProxy || ev.Get("trigger.source").String() != "registry" ||
+		!strings.Contains(ev.Get("trigger.keys").Raw, `Internet Settings\\Connections`) || ev.Get("writers.0.lastWrite").String() == "" {
+		t.Errorf("WinHTTP API change: %s", ev.Raw)
+	}
+
+	// Through reg add: the 64-bit value set to direct access.
+	b.MustRun(t, "reg", "add", KeyWinHTTP64, "/v", "WinHttpSettings", "/t", "REG_BINARY", "/d", "1800000000000000010000000000000000000000", "/f")
+	ev = f.next(t, 30*time.Second, "reg add change", func(ev gjson.Result) bool { return changed(ev, "$.winhttp.native.mode") })
+	if ev.Get("changes.#(path==\"$.winhttp.native.mode\").after").String() != "direct" {
+		t.Errorf("reg add change: %s", ev.Raw)
+	}
+	w.Stop()
+	trace := w.Stderr.String()
+	if !strings.Contains(trace, "eventlog") || !strings.Contains(trace, "watching") {
+		t.Errorf("no Event Log call traced on stderr (WINEDEBUG=+eventlog):\n%s", trace)
+	}
+}
