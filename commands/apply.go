@@ -86,17 +86,21 @@ func (env *Env) machine() *ops.Machine {
 	return &ops.Machine{Stdin: env.Stdin, Now: env.Now, Getenv: env.Getenv, Hostname: env.Hostname, OpenLive: env.OpenLive, ShowAdvproxy: env.ShowAdvproxy, Log: env.Log}
 }
 
-// VerifyFlags are --verify and what its probe needs: the catalog, roots and bounds of
-// 'check'.
+// VerifyFlags are --verify and what its probe needs.
 type VerifyFlags struct {
 	Verify bool `help:"Before writing, probe the required endpoints through the route the plan gives the services (a 'check --proxy' of the planned proxy and bypass list); refuse the plan, exit 1, nothing written, when that route does not reach Citrix Cloud."`
 	Force  bool `help:"With --verify: write the plan even when its route fails the probe (the document and a warning say so)."`
+	ProbeFlags
+}
+
+// ProbeFlags are the catalog, roots and bounds of 'check' that a --verify probe uses.
+type ProbeFlags struct {
 	CatalogFlags
-	CAFile       string        `name:"ca-file" help:"With --verify: verify certificates against the roots in this PEM file instead of the system's." placeholder:"FILE" type:"path"`
-	IPLiteral    string        `name:"ip-literal" help:"With --verify: the IP address (and port) to CONNECT to through the planned proxy for R8." placeholder:"ADDRESS[:PORT]"`
-	Resolve      []string      `help:"With --verify: connect directly to ADDRESS instead of looking HOST up (direct routes only). Repeatable." placeholder:"HOST=ADDRESS" sep:"none"`
-	StageTimeout time.Duration `name:"stage-timeout" help:"With --verify: limit for each stage of a probe." default:"5s"`
-	Deadline     time.Duration `help:"With --verify: limit for the whole probe." default:"30s"`
+	CAFile       string        `name:"ca-file" help:"For the probe: verify certificates against the roots in this PEM file instead of the system's." placeholder:"FILE" type:"path"`
+	IPLiteral    string        `name:"ip-literal" help:"For the probe: the IP address (and port) to CONNECT to through the planned proxy for R8." placeholder:"ADDRESS[:PORT]"`
+	Resolve      []string      `help:"For the probe: connect directly to ADDRESS instead of looking HOST up (direct routes only). Repeatable." placeholder:"HOST=ADDRESS" sep:"none"`
+	StageTimeout time.Duration `name:"stage-timeout" help:"For the probe: limit for each stage." default:"5s"`
+	Deadline     time.Duration `help:"For the probe: limit for the whole probe." default:"30s"`
 }
 
 func (f VerifyFlags) verify(env *Env) (*ops.Verify, error) {
@@ -106,7 +110,11 @@ func (f VerifyFlags) verify(env *Env) (*ops.Verify, error) {
 		}
 		return nil, nil
 	}
-	v := &ops.Verify{Force: f.Force, Probe: ops.Check{
+	return f.ProbeFlags.verify(env, f.Force)
+}
+
+func (f ProbeFlags) verify(env *Env, force bool) (*ops.Verify, error) {
+	v := &ops.Verify{Force: force, Probe: ops.Check{
 		Catalog: f.catalog(), CAFile: f.CAFile, IPLiteral: f.IPLiteral, Resolve: f.Resolve,
 		StageTimeout: f.StageTimeout, Deadline: f.Deadline,
 		// The probe talks to real servers, whose certificates are judged at the real time.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -23,6 +24,12 @@ type WatchCmd struct {
 	AdvancedInterval time.Duration `name:"advanced-interval" help:"How often to read the advanced WinHTTP settings (netsh winhttp show advproxy) again, which have no change notification; 0 never. The only periodic work." default:"5m"`
 	RotateSize       int64         `name:"rotate-size" help:"With --output: when the file would pass this many bytes it becomes FILE.1 and a new one is begun." default:"10485760"`
 	NoEventLog       bool          `name:"no-event-log" help:"Do not write the events to the Windows Event Log (Application log, source ccproxy)."`
+	Heal             bool          `help:"With --desired: write a drift back through apply's path (backup, write, read-back, rollback), never a value Group Policy owns, never restarting anything. The desired file and its folder must be writable only by Administrators and SYSTEM."`
+	HealLimit        int           `name:"heal-limit" help:"With --heal: heals of one value within --heal-window after which it is left alone (heal refused) as another writer keeps changing it." default:"3"`
+	HealWindow       time.Duration `name:"heal-window" help:"With --heal: the window --heal-limit counts in." default:"24h"`
+	HealBackupDir    string        `name:"heal-backup-dir" help:"With --heal: folder for the heals' backups (default: heal-backups beside apply's backups), so that heals never evict the backups of applies." placeholder:"DIR" type:"path"`
+	NoVerify         bool          `name:"no-verify" help:"With --heal: write without first probing the desired state's route (by default a heal goes through apply --verify and is refused when the route does not reach Citrix Cloud)."`
+	ProbeFlags
 }
 
 // EventSource is the Event Log source watch writes as.
@@ -67,6 +74,36 @@ func (c *WatchCmd) watch(env *Env) (ops.Watch, error) {
 		}
 		w.Desired, w.DesiredName = d, name
 	}
+	if !c.Heal {
+		return w, nil
+	}
+	switch {
+	case c.Desired == "" || c.Desired == "-":
+		return ops.Watch{}, &model.InputError{Input: "--heal", Msg: "needs --desired FILE, the state to heal back to; hint: pass a ccproxy/desired@1 file writable only by Administrators and SYSTEM"}
+	case c.HealLimit < 1 || c.HealLimit > 100:
+		return ops.Watch{}, &model.InputError{Input: "--heal-limit", Msg: fmt.Sprintf("%d is out of range (1-100)", c.HealLimit)}
+	case c.HealWindow < time.Hour:
+		return ops.Watch{}, &model.InputError{Input: "--heal-window", Msg: fmt.Sprintf("%s is too short to notice a writer that comes back with each Group Policy refresh (90 minutes); hint: 24h", c.HealWindow)}
+	}
+	dir := c.HealBackupDir
+	if dir == "" {
+		backups, _, err := env.machine().BackupFolder("")
+		if err != nil {
+			return ops.Watch{}, err
+		}
+		dir = filepath.Join(filepath.Dir(backups), "heal-backups")
+	}
+	w.Heal = &ops.Heal{Limit: watch.NewHealLimit(c.HealLimit, c.HealWindow), BackupDir: dir, Keep: 20, LockTimeout: 30 * time.Second,
+		GPP: func() []system.GPPItem { return system.GPPRegistryItems(env.Getenv("ProgramData")) }}
+	if !c.NoVerify {
+		v, err := c.ProbeFlags.verify(env, false)
+		if err != nil {
+			return ops.Watch{}, err
+		}
+		w.Heal.Verify = v
+	}
+	desired := c.Desired
+	w.CheckDesired = func() error { return system.CheckAdminOnly(desired) }
 	return w, nil
 }
 

@@ -32,6 +32,11 @@ type Watch struct {
 	Watcher func(keys []string) (system.RegistryWatcher, error)
 	// Emit writes one event (stdout, the --output file, the Event Log).
 	Emit func(watch.Event) error
+	// Heal, with Desired, writes a drift back (watch --heal).
+	Heal *Heal
+	// CheckDesired refuses a desired file others than Administrators and SYSTEM may change,
+	// before a heal can write what it says.
+	CheckDesired func() error
 }
 
 // observed is one reading of the machine, with the registry it came from.
@@ -62,6 +67,11 @@ func (m *Machine) Watch(ctx context.Context, w Watch) error {
 		return err
 	}
 	defer rw.Close()
+	if w.Heal != nil && w.CheckDesired != nil {
+		if err := w.CheckDesired(); err != nil {
+			return err
+		}
+	}
 	prev, err := m.observe(w)
 	if err != nil {
 		return err
@@ -73,6 +83,9 @@ func (m *Machine) Watch(ctx context.Context, w Watch) error {
 	}
 	if err := w.Emit(start); err != nil {
 		return err
+	}
+	if w.Heal != nil && !prev.In() {
+		m.heal(w, host, prev, watch.Trigger{Source: "start", Keys: []string{}})
 	}
 
 	var adv <-chan time.Time
@@ -141,8 +154,9 @@ func (m *Machine) changed(w Watch, host string, prev observed, trig watch.Trigge
 		return now
 	}
 	ev.Writers = writers(now.store, trig.Keys)
-	if err := w.Emit(ev); err != nil {
-		m.Log.Error().Msg(model.RedactCredentials(err.Error()))
+	m.emit(w, ev)
+	if w.Heal != nil && ev.Kind == watch.KindDrift {
+		m.heal(w, host, now, trig)
 	}
 	return now
 }

@@ -33,3 +33,20 @@ func TestWatchBadFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestWatchHealFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"watch", "--heal"}, "needs --desired"},
+		{[]string{"watch", "--heal", "--desired", "examples/desired-proxy.json", "--heal-window", "30m"}, "--heal-window"},
+		{[]string{"watch", "--heal", "--desired", "examples/desired-proxy.json", "--heal-limit", "0"}, "--heal-limit"},
+		{[]string{"watch", "--heal", "--desired", "examples/desired-proxy.json", "--stage-timeout", "0s"}, "--stage-timeout"},
+	} {
+		r := run(t, nil, c.args...)
+		if r.code != 2 || !strings.Contains(string(r.stderr), c.want) {
+			t.Errorf("%v: exit %d, stderr %s", c.args, r.code, r.stderr)
+		}
+	}
+}

@@ -18,6 +18,8 @@ import (
 type eventFile struct {
 	path string
 	seen int
+	// proc is the watch writing the file, whose stderr a failure shows.
+	proc *Started
 }
 
 // next waits (up to limit) for an event that satisfies ok, skipping others, and returns it.
@@ -47,7 +49,11 @@ func (f *eventFile) next(t *testing.T, limit time.Duration, what string, ok func
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no %s event within %s; the file holds:\n%s", what, limit, data)
+			stderr := ""
+			if f.proc != nil {
+				stderr = f.proc.Stderr.String()
+			}
+			t.Fatalf("no %s event within %s; the file holds:\n%s\nwatch's stderr:\n%s", what, limit, data, stderr)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -90,5 +96,36 @@ func TestWatchReportsChanges(t *testing.T) {
 	trace := w.Stderr.String()
 	if !strings.Contains(trace, "eventlog") || !strings.Contains(trace, "watching") {
 		t.Errorf("no Event Log call traced on stderr (WINEDEBUG=+eventlog):\n%s", trace)
+	}
+}
+
+// TestWatchHealRefusesADesiredFileOthersMayChange: watch --heal starts only with a desired
+// file (and folder) that only Administrators and SYSTEM may change. Under Wine every host
+// file's owner is the Wine user its Unix owner maps to, and Wine 8 keeps no owner or DACL
+// set through SetNamedSecurityInfo for it (no user.wine.sd is written or read), so the check
+// always refuses here: the heal itself is tested against the in-memory registry (ops).
+func TestWatchHealRefusesADesiredFileOthersMayChange(t *testing.T) {
+	b := bed(t)
+	b.Reset(t)
+	dir := filepath.Join(b.TempDir(t), "conf")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	desired := filepath.Join(dir, "desired.json")
+	doc := `{"schema":"ccproxy/desired@1","winhttp":{"mode":"proxy","proxy":"` + corpProxy + `","bypass":["<local>","*.corp.example"]}}`
+	if err := os.WriteFile(desired, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "events.jsonl")
+	_, stderr, code := b.Run(t, "ccproxy.exe", "watch", "--heal", "--no-verify", "--desired", WinPath(desired), "--advanced-interval", "0", "--no-event-log", "--output", WinPath(out))
+	if code != 2 || !strings.Contains(string(stderr), "desired.json") || !strings.Contains(string(stderr), "S-1-5-21-0-0-0-1000") {
+		t.Fatalf("a desired file the Wine user owns: exit %d, %s", code, stderr)
+	}
+	// Refused before the first read: no event, nothing healed.
+	if data, _ := os.ReadFile(out); len(data) != 0 {
+		t.Errorf("events written before the refusal: %s", data)
+	}
+	if got := helperJSON(t, b, "winhttp-get").Get("proxy").String(); got == corpProxy {
+		t.Errorf("healed although refused")
 	}
 }
