@@ -85,7 +85,9 @@ func (m *Machine) heal(w Watch, host string, obs observed, trig watch.Trigger) {
 		values = append(values, c.Target.RegistryPath+`\`+c.Target.ValueName)
 	}
 	res, err := m.Apply(Change{BackupDir: h.BackupDir, LockTimeout: h.LockTimeout, Reason: "heal", Verify: h.Verify},
-		func(model.RegistryReader) (*model.Plan, string, error) { return &healing, "the registry changed again while healing", nil })
+		func(model.RegistryReader) (*model.Plan, string, error) {
+			return &healing, "the registry changed again while healing", nil
+		})
 	var ve *model.VerifyError
 	switch {
 	case errors.As(err, &ve):
