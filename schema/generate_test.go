@@ -36,6 +36,7 @@ var generated = []struct {
 	{"check", "ccproxy check: the Citrix Cloud endpoints probed through the route WinHTTP would take", probe.SchemaCheck, probe.Check{}},
 	{"report", "ccproxy report: what is wrong across a fleet, summarised from its collected state, test and check documents", report.SchemaReport, report.Report{}},
 	{"event", "ccproxy event: one change watch saw (JSON Lines): what changed, test's verdict after it, the findings that changed, who may have written it", watch.SchemaEvent, watch.Event{}},
+	{"service", "ccproxy service: the watch service as the service control manager has it", watch.SchemaService, watch.Service{}},
 	{"machine", "ccproxy machine: one machine of a fleet report (report --jsonl)", report.SchemaMachine, report.Machine{}},
 }
 

@@ -50,3 +50,15 @@ func TestWatchHealFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestServiceElsewhereThanWindowsIsAnEnvironmentError(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the Wine tests cover the service")
+	}
+	for _, args := range [][]string{{"service", "status"}, {"service", "install", "--desired", "examples/desired-proxy.json"}, {"service", "uninstall"}, {"service", "start"}, {"service", "stop"}} {
+		r := run(t, nil, args...)
+		if r.code != 3 || !strings.Contains(string(r.stderr), "only on Windows") || len(r.stdout) != 0 {
+			t.Errorf("%v: exit %d, stdout %s, stderr %s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}

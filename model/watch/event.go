@@ -321,3 +321,21 @@ func redact(v any) any {
 	}
 	return v
 }
+
+// SchemaService is the kind of the document 'service status' writes.
+const SchemaService = "ccproxy/service@1"
+
+// Service is the ccproxy/service@1 document: the watch service as the service control
+// manager has it.
+type Service struct {
+	Schema    string   `json:"schema"`
+	Name      string   `json:"name"`
+	Installed bool     `json:"installed"`
+	State     *string  `json:"state" enum:"stopped,startPending,stopPending,running,continuePending,pausePending,paused" doc:"null when not installed"`
+	StartType *string  `json:"startType" enum:"auto,manual,disabled,boot,system"`
+	Account   *string  `json:"account" doc:"LocalSystem for the service 'service install' makes"`
+	Command   *string  `json:"command" doc:"the command line the service control manager starts"`
+	PID       *int64   `json:"pid" doc:"the process id while it runs; null otherwise"`
+	Recovery  []string `json:"recovery" doc:"what the service control manager does after the first, second and later failures"`
+	Notes     []string `json:"notes"`
+}

@@ -129,3 +129,49 @@ func TestWatchHealRefusesADesiredFileOthersMayChange(t *testing.T) {
 		t.Errorf("healed although refused")
 	}
 }
+
+// TestWatchService: the service installs under Wine's service manager as LocalSystem,
+// started at boot, with its command line; status reports it; uninstall removes it. Wine 8's
+// service manager cannot be asked for recovery actions (the install says so in its notes),
+// and it times out starting the Go service (ERROR_SERVICE_REQUEST_TIMEOUT: the process does
+// not reach StartServiceCtrlDispatcher's connection in time), so the running service is not
+// tested here.
+func TestWatchService(t *testing.T) {
+	b := bed(t)
+	b.Reset(t)
+	dir := b.TempDir(t)
+	desired := filepath.Join(dir, "desired.json")
+	if err := os.WriteFile(desired, []byte(`{"schema":"ccproxy/desired@1","winhttp":{"mode":"direct"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	events := filepath.Join(dir, "events.jsonl")
+	_, _, _ = b.Run(t, "ccproxy.exe", "service", "uninstall")
+	out := b.MustRun(t, "ccproxy.exe", "service", "install", "--desired", WinPath(desired), "--events", WinPath(events), "--compress")
+	t.Cleanup(func() { _, _, _ = b.Run(t, "ccproxy.exe", "service", "uninstall") })
+	st := gjson.ParseBytes(out)
+	if !st.Get("installed").Bool() || st.Get("state").String() != "stopped" || st.Get("startType").String() != "auto" || st.Get("account").String() != "LocalSystem" ||
+		!strings.Contains(st.Get("command").String(), "service run --desired "+WinPath(desired)) || !strings.Contains(st.Get("command").String(), "--output "+WinPath(events)) {
+		t.Errorf("after install: %s", out)
+	}
+	if st.Get("recovery.#").Int() != 3 && !strings.Contains(st.Get("notes").Raw, "recovery actions") && !strings.Contains(st.Get("notes").Raw, "FAILURE_ACTIONS") {
+		t.Errorf("neither recovery actions nor a note why not: %s", out)
+	}
+	// Run in a console, the service's own command says who starts it.
+	if _, stderr, code := b.Run(t, "ccproxy.exe", "service", "run", "--desired", WinPath(desired)); code != 2 || !strings.Contains(string(stderr), "service control manager starts") {
+		t.Errorf("service run in a console: exit %d %s", code, stderr)
+	}
+	// Wine's service manager may answer "does not exist" for a service made a moment ago.
+	for try := 0; ; try++ {
+		out, stderr, code := b.Run(t, "ccproxy.exe", "service", "uninstall", "--compress")
+		if code == 0 {
+			if gjson.GetBytes(out, "installed").Bool() {
+				t.Errorf("after uninstall: %s", out)
+			}
+			break
+		}
+		if try == 30 {
+			t.Fatalf("service uninstall: exit %d %s", code, stderr)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
