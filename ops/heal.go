@@ -30,8 +30,8 @@ type Heal struct {
 
 // heal writes back what left the desired state, value by value: a value Group Policy owns
 // is left alone, and so is one healed Limit.Max times within the window; each heal and
-// each refusal is an event. It returns the observation to carry on from: the heal's own
-// writes come back as notifications, and the next event says the machine is back.
+// each refusal is an event. The heal's own writes come back as notifications, and the
+// event they make says the machine is back in the desired state.
 func (m *Machine) heal(w Watch, host string, obs observed, trig watch.Trigger) {
 	h := w.Heal
 	now := m.Now()
