@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -111,6 +112,9 @@ func (m *Machine) Watch(ctx context.Context, w Watch) error {
 		case n, ok := <-rw.Changes():
 			if !ok {
 				return &model.EnvError{Msg: "watch: the registry notifications stopped"}
+			}
+			if n.Error != "" {
+				m.emitError(w, host, watch.Trigger{Source: n.Source, Keys: n.Keys}, errors.New(n.Error+"; hint: restart watch once the key can be opened again"))
 			}
 			for _, k := range n.Keys {
 				pending[k] = true

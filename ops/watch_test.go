@@ -226,6 +226,22 @@ func TestWatchReadErrorIsAnEventAndTheWatchGoesOn(t *testing.T) {
 	stop()
 }
 
+// A key Windows can no longer be asked about is an error event; the watch goes on.
+func TestWatchReportsAKeyItCannotWatchAgain(t *testing.T) {
+	m, st := watchMachine(t, "ie-proxy-winhttp-direct.reg")
+	fw, events, stop := runWatch(t, m, Watch{Debounce: 20 * time.Millisecond})
+	next(t, events)
+	setWinHTTP(t, st, "proxy.corp.example:8080", "")
+	fw.c <- system.Notification{Keys: []string{model.WinHTTPNativeKey}, Source: "registry", Error: "watch: cannot open the key to watch it: Access is denied."}
+	if ev := next(t, events); ev.Kind != watch.KindError || ev.Error == nil || !strings.Contains(*ev.Error, "Access is denied") {
+		t.Fatalf("first %s %v", ev.Kind, ev.Error)
+	}
+	if ev := next(t, events); len(ev.Changes) == 0 {
+		t.Fatalf("the change itself: %s", ev.Kind)
+	}
+	stop()
+}
+
 func contains(l []string, s string) bool {
 	for _, v := range l {
 		if v == s {

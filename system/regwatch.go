@@ -5,6 +5,9 @@ package system
 type Notification struct {
 	Keys   []string
 	Source string // "registry" or "winhttpProxyChange"
+	// Error, when set, says a key could not be watched again after this change: it is no
+	// longer watched.
+	Error string
 }
 
 // RegistryWatcher delivers change notifications for registry keys. It waits on Windows'

@@ -161,14 +161,15 @@ func (w *regWatcher) run(ready chan<- error) {
 		a.close()
 		var again []*regArm
 		byPath := map[string]*regArm{}
+		var failed []string
 		for _, k := range a.keys {
 			if err := w.arm(k, byPath, &again); err != nil {
-				w.notes = append(w.notes, err.Error())
+				failed = append(failed, err.Error())
 			}
 		}
 		arms = append(append(arms[:n-1:n-1], arms[n:]...), again...)
 		select {
-		case w.changes <- Notification{Keys: keys, Source: "registry"}:
+		case w.changes <- Notification{Keys: keys, Source: "registry", Error: strings.Join(failed, "; ")}:
 		case <-w.quit:
 			return
 		}
