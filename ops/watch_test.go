@@ -14,6 +14,7 @@ import (
 
 	"ccproxy/model"
 	"ccproxy/model/watch"
+	"ccproxy/schema/schematest"
 	"ccproxy/system"
 )
 
@@ -74,7 +75,17 @@ func runWatch(t *testing.T, m *Machine, w Watch) (*fakeWatcher, <-chan watch.Eve
 	fw := &fakeWatcher{c: make(chan system.Notification)}
 	events := make(chan watch.Event, 16)
 	w.Watcher = func(keys []string) (system.RegistryWatcher, error) { fw.keys = keys; return fw, nil }
-	w.Emit = func(e watch.Event) error { events <- e; return nil }
+	w.Emit = func(e watch.Event) error {
+		// Every event is a ccproxy/event@1 document its schema accepts.
+		doc, err := model.MarshalDocument(e, true)
+		if err != nil {
+			t.Errorf("event %s: %v", e.Kind, err)
+		} else if err := schematest.Validate(doc); err != nil {
+			t.Errorf("event %s does not match its schema: %v\n%s", e.Kind, err, doc)
+		}
+		events <- e
+		return nil
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Watch(ctx, w) }()
