@@ -97,6 +97,8 @@ type CLI struct {
 	IntuneRules IntuneRulesCmd `cmd:"" name:"intune-rules" help:"Print the Intune custom compliance rules that match 'test --format intune'."`
 	Scripts     ScriptsCmd     `cmd:"" help:"Write the deployment scripts of a channel (configmgr, intune, gpo) with the desired state and internal resources written in, ready to sign."`
 	Dsc         DscCmd         `cmd:"" name:"dsc" help:"Microsoft DSC v3 resource CCProxy/ProxySettings: manifest, schema, get, test, set, export (DSC's JSON Lines; exit 0 whenever the operation ran)."`
+	Watch       WatchCmd       `cmd:"" help:"Wait for changes to the proxy settings (Windows registry notifications, no polling) and report each as a ccproxy/event@1 JSON line and in the Event Log; Ctrl+C stops."`
+	Service     ServiceCmd     `cmd:"" help:"Run watch as a Windows service: install (--desired FILE [--heal]), uninstall, status (ccproxy/service@1)."`
 	Report      ReportCmd      `cmd:"" help:"Summarise the state, test and check documents collected from a fleet (ccproxy/report@1; --jsonl or --format csv for one row per machine)."`
 }
 

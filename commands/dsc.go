@@ -1,6 +1,10 @@
 package commands
 
 import (
+	"errors"
+	"time"
+
+	"ccproxy/model"
 	"ccproxy/model/dscres"
 	"ccproxy/ops"
 )
@@ -94,6 +98,12 @@ type DscSetCmd struct {
 	ChangeFlags
 }
 
+// dscRefused is a set the instance's verify refused: as DSC's exit codes have it, a set
+// that failed and changed nothing.
+type dscRefused struct{ *model.VerifyError }
+
+func (dscRefused) ExitCode() int { return model.ExitRolledBack }
+
 func (c *DscSetCmd) Run(env *Env) error {
 	env.dscSetupLog()
 	req, name, err := env.dscRequest(c.DscInput, "system")
@@ -109,7 +119,20 @@ func (c *DscSetCmd) Run(env *Env) error {
 		r, err = m.DscWhatIf(req, name)
 	} else {
 		f := c.ChangeFlags
-		r, err = m.DscSet(ops.Change{BackupDir: f.BackupDir, LockTimeout: f.LockTimeout, Reason: "apply"}, req, name)
+		ch := ops.Change{BackupDir: f.BackupDir, LockTimeout: f.LockTimeout, Reason: "apply"}
+		if v := req.Verify; v != nil {
+			p := ProbeFlags{CatalogFlags: CatalogFlags{Region: v.Region, CustomerID: model.Deref(v.CustomerID), Catalog: model.Deref(v.Catalog)},
+				CAFile: model.Deref(v.CAFile), IPLiteral: model.Deref(v.IPLiteral), StageTimeout: 5 * time.Second, Deadline: 30 * time.Second}
+			if ch.Verify, err = p.verify(env, false); err != nil {
+				return err
+			}
+		}
+		r, err = m.DscSet(ch, req, name)
+		var ve *model.VerifyError
+		if errors.As(err, &ve) {
+			// DSC takes exit 1 for no failure in particular; a refused set changed nothing.
+			return dscRefused{ve}
+		}
 	}
 	if err != nil {
 		return err

@@ -121,7 +121,7 @@ type ApplyOptions struct {
 // ApplyResult is the ccproxy/apply@1 document.
 type ApplyResult struct {
 	Schema  string          `json:"schema"`
-	Result  ApplyOutcome    `json:"result" enum:"applied,alreadyApplied,noChanges,whatIf,rolledBack,rollbackFailed"`
+	Result  ApplyOutcome    `json:"result" enum:"applied,alreadyApplied,noChanges,whatIf,rolledBack,rollbackFailed,verifyFailed"`
 	Plan    PlanRef         `json:"plan"`
 	Backup  *BackupRef      `json:"backup" doc:"null when nothing was written"`
 	Changes []AppliedChange `json:"changes"`
@@ -134,6 +134,8 @@ type ApplyResult struct {
 	// Stale is true when the values the plan was made from changed since: apply refuses such
 	// a plan (exit 2), and a what-if still shows what it would have written.
 	Stale bool `json:"stale"`
+	// Verify is the --verify probe of the planned route, made before anything was written.
+	Verify *ApplyVerify `json:"verify" doc:"with --verify: the required endpoints probed through the route the plan gives the services, before writing; null otherwise"`
 }
 
 // PlanRef identifies the plan that was applied.

@@ -67,6 +67,17 @@ func ReadState(r RegistryReader, o ReadOptions) (*State, error) {
 	return b.st, nil
 }
 
+// ReadWinHTTP reads only the WinHTTP settings of a source (both views; the advanced ones
+// as o gives them): the route the services take, for a registry that is not the machine's
+// yet, such as the live one with a plan applied over it.
+func ReadWinHTTP(r RegistryReader, o ReadOptions) (*State, error) {
+	b := &stateBuilder{r: r, o: o, st: &State{Schema: SchemaState, Source: o.Source, Warnings: []Warning{}, ServiceAccounts: []AccountWinINet{}}}
+	if err := b.winhttp(); err != nil {
+		return nil, err
+	}
+	return b.st, nil
+}
+
 type stateBuilder struct {
 	r  RegistryReader
 	o  ReadOptions

@@ -40,6 +40,8 @@ type Change struct {
 	LockTimeout time.Duration
 	// Reason is what the backup and the result say the change was: apply, restore.
 	Reason string
+	// Verify, when set, probes the route the plan gives the services before writing.
+	Verify *Verify
 }
 
 // PlanFunc gives the plan once the lock is held (restore builds it from what the registry
@@ -91,11 +93,28 @@ func (m *Machine) Apply(c Change, plan PlanFunc) (*model.ApplyResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	var verified *model.ApplyVerify
+	if c.Verify != nil {
+		if verified, err = m.verifyPlan(store, p, *c.Verify); err != nil {
+			return nil, err
+		}
+		if verified.Probed && !verified.OK {
+			if !c.Verify.Force {
+				res, err := refused(store, p, verified, m.Now())
+				if err != nil {
+					return nil, err
+				}
+				return res, &model.VerifyError{V: verified}
+			}
+			verified.Forced = true
+			m.Log.Warn().Msg(model.RedactCredentials("--force: writing a plan whose route failed the probe: " + verified.Summary()))
+		}
+	}
 	host := ""
 	if m.Hostname != nil {
 		host, _ = m.Hostname()
 	}
-	return model.ApplyPlan(store, p, model.ApplyOptions{
+	res, err := model.ApplyPlan(store, p, model.ApplyOptions{
 		WhatIf:    c.WhatIf,
 		Now:       m.Now(),
 		Host:      host,
@@ -110,6 +129,10 @@ func (m *Machine) Apply(c Change, plan PlanFunc) (*model.ApplyResult, error) {
 			return system.WritePrivateFile(backupDir, backupFileName(b.CreatedAt), doc)
 		},
 	})
+	if res != nil {
+		res.Verify = verified
+	}
+	return res, err
 }
 
 // BackupFolder is --backup-dir, or the default folder under ccproxy's state folder; state is

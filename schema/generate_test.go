@@ -11,6 +11,7 @@ import (
 	"ccproxy/model/catalog"
 	"ccproxy/model/compliance"
 	"ccproxy/model/report"
+	"ccproxy/model/watch"
 	"ccproxy/probe"
 )
 
@@ -34,6 +35,8 @@ var generated = []struct {
 	{"endpoints", "ccproxy endpoints: the addresses a Cloud Connector must reach in one region", catalog.SchemaEndpoints, catalog.Endpoints{}},
 	{"check", "ccproxy check: the Citrix Cloud endpoints probed through the route WinHTTP would take", probe.SchemaCheck, probe.Check{}},
 	{"report", "ccproxy report: what is wrong across a fleet, summarised from its collected state, test and check documents", report.SchemaReport, report.Report{}},
+	{"event", "ccproxy event: one change watch saw (JSON Lines): what changed, test's verdict after it, the findings that changed, who may have written it", watch.SchemaEvent, watch.Event{}},
+	{"service", "ccproxy service: the watch service as the service control manager has it", watch.SchemaService, watch.Service{}},
 	{"machine", "ccproxy machine: one machine of a fleet report (report --jsonl)", report.SchemaMachine, report.Machine{}},
 }
 

@@ -85,6 +85,18 @@ type Request struct {
 	User string
 	// Views are the WinHTTP views the instance names, in its order; nil for both.
 	Views []string
+	// Verify, when the instance asks, is how set probes the route before writing.
+	Verify *Verify
+}
+
+// Verify is the instance's "verify": the catalog the route is probed against before set
+// writes (as 'ccproxy apply --verify').
+type Verify struct {
+	Region     string  `json:"region"`
+	CustomerID *string `json:"customerId"`
+	Catalog    *string `json:"catalog"`
+	CAFile     *string `json:"caFile"`
+	IPLiteral  *string `json:"ipLiteral"`
 }
 
 // SourceUser is the user to read the state for, as model.ReadOptions takes it: "" for the
@@ -117,11 +129,19 @@ var (
 		jsonin.Key("autoConfigUrl", jsonin.String().Nullable()),
 		jsonin.Key("autoDetect", jsonin.Bool().Nullable()),
 	).Nullable()
+	verifySpec = jsonin.Object(
+		jsonin.Key("region", jsonin.Enum("commercial", "japan", "government")),
+		jsonin.Key("customerId", jsonin.String().Nullable()),
+		jsonin.Key("catalog", jsonin.String().Nullable()),
+		jsonin.Key("caFile", jsonin.String().Nullable()),
+		jsonin.Key("ipLiteral", jsonin.String().Nullable()),
+	).Nullable()
 	// DSC's canonical properties may come back in an instance that was first an output;
 	// they say nothing about the desired state.
 	instanceSpec = jsonin.Object(
 		jsonin.Key(PropWinHTTP, winhttpSpec),
 		jsonin.Key(PropWinINet, wininetSpec),
+		jsonin.Key("verify", verifySpec),
 		jsonin.Key("_exist", jsonin.Bool().Nullable()),
 		jsonin.Key("_inDesiredState", jsonin.Any()),
 		jsonin.Key("_rebootRequested", jsonin.Any()),
@@ -135,6 +155,7 @@ var (
 type instanceJSON struct {
 	WinHTTP json.RawMessage `json:"winhttp"`
 	WinINet json.RawMessage `json:"wininet"`
+	Verify  json.RawMessage `json:"verify"`
 	Exist   *bool           `json:"_exist"`
 	Purge   json.RawMessage `json:"_purge"`
 }
@@ -238,6 +259,15 @@ func Parse(name string, data []byte) (*Request, []string, error) {
 	}
 	if err := checkUser(name, req.User); err != nil {
 		return nil, warnings, err
+	}
+	if isPresent(ij.Verify) {
+		req.Verify = &Verify{Region: "commercial"}
+		if err := json.Unmarshal(ij.Verify, req.Verify); err != nil {
+			return nil, warnings, &model.InputError{Input: name, Place: "$.verify", Msg: "cannot read: " + err.Error()}
+		}
+		if req.Verify.Region == "" {
+			req.Verify.Region = "commercial"
+		}
 	}
 	if d.WinHTTP != nil || d.WinINet != nil {
 		if err := d.Check(name); err != nil {

@@ -378,12 +378,12 @@ func TestManifest(t *testing.T) {
 	for k := range schema.Properties {
 		props = append(props, k)
 	}
-	for _, k := range []string{"winhttp", "wininet", "_inDesiredState", "_rebootRequested", "missingEvidence"} {
+	for _, k := range []string{"winhttp", "wininet", "verify", "_inDesiredState", "_rebootRequested", "missingEvidence"} {
 		if _, ok := schema.Properties[k]; !ok {
 			t.Errorf("schema lacks %s", k)
 		}
 	}
-	if len(props) != 5 {
+	if len(props) != 6 {
 		t.Errorf("schema properties %v", props)
 	}
 }
@@ -413,5 +413,18 @@ func TestMissing(t *testing.T) {
 		if len(got) != tt.want || (tt.want > 0 && !strings.HasPrefix(got[0], tt.wantWord)) {
 			t.Errorf("%s: %q", tt.name, got)
 		}
+	}
+}
+
+func TestParseVerify(t *testing.T) {
+	r, _, err := Parse("--input", []byte(`{"winhttp":{"mode":"direct"},"Verify":{"customerId":"acme","catalog":"c.json"}}`))
+	if err != nil || r.Verify == nil || r.Verify.Region != "commercial" || *r.Verify.CustomerID != "acme" || *r.Verify.Catalog != "c.json" || r.Verify.CAFile != nil {
+		t.Fatalf("verify %+v, %v", r.Verify, err)
+	}
+	if r, _, err := Parse("--input", []byte(`{"winhttp":{"mode":"direct"},"verify":null}`)); err != nil || r.Verify != nil {
+		t.Errorf("null verify: %+v %v", r.Verify, err)
+	}
+	if _, _, err := Parse("--input", []byte(`{"verify":{"region":"mars"}}`)); err == nil || !strings.Contains(err.Error(), "$.verify.region") {
+		t.Errorf("bad region: %v", err)
 	}
 }

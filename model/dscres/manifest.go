@@ -60,7 +60,7 @@ var ExitCodes = map[string]string{
 	"0": "Success: the operation ran; drift is reported in the JSON",
 	"2": "Invalid input: a bad instance or argument; the message names the property",
 	"3": "Environment: access denied (set needs an elevated administrator), or the registry is unavailable",
-	"4": "Set failed and was rolled back: nothing changed",
+	"4": "Set failed and was rolled back, or was refused by the instance's verify (the route it gives the services does not reach Citrix Cloud): nothing changed",
 	"5": "Set failed and the rollback failed too: the message names the backup to restore with 'ccproxy restore'",
 }
 

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -439,4 +440,36 @@ func MergeRegExports(t testing.TB, out string, files ...string) {
 	if err := os.WriteFile(out, EncodeUTF16Reg(all.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Started is a Windows program running in the background under Wine.
+type Started struct {
+	cmd    *exec.Cmd
+	cancel context.CancelFunc
+	Stderr *bytes.Buffer
+	done   chan struct{}
+}
+
+// Start starts a long-running Windows program (watch, a service host) and leaves it running
+// until Stop; the test's cleanup stops it too.
+func (b *Bed) Start(t testing.TB, env []string, exe string, args ...string) *Started {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := b.command(ctx, b.Wine, append([]string{b.exe(exe)}, args...)...)
+	cmd.Env = append(cmd.Env, env...)
+	s := &Started{cmd: cmd, cancel: cancel, Stderr: &bytes.Buffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = io.Discard, s.Stderr
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("starting %s: %v", exe, err)
+	}
+	go func() { cmd.Wait(); close(s.done) }()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Stop ends the program (Wine ends the Windows process with its host process).
+func (s *Started) Stop() {
+	s.cancel()
+	<-s.done
 }
