@@ -414,6 +414,7 @@ func TestReportIsStableJSON(t *testing.T) {
 func TestVerdict(t *testing.T) {
 	ieProxy := ie(model.FlagDirect|model.FlagProxy, "p.corp.example:8080", "<local>", "")
 	okCheck := &model.CheckRun{Name: "check.json", StartedAt: now, OK: true}
+	okCheck.Counts.Required, okCheck.Counts.RequiredPassed = 1, 1
 	okCheck.Routing.Source, okCheck.Routing.Proxy, okCheck.Routing.Bypass = "winhttp", model.Ptr("p.corp.example:8080"), model.Ptr("<local>")
 	tests := []struct {
 		name    string
@@ -472,5 +473,51 @@ func TestReaderEdgeCases(t *testing.T) {
 	rd, err := Route(st, "winhttp", ViewNative, []string{"https://citrix.cloud.com"})
 	if err != nil || rd.Routes[0].Decision != "direct" {
 		t.Errorf("route of SOCKS-only WinHTTP: %+v %v", rd.Routes, err)
+	}
+}
+
+// A check document completes the verdict only when it is consistent (its ok flag agrees with
+// its counts and its endpoints), of this machine, and of the same day as the state.
+func TestCheckDocumentEvidence(t *testing.T) {
+	m := machine{native: direct(), noWOW64Key: true, noIE: true}
+	good := func() *model.CheckRun {
+		k := &model.CheckRun{Name: "check.json", StartedAt: now.Add(-time.Hour), OK: true}
+		k.Routing.Source = "winhttp"
+		k.Counts.Required, k.Counts.RequiredPassed = 2, 2
+		k.Endpoints = []model.CheckEndpoint{{Host: "a.cloud.com", Required: true, Status: "pass"}, {Host: "b.cloud.com", Required: true, Status: "pass"}, {Host: "c", Status: "fail"}}
+		k.Source.Host = model.Ptr("CC1")
+		return k
+	}
+	tests := []struct {
+		name    string
+		edit    func(k *model.CheckRun, st *model.State)
+		status  string
+		verdict string
+		message string
+	}{
+		{"consistent, same host, recent", func(*model.CheckRun, *model.State) {}, StatusPass, VerdictCompliant, "reached all 2"},
+		{"same host in another case", func(_ *model.CheckRun, st *model.State) { st.Source.Host = model.Ptr("cc1") }, StatusPass, VerdictCompliant, "reached all 2"},
+		{"ok but the counts say none passed", func(k *model.CheckRun, _ *model.State) { k.Counts.RequiredPassed = 0 }, StatusNotChecked, VerdictIncomplete, "inconsistent"},
+		{"ok with no required endpoint", func(k *model.CheckRun, _ *model.State) { k.Counts.Required, k.Counts.RequiredPassed, k.Endpoints = 0, 0, nil }, StatusNotChecked, VerdictIncomplete, "inconsistent"},
+		{"counts disagree with the endpoints", func(k *model.CheckRun, _ *model.State) { k.Endpoints[1].Status = "fail" }, StatusNotChecked, VerdictIncomplete, "its endpoints 1 of 2"},
+		{"another machine", func(_ *model.CheckRun, st *model.State) { st.Source.Host = model.Ptr("CC2") }, StatusNotChecked, VerdictIncomplete, "another machine"},
+		{"older than a day", func(k *model.CheckRun, _ *model.State) { k.StartedAt = now.Add(-25 * time.Hour) }, StatusNotChecked, VerdictIncomplete, "24 hours"},
+		{"a day after the state", func(k *model.CheckRun, _ *model.State) { k.StartedAt = now.Add(25 * time.Hour) }, StatusNotChecked, VerdictIncomplete, "24 hours"},
+		{"a consistent failing check", func(k *model.CheckRun, _ *model.State) { k.OK, k.Endpoints[1].Status, k.Counts.RequiredPassed = false, "fail", 1 }, StatusFail, VerdictNotCompliant, "1 of 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, k := m.state(t), good()
+			tt.edit(k, st)
+			r := Evaluate(st, Options{Check: k})
+			f := byID(r)[CheckServicesRouteReaches]
+			if f.Status != tt.status || !strings.Contains(f.Message, tt.message) {
+				t.Errorf("%s %q, want %s with %q", f.Status, f.Message, tt.status, tt.message)
+			}
+			if r.Verdict != tt.verdict {
+				t.Errorf("verdict %s, want %s", r.Verdict, tt.verdict)
+			}
+			checkInvariants(t, r)
+		})
 	}
 }

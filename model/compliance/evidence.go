@@ -28,7 +28,18 @@ func (c *context) missingEvidence(findings []Finding) []MissingEvidence {
 		if c.st.Source.Kind == model.SourceRegFile {
 			supply = exportWinINet
 		}
-		out = append(out, MissingEvidence{What: "whether the services' route is right for this network: " + c.sourceWords() + " holds no WinINet settings (the installer's, SYSTEM's or a service account's) to judge WinHTTP against, and no check document probed the route", Supply: supply})
+		probe := "no check document probed the route"
+		if c.o.Check != nil {
+			// The check given is not evidence: say why (its finding's message), so that the
+			// document is not taken as one that was read and trusted.
+			supply = checkRoute
+			for _, f := range findings {
+				if f.Check == CheckServicesRouteReaches {
+					probe = "the check document given is not evidence of it: " + f.Message
+				}
+			}
+		}
+		out = append(out, MissingEvidence{What: "whether the services' route is right for this network: " + c.sourceWords() + " holds no WinINet settings (the installer's, SYSTEM's or a service account's) to judge WinHTTP against, and " + probe, Supply: supply})
 	}
 	return out
 }
