@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"ccproxy/model"
+	"ccproxy/model/catalog"
 )
 
 var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -498,12 +499,16 @@ func TestCheckDocumentEvidence(t *testing.T) {
 		{"consistent, same host, recent", func(*model.CheckRun, *model.State) {}, StatusPass, VerdictCompliant, "reached all 2"},
 		{"same host in another case", func(_ *model.CheckRun, st *model.State) { st.Source.Host = model.Ptr("cc1") }, StatusPass, VerdictCompliant, "reached all 2"},
 		{"ok but the counts say none passed", func(k *model.CheckRun, _ *model.State) { k.Counts.RequiredPassed = 0 }, StatusNotChecked, VerdictIncomplete, "inconsistent"},
-		{"ok with no required endpoint", func(k *model.CheckRun, _ *model.State) { k.Counts.Required, k.Counts.RequiredPassed, k.Endpoints = 0, 0, nil }, StatusNotChecked, VerdictIncomplete, "inconsistent"},
+		{"ok with no required endpoint", func(k *model.CheckRun, _ *model.State) {
+			k.Counts.Required, k.Counts.RequiredPassed, k.Endpoints = 0, 0, nil
+		}, StatusNotChecked, VerdictIncomplete, "inconsistent"},
 		{"counts disagree with the endpoints", func(k *model.CheckRun, _ *model.State) { k.Endpoints[1].Status = "fail" }, StatusNotChecked, VerdictIncomplete, "its endpoints 1 of 2"},
 		{"another machine", func(_ *model.CheckRun, st *model.State) { st.Source.Host = model.Ptr("CC2") }, StatusNotChecked, VerdictIncomplete, "another machine"},
 		{"older than a day", func(k *model.CheckRun, _ *model.State) { k.StartedAt = now.Add(-25 * time.Hour) }, StatusNotChecked, VerdictIncomplete, "24 hours"},
 		{"a day after the state", func(k *model.CheckRun, _ *model.State) { k.StartedAt = now.Add(25 * time.Hour) }, StatusNotChecked, VerdictIncomplete, "24 hours"},
-		{"a consistent failing check", func(k *model.CheckRun, _ *model.State) { k.OK, k.Endpoints[1].Status, k.Counts.RequiredPassed = false, "fail", 1 }, StatusFail, VerdictNotCompliant, "1 of 2"},
+		{"a consistent failing check", func(k *model.CheckRun, _ *model.State) {
+			k.OK, k.Endpoints[1].Status, k.Counts.RequiredPassed = false, "fail", 1
+		}, StatusFail, VerdictNotCompliant, "1 of 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -516,6 +521,48 @@ func TestCheckDocumentEvidence(t *testing.T) {
 			}
 			if r.Verdict != tt.verdict {
 				t.Errorf("verdict %s, want %s", r.Verdict, tt.verdict)
+			}
+			checkInvariants(t, r)
+		})
+	}
+}
+
+// A WinHTTP bypass entry that covers a required Citrix Cloud address sends the services
+// direct, past the proxy: winhttpProxyUsable fails and names the entry and the address.
+func TestBypassCoversCloud(t *testing.T) {
+	japan, err := catalog.Load(catalog.Japan, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		bypass string
+		cat    *catalog.Catalog
+		status string
+		words  []string
+	}{
+		{"<local>;*.cloud.com", nil, StatusFail, []string{"entry *.cloud.com covers *.cloud.com"}},
+		{"<local>;*.com", nil, StatusFail, []string{"entry *.com covers"}},
+		{"<local>;customers.cloud.com;*.corp.example", nil, StatusFail, []string{"entry customers.cloud.com covers"}},
+		{"<local>;*.cloud.com;customers.cloud.com", nil, StatusFail, []string{"entry *.cloud.com covers", "entry customers.cloud.com covers"}},
+		{"<local>;*.corp.example", nil, StatusPass, nil},
+		{"<local>;*.cloud.com", &japan, StatusPass, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.bypass, func(t *testing.T) {
+			p := "p.corp.example:8080"
+			st := machine{native: proxied(p, tt.bypass), wow64: proxied(p, tt.bypass), ie: ie(model.FlagDirect|model.FlagProxy, p, "<local>", "")}.state(t)
+			r := Evaluate(st, Options{Catalog: tt.cat})
+			f := byID(r)[CheckWinHTTPProxyUsable]
+			if f.Status != tt.status {
+				t.Fatalf("%s %q, want %s", f.Status, f.Message, tt.status)
+			}
+			for _, w := range tt.words {
+				if !strings.Contains(f.Message, w) {
+					t.Errorf("message %q lacks %q", f.Message, w)
+				}
+			}
+			if tt.status == StatusFail && (f.Remediation == nil || f.Remediation.Command == nil || strings.Contains(*f.Remediation.Command, "cloud.com")) {
+				t.Errorf("remediation %+v keeps the entry", f.Remediation)
 			}
 			checkInvariants(t, r)
 		})
