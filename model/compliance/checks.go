@@ -374,6 +374,10 @@ func (c *context) installerNoAutoProxy() []Finding {
 	switch {
 	case !c.ieKnown:
 		return []Finding{finding(id, StatusNotChecked, c.noWinINet(), evidence...)}
+	case w.AutoDetect == nil && c.iePAC == "":
+		// Auto-detect is a flag of DefaultConnectionSettings alone (the Connections key);
+		// without it, unknown is not off.
+		return []Finding{finding(id, StatusNotChecked, "whether auto-detect is on in the WinINet settings of "+c.owner+" is not known: "+c.sourceWords()+" does not hold their Connections key (DefaultConnectionSettings); export the Internet Settings key with its Connections subkey", evidence...)}
 	case !c.ieDetect && c.iePAC == "":
 		return []Finding{finding(id, StatusPass, "auto-detect and PAC are off in the WinINet settings of "+c.owner, evidence...)}
 	case c.ieManual:

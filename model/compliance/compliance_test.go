@@ -430,6 +430,11 @@ func TestVerdict(t *testing.T) {
 		{"nothing at all", machine{noIE: true, noWOW64Key: true}, nil, VerdictIncomplete, []string{"WinHTTP settings", "route is right"}},
 		{"both stacks, matching", machine{native: proxied("p.corp.example:8080", "<local>"), wow64: proxied("p.corp.example:8080", "<local>"), ie: ieProxy}, nil, VerdictCompliant, nil},
 		{"both stacks, the classic failure", machine{native: direct(), wow64: direct(), ie: ieProxy}, nil, VerdictNotCompliant, nil},
+		// The Internet Settings key without its Connections key: auto-detect is unknown.
+		{"WinINet without the Connections key", machine{native: direct(), wow64: direct()}, nil, VerdictIncomplete, []string{"not its Connections key"}},
+		// Another user's settings are that user's, not the installer's.
+		{"another user's WinINet", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", ""), ieHive: "S-1-5-21-1-2-3-1001"}, nil, VerdictIncomplete, []string{"of user S-1-5-21-1-2-3-1001, not those"}},
+		{"SYSTEM's WinINet", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", ""), ieHive: "S-1-5-18"}, nil, VerdictCompliant, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -566,5 +571,18 @@ func TestBypassCoversCloud(t *testing.T) {
 			}
 			checkInvariants(t, r)
 		})
+	}
+}
+
+// Auto-detect lives in DefaultConnectionSettings alone: without the Connections key it is
+// unknown, and installerNoAutoProxy does not claim it is off.
+func TestAutoDetectUnknown(t *testing.T) {
+	st := machine{native: direct(), wow64: direct()}.state(t)
+	if st.WinINet.ConnectionsKnown || st.WinINet.AutoDetect != nil {
+		t.Fatalf("state: connectionsKnown %v, autoDetect %v", st.WinINet.ConnectionsKnown, st.WinINet.AutoDetect)
+	}
+	f := byID(Evaluate(st, Options{}))[CheckInstallerNoAutoProxy]
+	if f.Status != StatusNotChecked || !strings.Contains(f.Message, "Connections key") {
+		t.Errorf("%s %q", f.Status, f.Message)
 	}
 }
