@@ -92,7 +92,7 @@ func (r Report) Intune(st *model.State, version string) Intune {
 	}
 	d := Intune{
 		Schema: SchemaIntune, Compliant: r.Compliant, Verdict: r.Verdict,
-		FailCount:       r.Summary.Fail, WarnCount: r.Summary.Warn, NotCheckedCount: r.Summary.NotChecked,
+		FailCount: r.Summary.Fail, WarnCount: r.Summary.Warn, NotCheckedCount: r.Summary.NotChecked,
 		FailedChecks:   strings.Join(r.Failed(), ", "),
 		ServicesMode:   orUnknown(servicesMode),
 		ServicesProxy:  servicesProxy,
