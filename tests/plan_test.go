@@ -361,6 +361,22 @@ func TestPlanNeverClaimsAnUnheldStack(t *testing.T) {
 	}
 }
 
+// A .reg plan that writes a WinHTTP view the source does not hold says the values were
+// planned blind, never that it writes nothing there.
+func TestPlanRegUnheldViewWritten(t *testing.T) {
+	reg := regHeader + `[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings]` + "\r\n" +
+		`"ProxyEnable"=dword:00000001` + "\r\n" + `"ProxyServer"="proxy.corp.example:8080"` + "\r\n"
+	p := planWrite(t, "ie-proxy.reg", planUTF16(reg))
+	r := run(t, nil, "plan", "--from", p, "--import-ie", "--format", "reg")
+	out := decodeUTF16(t, r.stdout)
+	if r.code != 0 || !strings.Contains(out, `"WinHttpSettings"=hex:`) {
+		t.Fatalf("exit %d, no WinHttpSettings written:\n%s", r.code, out)
+	}
+	if strings.Contains(out, "writes nothing there") || !strings.Contains(out, "planned without knowing what the machine holds") {
+		t.Errorf("the comment contradicts the values written:\n%s", out)
+	}
+}
+
 // decodeUTF16 reads the UTF-16LE text (with its BOM) that --format reg writes.
 func decodeUTF16(t *testing.T, b []byte) string {
 	t.Helper()
