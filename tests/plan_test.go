@@ -387,3 +387,26 @@ func decodeUTF16(t *testing.T, b []byte) string {
 	}
 	return string(utf16.Decode(u))
 }
+
+// The hint of an empty --add-bypass proposes only entries the plan then takes without any
+// warning.
+func TestPlanEmptyAddBypassHint(t *testing.T) {
+	r := run(t, nil, "plan", "--from", "examples/ie-winhttp-matching.reg", "--import-ie", "--add-bypass", "")
+	msg := string(r.stderr)
+	i := strings.Index(msg, "such as ")
+	if r.code != 2 || i < 0 {
+		t.Fatalf("exit %d: %s", r.code, msg)
+	}
+	hint := msg[i+len("such as "):]
+	hint = hint[:strings.IndexAny(hint, "\"\n;")]
+	entries := strings.FieldsFunc(strings.ReplaceAll(hint, " or ", ","), func(r rune) bool { return r == ',' || r == ' ' })
+	if len(entries) < 2 {
+		t.Fatalf("hint %q", hint)
+	}
+	for _, e := range entries {
+		r := run(t, nil, "plan", "--from", "examples/ie-winhttp-matching.reg", "--import-ie", "--add-bypass", e)
+		if r.code != 0 || len(r.stderr) > 0 || gjson.GetBytes(r.stdout, "warnings.#").Int() != 0 {
+			t.Errorf("the hint's entry %s: exit %d, warnings %s, stderr %s", e, r.code, gjson.GetBytes(r.stdout, "warnings").Raw, r.stderr)
+		}
+	}
+}
