@@ -127,9 +127,10 @@ func (r Report) Intune(st *model.State, version string) Intune {
 }
 
 // IntuneMaxLength is the most characters the one line of 'test --format intune' may have,
-// its newline included: Intune shows at most 2,048 characters of a script's output (Microsoft:
-// Remediations, "Output ... is limited to 2,048 characters"; custom compliance discovery
-// scripts are reported the same way), and a line cut there is not JSON (65009).
+// its newline included: Intune keeps at most 2,048 characters of a script's output (Microsoft
+// Learn, Remediations: the maximum output size is 2,048 characters,
+// learn.microsoft.com/mem/intune/fundamentals/remediations; the project's reference,
+// fleet-integration.md), and a line cut there is not JSON (65009).
 const IntuneMaxLength = 2048
 
 // listField is a setting made of a list, cut to fit the line.
