@@ -27,8 +27,12 @@ func (c *EndpointsCmd) Run(env *Env) error {
 	}
 	if format != "json" {
 		// The formats a firewall team pastes have no room for a note: stderr carries it.
-		for _, n := range ops.EndpointsNotes(cat) {
+		warnings, infos := ops.EndpointsNotes(cat)
+		for _, n := range warnings {
 			env.Log.Warn().Msg(n)
+		}
+		for _, n := range infos {
+			env.Log.Info().Msg(n)
 		}
 	}
 	switch format {

@@ -136,7 +136,7 @@ func (c *PlanCmd) fromFlags() (*model.Desired, error) {
 		}
 		w.EnsureBypass = splitEntries(c.AddBypass)
 		if len(w.EnsureBypass) == 0 {
-			return nil, &model.InputError{Input: "--add-bypass", Msg: "needs an entry such as dc01.corp.example or 10.*"}
+			return nil, &model.InputError{Input: "--add-bypass", Msg: "needs an entry such as dc01.corp.example, *.corp.example or 10.1.2.3"}
 		}
 	}
 	if c.Views != nil {

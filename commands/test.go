@@ -2,6 +2,7 @@ package commands
 
 import (
 	"ccproxy/model"
+	"ccproxy/model/catalog"
 	"ccproxy/model/compliance"
 	"ccproxy/ops"
 	"ccproxy/system"
@@ -13,6 +14,7 @@ type TestCmd struct {
 	Internal     []string `help:"An internal resource (domain controller, connector, VDA, hypervisor, Provisioning server) that must bypass the proxy (R7): host, IP address or host:port. Repeatable." placeholder:"HOST" sep:"none"`
 	InternalFile string   `name:"internal-file" help:"A file of internal resources, one per line; '#' starts a comment; - for stdin." placeholder:"FILE"`
 	Check        string   `help:"A document 'ccproxy check --compare' wrote on this machine: the services' route is judged from what it reached, and a failing one gets the route that worked as its fix; - for stdin." placeholder:"FILE"`
+	Region       string   `help:"Citrix Cloud region whose required addresses no WinHTTP bypass entry may send direct: commercial, japan or government." enum:"commercial,japan,government" default:"commercial"`
 	Verbose      bool     `help:"In text, list every finding (passed, not checked and not applicable too) with why; the JSON always holds them all." aliases:"all"`
 	Format       string   `help:"auto (text on a console, the JSON document otherwise; CCPROXY_FORMAT sets the default), json, text, or intune: one line of flat settings for an Intune custom compliance discovery script (always exit 0: the values decide)." placeholder:"auto|json|text|intune"`
 }
@@ -43,7 +45,11 @@ func (c *TestCmd) Run(env *Env) error {
 			return err
 		}
 	}
-	opts := compliance.Options{Internal: hosts}
+	cat, err := catalog.Load(c.Region, "", nil)
+	if err != nil {
+		return err
+	}
+	opts := compliance.Options{Internal: hosts, Catalog: &cat}
 	if c.Check != "" {
 		name, data, err := system.ReadInput(c.Check, env.Stdin)
 		if err != nil {

@@ -34,6 +34,16 @@ type CheckRun struct {
 		Fix     *string  `json:"fix"`
 		Message string   `json:"message"`
 	} `json:"compare"`
+	// Endpoints are the probed endpoints, read for recounting: a document whose ok flag or
+	// counts disagree with its own results is not evidence (test recounts them).
+	Endpoints []CheckEndpoint `json:"endpoints"`
+}
+
+// CheckEndpoint is what test reads of one probed endpoint.
+type CheckEndpoint struct {
+	Host     string `json:"host"`
+	Required bool   `json:"required"`
+	Status   string `json:"status"`
 }
 
 // checkDocSpec reads the keys test uses and accepts the rest of a check document as it is;

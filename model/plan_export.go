@@ -34,8 +34,21 @@ func PlanRegFile(p *Plan) ([]byte, error) {
 	if p.RestartRequired.Required {
 		b.WriteString("; restart the machine after importing (R5): the Cloud Connector services read WinHTTP's settings when they start\r\n")
 	}
-	if u := p.Unheld(); len(u) > 0 {
-		b.WriteString("; the source does not hold the WinHTTP settings (" + strings.Join(u, ", ") + "): this file writes nothing there, which does not mean the machine is in the desired state\r\n")
+	// A view the source does not hold is either written blind or left alone; each is said as
+	// it is, so that the comment never contradicts the sections below it.
+	var written, untouched []string
+	for _, u := range p.Unheld() {
+		if p.writesView(u) {
+			written = append(written, u)
+		} else {
+			untouched = append(untouched, u)
+		}
+	}
+	if len(untouched) > 0 {
+		b.WriteString("; the source does not hold the WinHTTP settings (" + strings.Join(untouched, ", ") + "): this file writes nothing there, which does not mean the machine is in the desired state\r\n")
+	}
+	if len(written) > 0 {
+		b.WriteString("; the source does not hold the WinHTTP settings (" + strings.Join(written, ", ") + "): the values this file writes there were planned without knowing what the machine holds\r\n")
 	}
 	key := ""
 	for _, c := range p.Changes {
@@ -114,6 +127,17 @@ func (p *Plan) Unheld() []string {
 		}
 	}
 	return out
+}
+
+// writesView reports whether a change of the plan targets the WinHTTP view a path of Unheld
+// names ("winhttp.native", "winhttp.wow64").
+func (p *Plan) writesView(path string) bool {
+	for _, c := range p.Changes {
+		if c.Target.Stack == "winhttp" && c.Target.View != nil && "winhttp."+*c.Target.View == path {
+			return true
+		}
+	}
+	return false
 }
 
 // Shells a plan's netsh lines can be written for.

@@ -33,13 +33,14 @@ func (c Catalog) Load(stdin io.Reader) (cat catalog.Catalog, name string, err er
 }
 
 // EndpointsNotes is what the endpoints command says beside a list that has no room for
-// notes (text, csv, list): that the list is known to be incomplete, and whose customer
-// addresses it holds.
-func EndpointsNotes(cat catalog.Catalog) []string {
-	var out []string
+// notes (text, csv, list): warnings, that the list is known to be incomplete (a caveat the
+// user must act on), and infos, whose customer addresses it holds (nothing to act on: shown
+// at --log-level info, since a successful run writes nothing on stderr otherwise).
+func EndpointsNotes(cat catalog.Catalog) (warnings, infos []string) {
 	if cat.KnownIncomplete != "" {
-		out = append(out, "region "+cat.Region+": "+cat.KnownIncomplete)
+		warnings = append(warnings, "region "+cat.Region+": "+cat.KnownIncomplete)
 	}
+	var out []string
 	if cat.CustomerID != "" {
 		var hosts []string
 		for _, e := range cat.Entries {
@@ -53,5 +54,5 @@ func EndpointsNotes(cat catalog.Catalog) []string {
 		}
 		out = append(out, msg)
 	}
-	return out
+	return warnings, out
 }

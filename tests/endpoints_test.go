@@ -92,13 +92,23 @@ func TestEndpointsErrors(t *testing.T) {
 	}
 }
 
-// --customer-id shows in every format: JSON and text name it, csv and list on stderr.
+// --customer-id shows in every format: JSON and text name it, csv and list on stderr at
+// --log-level info; a successful run of a complete region writes nothing on stderr at the
+// default level, since the customer note asks nothing of the user.
 func TestEndpointsCustomerIDEveryFormat(t *testing.T) {
 	for _, f := range []string{"text", "csv", "list", "json"} {
 		r := run(t, nil, "endpoints", "--customer-id", "acme", "--format", f)
+		if r.code != 0 || len(r.stderr) > 0 {
+			t.Errorf("--format %s: exit %d, stderr %s", f, r.code, r.stderr)
+		}
+		r = run(t, nil, "endpoints", "--customer-id", "acme", "--format", f, "--log-level", "info")
 		if !strings.Contains(string(r.stdout)+string(r.stderr), "acme") {
 			t.Errorf("--format %s: the customer id shows nowhere", f)
 		}
+	}
+	// A known-incomplete region is a caveat to act on: a warning at the default level.
+	if r := run(t, nil, "endpoints", "--region", "japan", "--format", "list"); !strings.Contains(string(r.stderr), "japan") {
+		t.Errorf("japan: no warning on stderr: %s", r.stderr)
 	}
 	// No entry twice in any format.
 	for _, f := range []string{"csv", "list"} {

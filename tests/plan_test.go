@@ -361,6 +361,22 @@ func TestPlanNeverClaimsAnUnheldStack(t *testing.T) {
 	}
 }
 
+// A .reg plan that writes a WinHTTP view the source does not hold says the values were
+// planned blind, never that it writes nothing there.
+func TestPlanRegUnheldViewWritten(t *testing.T) {
+	reg := regHeader + `[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings]` + "\r\n" +
+		`"ProxyEnable"=dword:00000001` + "\r\n" + `"ProxyServer"="proxy.corp.example:8080"` + "\r\n"
+	p := planWrite(t, "ie-proxy.reg", planUTF16(reg))
+	r := run(t, nil, "plan", "--from", p, "--import-ie", "--format", "reg")
+	out := decodeUTF16(t, r.stdout)
+	if r.code != 0 || !strings.Contains(out, `"WinHttpSettings"=hex:`) {
+		t.Fatalf("exit %d, no WinHttpSettings written:\n%s", r.code, out)
+	}
+	if strings.Contains(out, "writes nothing there") || !strings.Contains(out, "planned without knowing what the machine holds") {
+		t.Errorf("the comment contradicts the values written:\n%s", out)
+	}
+}
+
 // decodeUTF16 reads the UTF-16LE text (with its BOM) that --format reg writes.
 func decodeUTF16(t *testing.T, b []byte) string {
 	t.Helper()
@@ -370,4 +386,27 @@ func decodeUTF16(t *testing.T, b []byte) string {
 		u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
 	}
 	return string(utf16.Decode(u))
+}
+
+// The hint of an empty --add-bypass proposes only entries the plan then takes without any
+// warning.
+func TestPlanEmptyAddBypassHint(t *testing.T) {
+	r := run(t, nil, "plan", "--from", "examples/ie-winhttp-matching.reg", "--import-ie", "--add-bypass", "")
+	msg := string(r.stderr)
+	i := strings.Index(msg, "such as ")
+	if r.code != 2 || i < 0 {
+		t.Fatalf("exit %d: %s", r.code, msg)
+	}
+	hint := msg[i+len("such as "):]
+	hint = hint[:strings.IndexAny(hint, "\"\n;")]
+	entries := strings.FieldsFunc(strings.ReplaceAll(hint, " or ", ","), func(r rune) bool { return r == ',' || r == ' ' })
+	if len(entries) < 2 {
+		t.Fatalf("hint %q", hint)
+	}
+	for _, e := range entries {
+		r := run(t, nil, "plan", "--from", "examples/ie-winhttp-matching.reg", "--import-ie", "--add-bypass", e)
+		if r.code != 0 || len(r.stderr) > 0 || gjson.GetBytes(r.stdout, "warnings.#").Int() != 0 {
+			t.Errorf("the hint's entry %s: exit %d, warnings %s, stderr %s", e, r.code, gjson.GetBytes(r.stdout, "warnings").Raw, r.stderr)
+		}
+	}
 }

@@ -374,6 +374,14 @@ func (c *context) installerNoAutoProxy() []Finding {
 	switch {
 	case !c.ieKnown:
 		return []Finding{finding(id, StatusNotChecked, c.noWinINet(), evidence...)}
+	case w.AutoDetect == nil && c.iePAC == "":
+		// Auto-detect is a flag of DefaultConnectionSettings alone (the Connections key):
+		// INTERNET_PER_CONN_FLAGS' PROXY_TYPE_AUTO_DETECT (Microsoft, INTERNET_PER_CONN_OPTION,
+		// learn.microsoft.com/windows/win32/api/wininet/ns-wininet-internet_per_conn_optiona);
+		// of the plain Internet Settings values, Wine's INTERNET_LoadProxySettings
+		// (dlls/wininet/internet.c) reads only ProxyEnable, ProxyServer and ProxyOverride, no
+		// auto-detect value. Unknown is not off.
+		return []Finding{finding(id, StatusNotChecked, "whether auto-detect is on in the WinINet settings of "+c.owner+" is not known: "+c.sourceWords()+" does not hold their Connections key (DefaultConnectionSettings); export the Internet Settings key with its Connections subkey", evidence...)}
 	case !c.ieDetect && c.iePAC == "":
 		return []Finding{finding(id, StatusPass, "auto-detect and PAC are off in the WinINet settings of "+c.owner, evidence...)}
 	case c.ieManual:

@@ -45,6 +45,9 @@ func (c *context) servicesRouteReaches() []Finding {
 			return []Finding{f(StatusNotChecked, fmt.Sprintf("the check probed %s, but this state's WinHTTP setting is %s: the check is of another configuration; run 'ccproxy check --compare' again", probed, describe(c.natMode, c.natProxy, c.natBypass)))}
 		}
 	}
+	if why := c.checkNotEvidence(k); why != "" {
+		return []Finding{f(StatusNotChecked, why)}
+	}
 	when := "the check of " + k.StartedAt.UTC().Format(time.RFC3339)
 	if k.OK {
 		return []Finding{f(StatusPass, fmt.Sprintf("in %s, the services' route (%s) reached all %d required endpoints", when, probed, k.Counts.Required))}
@@ -62,4 +65,52 @@ func (c *context) servicesRouteReaches() []Finding {
 	}
 	return []Finding{f(StatusFail, msg+"; no route the machine knows reached everything").
 		fix("ask the proxy and firewall teams to allow the endpoints 'ccproxy endpoints' lists, without authentication or TLS inspection, and CONNECT to IP addresses (R8)", nil)}
+}
+
+// checkMaxSkew is how far apart a check and the state it is judged with may be. The check
+// must be of the settings this state holds: the WinHTTP setting is compared above, but the
+// network around it (proxy, firewall, DNS) changes too, so a check of another day is not
+// evidence of today's route, and a check long after the state was read is not of it either.
+const checkMaxSkew = 24 * time.Hour
+
+// checkNotEvidence says why a check document of the services' route cannot complete the
+// verdict, or "" when it can: its ok flag must agree with its own counts and results (a
+// check passes only when every required endpoint did: probe's summarise), it must be of
+// this machine when both name one, and of the same day as the state.
+func (c *context) checkNotEvidence(k *model.CheckRun) string {
+	// Inconsistent documents are judged notChecked rather than refused as bad input: the
+	// document is a well-formed check, the test still says everything else it can, and the
+	// verdict stays incomplete (exit 1) with the reason, never compliant.
+	if len(k.Endpoints) > 0 {
+		required, passed := 0, 0
+		for _, e := range k.Endpoints {
+			if e.Required {
+				required++
+				if e.Status == "pass" {
+					passed++
+				}
+			}
+		}
+		if required != k.Counts.Required || passed != k.Counts.RequiredPassed {
+			return fmt.Sprintf("the check document %s is inconsistent: its counts say %d of %d required endpoints passed, its endpoints %d of %d; it is not evidence: run 'ccproxy check --compare' again", k.Name, k.Counts.RequiredPassed, k.Counts.Required, passed, required)
+		}
+	}
+	if k.OK && (k.Counts.Required == 0 || k.Counts.RequiredPassed != k.Counts.Required) {
+		return fmt.Sprintf("the check document %s is inconsistent: it says ok, but %d of %d required endpoints passed; it is not evidence: run 'ccproxy check --compare' again", k.Name, k.Counts.RequiredPassed, k.Counts.Required)
+	}
+	if ch, sh := model.Deref(k.Source.Host), model.Deref(c.st.Source.Host); ch != "" && sh != "" && !strings.EqualFold(ch, sh) {
+		// Windows computer names are case-insensitive.
+		return fmt.Sprintf("the check is of another machine (%s), not of this state's %s: run 'ccproxy check --compare' on %s", ch, sh, sh)
+	}
+	if read := c.st.Source.ReadAt; !read.IsZero() {
+		d := k.StartedAt.Sub(read)
+		if d < 0 {
+			d = -d
+		}
+		if d > checkMaxSkew {
+			return fmt.Sprintf("the check of %s is more than %s apart from this state (read at %s): it is not evidence of the route now; run 'ccproxy check --compare' again",
+				k.StartedAt.UTC().Format(time.RFC3339), "24 hours", read.UTC().Format(time.RFC3339))
+		}
+	}
+	return ""
 }

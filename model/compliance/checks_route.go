@@ -1,10 +1,14 @@
 package compliance
 
 import (
-	"ccproxy/model"
-	"ccproxy/model/bypass"
+	"fmt"
 	"strings"
 	"time"
+
+	"ccproxy/jsonin"
+	"ccproxy/model"
+	"ccproxy/model/bypass"
+	"ccproxy/model/catalog"
 )
 
 // winhttpProxyUsable: the services reach Citrix Cloud over HTTPS (R1), through the entry
@@ -57,6 +61,19 @@ func (c *context) winhttpProxyUsable() []Finding {
 		plain := *e
 		plain.ProxyScheme = ""
 		return fail("the proxy entry for https URLs is written https://"+e.Address()+": a TLS connection to the proxy itself, which the connector's WinHTTP services do not support; they speak plain HTTP to the proxy and tunnel TLS with CONNECT", "write the proxy without https://", &plain)
+	}
+	if hits, bad := c.cloudBypassed(); len(hits) > 0 {
+		f := finding(id, StatusFail, fmt.Sprintf("WinHTTP's bypass list sends the services to Citrix Cloud directly, past the proxy, which a network that allows outbound traffic only through the proxy (R1) refuses: %s", strings.Join(hits, "; ")),
+			append(evidence, ev("winhttp.native.bypass.raw", orNull(c.natBypass)))...)
+		var keep []string
+		for _, x := range bypass.Parse(c.natBypass).Entries {
+			if !bad[x.Value] {
+				keep = append(keep, x.Value)
+			}
+		}
+		f.Remediation = &Remediation{Summary: "remove the bypass entries that match Citrix Cloud addresses from WinHTTP's bypass list, so the services reach Citrix Cloud through the proxy",
+			Command: c.planCommand(setArgs(c.natProxy, strings.Join(keep, ";"))...)}
+		return []Finding{f}
 	}
 	var warns []string
 	if e.Port == 0 {
@@ -271,4 +288,66 @@ func bypassWords(r RouteEntry) string {
 		return "bypassed by the entry " + str(r.Bypass.Entry)
 	}
 	return "the proxy string has no entry for " + r.Scheme + " URLs"
+}
+
+// cloudBypassed lists the required Citrix Cloud endpoints of the region's catalog that the
+// services' WinHTTP bypass list sends direct, as "entry covers endpoint", decided by the one
+// matching function (bypass.List.Match) that route uses. A wildcard pattern (*.cloud.com) is
+// tried with a representative host (each "*" read as one label) and with its probe hosts:
+// an entry matching any host the pattern names is enough to send some of that traffic direct.
+func (c *context) cloudBypassed() (hits []string, entries map[string]bool) {
+	if c.natBypass == "" {
+		return nil, nil
+	}
+	cat := c.o.Catalog
+	if cat == nil {
+		loaded, err := catalog.Load(catalog.Commercial, "", nil)
+		if err != nil {
+			return nil, nil
+		}
+		cat = &loaded
+	}
+	l := bypass.Parse(c.natBypass)
+	entries = map[string]bool{}
+	seen := map[string]bool{}
+	for _, e := range cat.Entries {
+		if !e.Required {
+			continue
+		}
+		scheme, port := "https", 443
+		if e.Kind == catalog.KindRevocation {
+			scheme, port = "http", 80
+		}
+		if len(e.Ports) > 0 {
+			port = e.Ports[0]
+		}
+		hosts := append([]string{strings.ReplaceAll(e.Pattern, "*", "ccproxy-example")}, e.ProbeHosts...)
+		// A bypass entry that names one host the pattern covers (customers.cloud.com under
+		// *.cloud.com) sends that host direct.
+		for _, x := range l.Entries {
+			if h := x.Host(); h != "" && !strings.Contains(h, "*") && catalog.PatternMatches(e.Pattern, h) {
+				hosts = append(hosts, h)
+			}
+		}
+		// Each entry is matched on its own, so that every entry that would send the host
+		// direct is named (in the whole list the first one decides and hides the rest), and
+		// the fix removes them all.
+		for _, x := range l.Entries {
+			one := bypass.Parse(x.Value)
+			for _, h := range hosts {
+				m := one.Match(bypass.StackWinHTTP, h, port, scheme)
+				if !m.Bypassed || m.Entry == nil {
+					continue
+				}
+				hit := fmt.Sprintf("entry %s covers %s", jsonin.Visible(x.Value), e.Pattern)
+				entries[x.Value] = true
+				if !seen[hit] {
+					seen[hit] = true
+					hits = append(hits, hit)
+				}
+				break
+			}
+		}
+	}
+	return hits, entries
 }

@@ -10,6 +10,7 @@ package compliance
 
 import (
 	"ccproxy/model"
+	"ccproxy/model/catalog"
 )
 
 // Document kinds.
@@ -111,6 +112,9 @@ type Options struct {
 	Internal []string
 	// Check is a check document of the machine ('test --check'), nil when none was given.
 	Check *model.CheckRun
+	// Catalog is the region's required endpoints ('test --region'), nil for the embedded
+	// commercial list: no WinHTTP bypass entry may send the services to one of them direct.
+	Catalog *catalog.Catalog
 }
 
 // CheckInfo describes one check.

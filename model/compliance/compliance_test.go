@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"ccproxy/model"
+	"ccproxy/model/catalog"
 )
 
 var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -414,6 +415,7 @@ func TestReportIsStableJSON(t *testing.T) {
 func TestVerdict(t *testing.T) {
 	ieProxy := ie(model.FlagDirect|model.FlagProxy, "p.corp.example:8080", "<local>", "")
 	okCheck := &model.CheckRun{Name: "check.json", StartedAt: now, OK: true}
+	okCheck.Counts.Required, okCheck.Counts.RequiredPassed = 1, 1
 	okCheck.Routing.Source, okCheck.Routing.Proxy, okCheck.Routing.Bypass = "winhttp", model.Ptr("p.corp.example:8080"), model.Ptr("<local>")
 	tests := []struct {
 		name    string
@@ -428,6 +430,11 @@ func TestVerdict(t *testing.T) {
 		{"nothing at all", machine{noIE: true, noWOW64Key: true}, nil, VerdictIncomplete, []string{"WinHTTP settings", "route is right"}},
 		{"both stacks, matching", machine{native: proxied("p.corp.example:8080", "<local>"), wow64: proxied("p.corp.example:8080", "<local>"), ie: ieProxy}, nil, VerdictCompliant, nil},
 		{"both stacks, the classic failure", machine{native: direct(), wow64: direct(), ie: ieProxy}, nil, VerdictNotCompliant, nil},
+		// The Internet Settings key without its Connections key: auto-detect is unknown.
+		{"WinINet without the Connections key", machine{native: direct(), wow64: direct()}, nil, VerdictIncomplete, []string{"not its Connections key"}},
+		// Another user's settings are that user's, not the installer's.
+		{"another user's WinINet", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", ""), ieHive: "S-1-5-21-1-2-3-1001"}, nil, VerdictIncomplete, []string{"of user S-1-5-21-1-2-3-1001, not those"}},
+		{"SYSTEM's WinINet", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", ""), ieHive: "S-1-5-18"}, nil, VerdictCompliant, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -472,5 +479,110 @@ func TestReaderEdgeCases(t *testing.T) {
 	rd, err := Route(st, "winhttp", ViewNative, []string{"https://citrix.cloud.com"})
 	if err != nil || rd.Routes[0].Decision != "direct" {
 		t.Errorf("route of SOCKS-only WinHTTP: %+v %v", rd.Routes, err)
+	}
+}
+
+// A check document completes the verdict only when it is consistent (its ok flag agrees with
+// its counts and its endpoints), of this machine, and of the same day as the state.
+func TestCheckDocumentEvidence(t *testing.T) {
+	m := machine{native: direct(), noWOW64Key: true, noIE: true}
+	good := func() *model.CheckRun {
+		k := &model.CheckRun{Name: "check.json", StartedAt: now.Add(-time.Hour), OK: true}
+		k.Routing.Source = "winhttp"
+		k.Counts.Required, k.Counts.RequiredPassed = 2, 2
+		k.Endpoints = []model.CheckEndpoint{{Host: "a.cloud.com", Required: true, Status: "pass"}, {Host: "b.cloud.com", Required: true, Status: "pass"}, {Host: "c", Status: "fail"}}
+		k.Source.Host = model.Ptr("CC1")
+		return k
+	}
+	tests := []struct {
+		name    string
+		edit    func(k *model.CheckRun, st *model.State)
+		status  string
+		verdict string
+		message string
+	}{
+		{"consistent, same host, recent", func(*model.CheckRun, *model.State) {}, StatusPass, VerdictCompliant, "reached all 2"},
+		{"same host in another case", func(_ *model.CheckRun, st *model.State) { st.Source.Host = model.Ptr("cc1") }, StatusPass, VerdictCompliant, "reached all 2"},
+		{"ok but the counts say none passed", func(k *model.CheckRun, _ *model.State) { k.Counts.RequiredPassed = 0 }, StatusNotChecked, VerdictIncomplete, "inconsistent"},
+		{"ok with no required endpoint", func(k *model.CheckRun, _ *model.State) {
+			k.Counts.Required, k.Counts.RequiredPassed, k.Endpoints = 0, 0, nil
+		}, StatusNotChecked, VerdictIncomplete, "inconsistent"},
+		{"counts disagree with the endpoints", func(k *model.CheckRun, _ *model.State) { k.Endpoints[1].Status = "fail" }, StatusNotChecked, VerdictIncomplete, "its endpoints 1 of 2"},
+		{"another machine", func(_ *model.CheckRun, st *model.State) { st.Source.Host = model.Ptr("CC2") }, StatusNotChecked, VerdictIncomplete, "another machine"},
+		{"older than a day", func(k *model.CheckRun, _ *model.State) { k.StartedAt = now.Add(-25 * time.Hour) }, StatusNotChecked, VerdictIncomplete, "24 hours"},
+		{"a day after the state", func(k *model.CheckRun, _ *model.State) { k.StartedAt = now.Add(25 * time.Hour) }, StatusNotChecked, VerdictIncomplete, "24 hours"},
+		{"a consistent failing check", func(k *model.CheckRun, _ *model.State) {
+			k.OK, k.Endpoints[1].Status, k.Counts.RequiredPassed = false, "fail", 1
+		}, StatusFail, VerdictNotCompliant, "1 of 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, k := m.state(t), good()
+			tt.edit(k, st)
+			r := Evaluate(st, Options{Check: k})
+			f := byID(r)[CheckServicesRouteReaches]
+			if f.Status != tt.status || !strings.Contains(f.Message, tt.message) {
+				t.Errorf("%s %q, want %s with %q", f.Status, f.Message, tt.status, tt.message)
+			}
+			if r.Verdict != tt.verdict {
+				t.Errorf("verdict %s, want %s", r.Verdict, tt.verdict)
+			}
+			checkInvariants(t, r)
+		})
+	}
+}
+
+// A WinHTTP bypass entry that covers a required Citrix Cloud address sends the services
+// direct, past the proxy: winhttpProxyUsable fails and names the entry and the address.
+func TestBypassCoversCloud(t *testing.T) {
+	japan, err := catalog.Load(catalog.Japan, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		bypass string
+		cat    *catalog.Catalog
+		status string
+		words  []string
+	}{
+		{"<local>;*.cloud.com", nil, StatusFail, []string{"entry *.cloud.com covers *.cloud.com"}},
+		{"<local>;*.com", nil, StatusFail, []string{"entry *.com covers"}},
+		{"<local>;customers.cloud.com;*.corp.example", nil, StatusFail, []string{"entry customers.cloud.com covers"}},
+		{"<local>;*.cloud.com;customers.cloud.com", nil, StatusFail, []string{"entry *.cloud.com covers", "entry customers.cloud.com covers"}},
+		{"<local>;*.corp.example", nil, StatusPass, nil},
+		{"<local>;*.cloud.com", &japan, StatusPass, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.bypass, func(t *testing.T) {
+			p := "p.corp.example:8080"
+			st := machine{native: proxied(p, tt.bypass), wow64: proxied(p, tt.bypass), ie: ie(model.FlagDirect|model.FlagProxy, p, "<local>", "")}.state(t)
+			r := Evaluate(st, Options{Catalog: tt.cat})
+			f := byID(r)[CheckWinHTTPProxyUsable]
+			if f.Status != tt.status {
+				t.Fatalf("%s %q, want %s", f.Status, f.Message, tt.status)
+			}
+			for _, w := range tt.words {
+				if !strings.Contains(f.Message, w) {
+					t.Errorf("message %q lacks %q", f.Message, w)
+				}
+			}
+			if tt.status == StatusFail && (f.Remediation == nil || f.Remediation.Command == nil || strings.Contains(*f.Remediation.Command, "cloud.com")) {
+				t.Errorf("remediation %+v keeps the entry", f.Remediation)
+			}
+			checkInvariants(t, r)
+		})
+	}
+}
+
+// Auto-detect lives in DefaultConnectionSettings alone: without the Connections key it is
+// unknown, and installerNoAutoProxy does not claim it is off.
+func TestAutoDetectUnknown(t *testing.T) {
+	st := machine{native: direct(), wow64: direct()}.state(t)
+	if st.WinINet.ConnectionsKnown || st.WinINet.AutoDetect != nil {
+		t.Fatalf("state: connectionsKnown %v, autoDetect %v", st.WinINet.ConnectionsKnown, st.WinINet.AutoDetect)
+	}
+	f := byID(Evaluate(st, Options{}))[CheckInstallerNoAutoProxy]
+	if f.Status != StatusNotChecked || !strings.Contains(f.Message, "Connections key") {
+		t.Errorf("%s %q", f.Status, f.Message)
 	}
 }

@@ -1,7 +1,10 @@
 package compliance
 
 import (
+	"fmt"
+	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"ccproxy/model"
 )
@@ -89,8 +92,7 @@ func (r Report) Intune(st *model.State, version string) Intune {
 	}
 	d := Intune{
 		Schema: SchemaIntune, Compliant: r.Compliant, Verdict: r.Verdict,
-		MissingEvidence: missingText(r.MissingEvidence),
-		FailCount:       r.Summary.Fail, WarnCount: r.Summary.Warn, NotCheckedCount: r.Summary.NotChecked,
+		FailCount: r.Summary.Fail, WarnCount: r.Summary.Warn, NotCheckedCount: r.Summary.NotChecked,
 		FailedChecks:   strings.Join(r.Failed(), ", "),
 		ServicesMode:   orUnknown(servicesMode),
 		ServicesProxy:  servicesProxy,
@@ -107,11 +109,118 @@ func (r Report) Intune(st *model.State, version string) Intune {
 			}
 		}
 	}
-	d.InternalNotBypassed = strings.Join(notBypassed, ", ")
 	for check, dst := range d.statusFields() {
 		*dst = r.CheckStatus(check)
 	}
+	missing := make([]string, len(r.MissingEvidence))
+	for i, m := range r.MissingEvidence {
+		missing[i] = m.What + " (supply: " + m.Supply + ")"
+	}
+	d.fit([]listField{
+		{&d.MissingEvidence, missing, "; "},
+		{&d.FailedChecks, r.Failed(), ", "},
+		{&d.InternalNotBypassed, notBypassed, ", "},
+		{&d.ServicesProxy, []string{servicesProxy}, ""},
+		{&d.WinINetOwner, []string{d.WinINetOwner}, ""},
+	})
 	return d
+}
+
+// IntuneMaxLength is the most characters the one line of 'test --format intune' may have,
+// its newline included: Intune keeps at most 2,048 characters of a script's output (Microsoft
+// Learn, Remediations: the maximum output size is 2,048 characters,
+// learn.microsoft.com/mem/intune/fundamentals/remediations; the project's reference,
+// fleet-integration.md), and a line cut there is not JSON (65009).
+const IntuneMaxLength = 2048
+
+// listField is a setting made of a list, cut to fit the line.
+type listField struct {
+	dst   *string
+	items []string
+	sep   string
+}
+
+// fit fills the list settings so that the whole line stays within IntuneMaxLength by
+// construction: the fixed settings are measured first, and the room left is shared among the
+// lists, the shortest first (a list shorter than its share leaves the rest to the others);
+// a cut list ends with a counted remainder ("... and 57 more"), a cut single value with
+// "...". The line is measured as it is written (escapes and redaction included), and the
+// shares shrink until it fits.
+func (d *Intune) fit(fields []listField) {
+	for _, f := range fields {
+		*f.dst = ""
+	}
+	base := d.length()
+	if base < 0 {
+		return
+	}
+	room := IntuneMaxLength - base
+	for shrink := 0; shrink < 12; shrink++ {
+		left, n := room, len(fields)
+		order := make([]int, n)
+		full := make([]string, n)
+		for i, f := range fields {
+			order[i] = i
+			full[i] = strings.Join(f.items, f.sep)
+		}
+		sort.SliceStable(order, func(a, b int) bool { return len(full[order[a]]) < len(full[order[b]]) })
+		for k, i := range order {
+			share := left / (n - k)
+			if share < 0 {
+				share = 0
+			}
+			*fields[i].dst = cutList(fields[i].items, fields[i].sep, share)
+			left -= len(*fields[i].dst)
+		}
+		if d.length() <= IntuneMaxLength {
+			return
+		}
+		// Escapes made the line longer than the characters counted: leave more room.
+		room = room * 3 / 4
+	}
+	for _, f := range fields {
+		*f.dst = cutList(f.items, f.sep, 0)
+	}
+}
+
+// length is the length of the line MarshalDocument writes for d, newline included.
+func (d *Intune) length() int {
+	b, err := model.MarshalDocument(d, true)
+	if err != nil {
+		return -1
+	}
+	return len(b)
+}
+
+// cutList joins items with sep within max characters: as many whole items as fit, then
+// " and N more" (or, for a single value, the value cut with "..."); "" for no items.
+func cutList(items []string, sep string, max int) string {
+	all := strings.Join(items, sep)
+	if len(all) <= max {
+		return all
+	}
+	if len(items) == 1 {
+		if max < 4 {
+			return ""
+		}
+		cut := max - 3
+		for cut > 0 && !utf8.RuneStart(items[0][cut]) {
+			cut--
+		}
+		return items[0][:cut] + "..."
+	}
+	for k := len(items) - 1; k >= 0; k-- {
+		more := fmt.Sprintf("%d more", len(items)-k)
+		head := strings.Join(items[:k], sep)
+		out := more
+		if k > 0 {
+			out = head + sep + "and " + more
+		}
+		if len(out) <= max {
+			return out
+		}
+	}
+	return fmt.Sprintf("%d more", len(items))
 }
 
 // statusFields maps each check to its setting; a test keeps it complete.
@@ -139,14 +248,6 @@ func (d *Intune) statusFields() map[string]*string {
 		CheckRebootNotPending:         &d.RebootNotPendingStatus,
 		CheckServicesRouteReaches:     &d.ServicesRouteReachesStatus,
 	}
-}
-
-func missingText(ms []MissingEvidence) string {
-	parts := make([]string, len(ms))
-	for i, m := range ms {
-		parts[i] = m.What + " (supply: " + m.Supply + ")"
-	}
-	return strings.Join(parts, "; ")
 }
 
 func orUnknown(s string) string {

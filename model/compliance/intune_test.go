@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -90,5 +91,47 @@ func TestRulesMatchSettings(t *testing.T) {
 		if ruleText[Checks[i].ID] == "" || !strings.Contains(r.RemediationStrings[0].Title, "{ActualValue}") {
 			t.Errorf("rule %s: no text", r.SettingName)
 		}
+	}
+}
+
+// The one line of 'test --format intune' stays within Intune's 2,048 characters whatever the
+// lists hold: many internal hosts, long names, escapes, missing evidence.
+func TestIntuneLineFits(t *testing.T) {
+	for _, n := range []int{1, 20, 60, 500} {
+		var hosts []string
+		for i := 0; i < n; i++ {
+			hosts = append(hosts, fmt.Sprintf("vda%d.internal.other-example.net", i))
+		}
+		internal, err := ParseInternal(hosts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []machine{
+			{native: proxied("proxy.corp.example:8080", "<local>;\"*.corp.example"), wow64: proxied("proxy.corp.example:8080", "<local>"), ie: ie(model.FlagDirect|model.FlagProxy, "proxy.corp.example:8080", "<local>", "")},
+			{native: proxied("proxy.corp.example:8080", "<local>"), noWOW64Key: true, noIE: true},
+		} {
+			st := m.state(t)
+			r := Evaluate(st, Options{Internal: internal})
+			b, err := model.MarshalDocument(r.Intune(st, "1.2.3"), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b) > 2048 {
+				t.Errorf("%d hosts: %d characters", n, len(b))
+			}
+			var flat map[string]any
+			if err := json.Unmarshal(b, &flat); err != nil {
+				t.Fatalf("%d hosts: %v", n, err)
+			}
+			if n == 500 && !strings.Contains(flat["internalNotBypassed"].(string), " more") {
+				t.Errorf("500 hosts: the cut list does not count the rest: %q", flat["internalNotBypassed"])
+			}
+			if n == 1 && flat["internalNotBypassed"] != "vda0.internal.other-example.net" {
+				t.Errorf("one host: %q", flat["internalNotBypassed"])
+			}
+		}
+	}
+	if got := cutList([]string{"aaa", "bbb", "ccc", "ddd"}, ", ", 15); got != "aaa, and 3 more" {
+		t.Errorf("cutList: %q", got)
 	}
 }

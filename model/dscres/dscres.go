@@ -317,8 +317,27 @@ func (r *Request) CheckOwner(name string, st *model.State) error {
 // which proves nothing.
 func Missing(st *model.State, req *Request) []string {
 	var out []string
-	if req.WinHTTP && !st.WinHTTP.Native.Known && !st.WinHTTP.WOW64.Known {
-		out = append(out, "winhttp: the source holds no WinHTTP settings; test on the machine itself (no --from), or from an export of HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections")
+	if req.WinHTTP {
+		views := req.Views
+		if len(views) == 0 {
+			views = []string{model.ViewNative, model.ViewWOW64}
+		}
+		switch {
+		case !st.WinHTTP.Native.Known && !st.WinHTTP.WOW64.Known:
+			out = append(out, "winhttp: the source holds no WinHTTP settings; test on the machine itself (no --from), or from an export of HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections")
+		default:
+			// Each view the instance names (both when it names none) must be in the source:
+			// a view the source does not hold is not shown to be in the desired state.
+			for _, v := range views {
+				known, key := st.WinHTTP.Native.Known, `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections`
+				if v == model.ViewWOW64 {
+					known, key = st.WinHTTP.WOW64.Known, `HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Internet Settings\Connections`
+				}
+				if !known {
+					out = append(out, "winhttp: the source does not hold the "+v+" view of WinHttpSettings; test on the machine itself (no --from), or from an export of "+key)
+				}
+			}
+		}
 	}
 	if req.WinINet && !st.WinINet.Known {
 		out = append(out, "wininet: the source holds no WinINet (Internet Options) settings of that user; test on the machine itself (no --from), or from an export of that user's Internet Settings key")

@@ -406,7 +406,9 @@ func TestMissing(t *testing.T) {
 		wantWord string
 	}{
 		{"netsh source, instance names wininet", netsh, Request{WinINet: true}, 1, "wininet"},
-		{"netsh source, instance names winhttp", netsh, Request{WinHTTP: true}, 0, ""},
+		{"netsh source, instance names winhttp (both views)", netsh, Request{WinHTTP: true}, 1, "winhttp: the source does not hold the wow64 view"},
+		{"netsh source, instance names winhttp native", netsh, Request{WinHTTP: true, Views: []string{model.ViewNative}}, 0, ""},
+		{"netsh source, instance names both views", netsh, Request{WinHTTP: true, Views: []string{model.ViewNative, model.ViewWOW64}}, 1, "winhttp: the source does not hold the wow64 view"},
 		{"empty source, both", &model.State{}, Request{WinHTTP: true, WinINet: true}, 2, "winhttp"},
 	} {
 		got := Missing(tt.st, &tt.req)
