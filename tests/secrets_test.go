@@ -270,6 +270,25 @@ func secretsTrial(t *testing.T, pw, upw string) {
 			}
 		}
 	}
+	// A flag value that is one proxy, host or URL is one value in error messages too: a
+	// password with a space is hidden whole, not cut at the space by the proxy-list rule.
+	for _, flag := range []string{"--proxy", "--host", "--internal", "--ip-literal", "--resolve", "--service-bus"} {
+		for _, l := range logs {
+			r := run(t, nil, append([]string{"check", "--from", export, flag, "judy:" + spaced + "@127.0.0.1:9"}, l...)...)
+			if r.code != 2 {
+				t.Errorf("check %s: exit %d, want 2: %s", flag, r.code, r.stderr)
+			}
+			sc.check(t, "check "+flag+" stderr", r.stderr)
+			sc.check(t, "check "+flag+" stdout", r.stdout)
+		}
+	}
+	for _, l := range logs {
+		r := run(t, nil, append([]string{"test", "--from", export, "--internal", "judy:" + spaced + "@127.0.0.1:9"}, l...)...)
+		if r.code != 2 {
+			t.Errorf("test --internal: exit %d, want 2: %s", r.code, r.stderr)
+		}
+		sc.check(t, "test --internal stderr", r.stderr)
+	}
 	runAll("plan --import-ie", nil, "plan", "--from", export, "--import-ie")
 	runAll("plan desired", []byte(fmt.Sprintf(`{"schema":"ccproxy/desired@1","winhttp":{"proxy":%q},"wininet":{"autoConfigUrl":%q}}`, flagProxy, "http://x:"+upw+"@wpad/p.pac")), "plan", "-", "--from", export)
 	for _, f := range []string{"json", "text"} {
