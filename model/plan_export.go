@@ -285,10 +285,14 @@ func scriptPlain(s string) bool {
 // double quotes cmd.exe treats < > & | ^ as ordinary characters (so "<local>" is safe), but
 // still expands %VAR% (phase 1, before quotes are seen) and, with delayed expansion on,
 // !VAR! (phase 5, where ^ is also consumed), and a " ends the quoting (phase 2); CR is dropped
-// and LF ends the command. Sources: Microsoft, "cmd" and "set" (delayed expansion), at
-// https://learn.microsoft.com/windows-server/administration/windows-commands/cmd; the
-// phase-by-phase account "How does the Windows Command Interpreter (CMD.EXE) parse
-// scripts?" (https://stackoverflow.com/questions/4094699). & | ^ are refused as well, though
+// and LF ends the command. Sources: Microsoft, "cmd" (/V:ON,
+// https://learn.microsoft.com/windows-server/administration/windows-commands/cmd) and the
+// "DelayedExpansion" registry entry, which turns !VAR! on for every cmd.exe
+// (https://learn.microsoft.com/previous-versions/windows/it-pro/windows-server-2003/cc758866(v=ws.10));
+// Raymond Chen, "Environment variable expansion occurs when the command is read"
+// (https://devblogs.microsoft.com/oldnewthing/20060823-00/?p=29993); the phase-by-phase
+// account "How does the Windows Command Interpreter (CMD.EXE) parse scripts?"
+// (https://stackoverflow.com/questions/4094699). & | ^ are refused as well, though
 // literal inside the quotes: no host, port or bypass entry holds them, and refusing them keeps
 // the line safe even if the quoting were lost.
 func cmdQuotedCarries(value string) bool {
@@ -296,7 +300,8 @@ func cmdQuotedCarries(value string) bool {
 }
 
 // psQuotedCarries is whether PowerShell passes value unchanged inside '...': in a verbatim
-// string only ' is special, written twice (about_Quoting_Rules,
+// string only ' is special, written twice, but PowerShell also takes the typographic quotes
+// as quotes, which scriptPlain refuses (about_Quoting_Rules,
 // https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_quoting_rules).
 // A " is refused too: Windows PowerShell 5.1 passes it to a native program unescaped, so
 // netsh would split its arguments differently (about_Parsing, "Passing arguments that contain
