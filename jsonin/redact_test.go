@@ -152,10 +152,11 @@ func FuzzRedactProxyList(f *testing.F) {
 func FuzzRedactURL(f *testing.F) {
 	f.Add("http", "u", "P@ss;w0rd,'=", "wpad.corp.example/p.pac")
 	f.Fuzz(func(t *testing.T, scheme, user, pass, rest string) {
-		// RFC 3986 userinfo characters, '@' included; the host and path hold no '@' here.
+		// RFC 3986 userinfo characters, '@' included, and the unencoded / ? # \ that Windows
+		// takes; the host and path hold no '@' here.
 		ok := func(s string) bool {
 			for i := 0; i < len(s); i++ {
-				if strings.IndexByte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@%", s[i]) < 0 {
+				if strings.IndexByte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@%/?#\\", s[i]) < 0 {
 					return false
 				}
 			}
