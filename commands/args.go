@@ -2,6 +2,7 @@ package commands
 
 import (
 	"ccproxy/model"
+	"ccproxy/system"
 	"errors"
 	"os"
 	"path/filepath"
@@ -125,8 +126,10 @@ func helpHint(err error) string {
 	return "see '" + strings.Join(words, " ") + " --help'"
 }
 
-// checkOutput refuses an --output that names a folder before anything runs, so the command
-// changes nothing and says which flag is wrong.
+// checkOutput refuses an --output that names a folder, a socket, a block device, a link loop
+// or a file in a folder that does not exist before anything runs, so the command changes
+// nothing and says which flag is wrong (bad usage, exit 2); what only the write finds out
+// (access denied) is the environment's (exit 3).
 func checkOutput(path string) error {
 	if path == "" {
 		return nil
@@ -134,7 +137,7 @@ func checkOutput(path string) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return &model.InputError{Input: "--output " + path, Msg: "is a directory; hint: name a file in it, e.g. --output " + filepath.Join(path, "state.json")}
 	}
-	return nil
+	return outputError(path, system.CheckWriteTarget(path))
 }
 
 // Commands maps each top-level command to its help text, as the CLI defines them (the

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/rs/zerolog"
@@ -91,11 +92,21 @@ func (e *Env) write(b []byte) error {
 // writeOutput writes --output atomically (system.WriteFileAtomic): a reader never sees half
 // a document and a failure leaves the old file in place.
 func writeOutput(path string, perm os.FileMode, write func(io.Writer) error) error {
-	err := system.WriteFileAtomic(path, system.WriteOptions{Perm: perm}, write)
+	return outputError(path, system.WriteFileAtomic(path, system.WriteOptions{Perm: perm}, write))
+}
+
+// outputError maps a failed --output write to its exit code: what the path names (a folder, a
+// socket, a missing folder, a link loop) is bad usage (exit 2), anything else (access denied,
+// a full disk) the environment's (exit 3).
+func outputError(path string, err error) error {
 	var we *system.WriteError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &we) && we.Op == "kind":
+		return &model.InputError{Input: "--output " + path, Msg: we.Err.Error()}
+	case errors.As(err, &we) && we.Op == "create" && (errors.Is(we.Err, system.ErrNoFolder) || errors.Is(we.Err, fs.ErrNotExist) && !exists(we.Path)):
+		return &model.InputError{Input: "--output " + path, Msg: fmt.Sprintf("cannot create a file in %s: %v; hint: create the folder, or name a file in a folder that exists", we.Path, we.Err)}
 	case errors.As(err, &we) && we.Op == "create":
 		return &model.EnvError{Msg: fmt.Sprintf("--output %s: cannot create a file in %s: %v", path, we.Path, we.Err)}
 	case errors.As(err, &we):
@@ -119,4 +130,10 @@ func (e *Env) setupLogFor(args []string) {
 	if firstCommand(args) == "dsc" {
 		e.dscSetupLog()
 	}
+}
+
+// exists is whether path names something (a folder that refused a new file exists).
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -12,9 +12,11 @@ import (
 //
 //   - RedactURL, for a URL (a PAC URL, a URL given to route or check): RFC 3986 section
 //     3.2.1 makes the userinfo everything between "//" and the last '@' of the authority,
-//     and sub-delims (! $ & ' ( ) * + , ; =), ':' and percent-encodings are legal in it. The
-//     authority ends at the first '/', '?' or '#' (RFC 3986 section 3.2), or '\', which the
-//     WHATWG URL standard reads as '/' in http(s) URLs.
+//     and sub-delims (! $ & ' ( ) * + , ; =), ':' and percent-encodings are legal in it. RFC
+//     3986 ends the authority at the first '/', '?' or '#' (section 3.2), but people and
+//     Windows do not percent-encode a password (WinINet takes "http://u:a/b@host/p.pac" as
+//     it is written), so the userinfo runs to the LAST '@' of the whole URL: an '@' in a
+//     path or query hides more than the userinfo, which is the safe side.
 //   - RedactProxyList, for a proxy string or a bypass list as Windows stores them: entries
 //     are separated by ';' or white space (WINHTTP_PROXY_INFO, "lpszProxy": "a list of
 //     proxy servers ... separated by semicolons or whitespace"), an entry is
@@ -32,7 +34,8 @@ import (
 const redacted = "***"
 
 // RedactURL hides the userinfo of a URL: everything between "//" (or the start of a value
-// without one) and the last '@' of the authority.
+// without one) and the last '@' of the URL (see above: '/', '?', '#' and '\' in a password
+// do not end it).
 func RedactURL(s string) string {
 	if strings.IndexByte(s, '@') < 0 {
 		return s
@@ -42,24 +45,32 @@ func RedactURL(s string) string {
 		start = i + 3
 	} else if strings.HasPrefix(s, "//") {
 		start = 2
+	} else {
+		// No scheme: perhaps a URL, perhaps a proxy list ("http=u:a/b@p:1;https=q:2"). The
+		// authority ends at '/', '?', '#' or '\' as RFC 3986 says, and the proxy-list rule
+		// then hides what an entry holds up to its last '@', '/' included.
+		end := strings.IndexAny(s, "/?#\\")
+		if end < 0 {
+			end = len(s)
+		}
+		if at := strings.LastIndexByte(s[:end], '@'); at >= 0 && s[:at] != redacted {
+			s = redacted + s[at:]
+		}
+		return RedactProxyList(s)
 	}
-	end := start + authorityLen(s[start:], false)
-	at := strings.LastIndexByte(s[start:end], '@')
+	at := strings.LastIndexByte(s[start:], '@')
 	if at < 0 || s[start:start+at] == redacted {
 		return s
 	}
 	return s[:start] + redacted + s[start+at:]
 }
 
-// authorityLen is the length of the authority at the start of s: up to '/', '?', '#' or
-// '\'. In free text white space, a double quote and '<' '>' end it too: none is legal in a
-// URL (RFC 3986 appendix C names them as the delimiters of URLs in text).
-func authorityLen(s string, inText bool) int {
+// urlLenInText is the length of the URL at the start of s in free text: up to white space, a
+// double quote, '<' or '>': none is legal in a URL (RFC 3986 appendix C names them as the
+// delimiters of URLs in text).
+func urlLenInText(s string) int {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '/' || c == '?' || c == '#' || c == '\\':
-			return i
-		case inText && (c <= ' ' || c == '"' || c == '<' || c == '>' || c == 0x7f):
+		if c := s[i]; c <= ' ' || c == '"' || c == '<' || c == '>' || c == 0x7f {
 			return i
 		}
 	}
@@ -189,7 +200,7 @@ func redactURLsInText(s string) string {
 		if j == k || !isAlpha(s[j]) {
 			continue
 		}
-		end := start + authorityLen(s[start:], true)
+		end := start + urlLenInText(s[start:])
 		at := strings.LastIndexByte(s[start:end], '@')
 		if at < 0 || s[start:start+at] == redacted {
 			continue

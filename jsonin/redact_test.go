@@ -12,9 +12,15 @@ func TestRedactURL(t *testing.T) {
 		{"http://wpad/proxy.pac", "http://wpad/proxy.pac"},
 		{"http://u:p@wpad/proxy.pac", "http://***@wpad/proxy.pac"},
 		{"http://u:P@ssw0rd@wpad/p.pac", "http://***@wpad/p.pac"},
-		{"http://u:a;b,c'd=e!$&()*+%40@wpad:80/p.pac?x=@y#@z", "http://***@wpad:80/p.pac?x=@y#@z"},
+		{"http://u:a;b,c'd=e!$&()*+%40@wpad:80/p.pac", "http://***@wpad:80/p.pac"},
+		// A password with '/', '?', '#' or '\' is not percent-encoded on Windows: the userinfo
+		// runs to the last '@', and an '@' in a path or query hides more (the safe side).
+		{"http://UQUd:QZQ/VKV/JMJ@wpad.corp.example/proxy.pac", "http://***@wpad.corp.example/proxy.pac"},
+		{"http://u:a?b#c\\d@wpad/p.pac", "http://***@wpad/p.pac"},
+		{"http://u:p@wpad:80/p.pac?x=@y#@z", "http://***@z"},
+		{"u:a/b@wpad/p.pac", "***@wpad/p.pac"},
 		{"https://tok@h", "https://***@h"},
-		{"http://h/a@b", "http://h/a@b"},
+		{"http://h/a@b", "http://***@b"},
 		{"//u:p@h/x", "//***@h/x"},
 		{"u:p@h/x", "***@h/x"},
 		{"http://***@h/x", "http://***@h/x"},
@@ -64,7 +70,7 @@ func TestRedactCredentialsText(t *testing.T) {
 		{`proxy "http=u:pa"ss,x@p:1" is bad`, `proxy "http=***@p:1" is bad`},
 		{"(u:p@h)", "(***@h)"},
 		{"u:se://cret@h", "***@h"},
-		{"x http://h/a@b", "x http://h/a@b"},
+		{"x http://h/a@b", "x http://***@b"},
 		{`"u:x\\y@h"`, `"***@h"`},
 	} {
 		got := RedactCredentials(tt.in)
@@ -99,9 +105,9 @@ func TestRedactPasswordsPerSlot(t *testing.T) {
 			proxyAlphabet = append(proxyAlphabet, c)
 		}
 	}
-	// RFC 3986: userinfo = *( unreserved / pct-encoded / sub-delims / ":" ), and '@' as
-	// people write it anyway.
-	urlAlphabet = []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@%")
+	// RFC 3986: userinfo = *( unreserved / pct-encoded / sub-delims / ":" ), and '@', '/',
+	// '?', '#' and '\' as people (and WinINet) write them anyway.
+	urlAlphabet = []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@%/?#\\")
 	draw := func(alpha []byte) string {
 		n := 6 + rng.Intn(14)
 		b := make([]byte, n)
@@ -146,10 +152,11 @@ func FuzzRedactProxyList(f *testing.F) {
 func FuzzRedactURL(f *testing.F) {
 	f.Add("http", "u", "P@ss;w0rd,'=", "wpad.corp.example/p.pac")
 	f.Fuzz(func(t *testing.T, scheme, user, pass, rest string) {
-		// RFC 3986 userinfo characters, '@' included; the host and path hold no '@' here.
+		// RFC 3986 userinfo characters, '@' included, and the unencoded / ? # \ that Windows
+		// takes; the host and path hold no '@' here.
 		ok := func(s string) bool {
 			for i := 0; i < len(s); i++ {
-				if strings.IndexByte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@%", s[i]) < 0 {
+				if strings.IndexByte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@%/?#\\", s[i]) < 0 {
 					return false
 				}
 			}

@@ -35,11 +35,13 @@ func MarshalDocument(v any, compress bool) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// asciiEscape replaces every non-ASCII character by its \uXXXX escape. Outside strings JSON
-// is ASCII already, so the bytes can be rewritten without tracking where strings are.
+// asciiEscape replaces every non-ASCII character, and DEL (which encoding/json leaves raw,
+// RFC 8259 section 7 requiring escapes only below U+0020), by its \uXXXX escape, so that no
+// control byte reaches a terminal that shows the JSON. Outside strings JSON is printable ASCII
+// already, so the bytes can be rewritten without tracking where strings are.
 func asciiEscape(b []byte) []byte {
 	i := 0
-	for i < len(b) && b[i] < utf8.RuneSelf {
+	for i < len(b) && b[i] < 0x7f {
 		i++
 	}
 	if i == len(b) {
@@ -49,7 +51,7 @@ func asciiEscape(b []byte) []byte {
 	out = append(out, b[:i]...)
 	for i < len(b) {
 		c := b[i]
-		if c < utf8.RuneSelf {
+		if c < 0x7f {
 			out = append(out, c)
 			i++
 			continue

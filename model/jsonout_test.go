@@ -12,17 +12,18 @@ func TestMarshalDocumentASCII(t *testing.T) {
 		Name   string `json:"name"`
 		Emoji  string `json:"emoji"`
 		HTML   string `json:"html"`
-	}{"ccproxy/x@1", "Caf\u00e9", "\U0001F600", "<a&b>"}
+		Ctl    string `json:"ctl"`
+	}{"ccproxy/x@1", "Caf\u00e9", "\U0001F600", "<a&b>", "a\x1b[2J\x7fb"}
 	out, err := MarshalDocument(doc, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range out {
-		if c >= 0x80 {
-			t.Fatalf("non-ASCII byte in %s", out)
+		if c >= 0x7f || c < 0x20 && c != '\n' {
+			t.Fatalf("non-ASCII or control byte %#x in %q", c, out)
 		}
 	}
-	for _, want := range []string{`"Caf\u00e9"`, `"\ud83d\ude00"`, `"<a&b>"`, "{\n  \"schema\": \"ccproxy/x@1\",\n"} {
+	for _, want := range []string{`"Caf\u00e9"`, `"\ud83d\ude00"`, `"<a&b>"`, `"a\u001b[2J\u007fb"`, "{\n  \"schema\": \"ccproxy/x@1\",\n"} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("missing %s in %s", want, out)
 		}

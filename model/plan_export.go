@@ -155,6 +155,9 @@ type shell struct {
 	prologue         []string
 	netsh64, netsh32 string
 	arg              func(name, value string) string
+	// carries is whether arg's quoting passes the value to netsh as it is: a value holding a
+	// character the shell would interpret there is never written as a command.
+	carries func(value string) bool
 	// after follows each netsh line: PowerShell does not stop on a native program's failure.
 	after string
 }
@@ -165,7 +168,8 @@ var shells = map[string]shell{
 		header: []string{"cmd.exe script: run it in a Command Prompt opened with Run as administrator (paste the lines, or save it as plan.cmd and run it); for PowerShell use --format ps1"},
 		// cmd.exe expands %SystemRoot%; the 64-bit netsh is the one on the PATH of a 64-bit cmd.exe.
 		netsh64: "netsh", netsh32: `%SystemRoot%\SysWOW64\netsh.exe`,
-		arg: func(name, value string) string { return name + `="` + value + `"` },
+		arg:     func(name, value string) string { return name + `="` + value + `"` },
+		carries: cmdQuotedCarries,
 	},
 	ShellPowerShell: {
 		name: ShellPowerShell, nl: "\r\n", comment: "# ",
@@ -179,8 +183,9 @@ var shells = map[string]shell{
 		netsh64: "& $netsh", netsh32: `& "$env:SystemRoot\SysWOW64\netsh.exe"`,
 		// One single-quoted argument: PowerShell expands nothing in it ($, backtick), and passes
 		// name=value to netsh as the one argument cmd.exe's name="value" gives it.
-		arg:   func(name, value string) string { return "'" + name + "=" + strings.ReplaceAll(value, "'", "''") + "'" },
-		after: `if ($LASTEXITCODE -ne 0) { throw "netsh failed with exit code $LASTEXITCODE" }`,
+		arg:     func(name, value string) string { return "'" + name + "=" + strings.ReplaceAll(value, "'", "''") + "'" },
+		carries: psQuotedCarries,
+		after:   `if ($LASTEXITCODE -ne 0) { throw "netsh failed with exit code $LASTEXITCODE" }`,
 	},
 }
 
@@ -275,6 +280,9 @@ func netshLine(b *strings.Builder, sh shell, c Change) {
 		say("the planned %s carries auto-proxy flags, which netsh cannot set: import the plan's .reg", where)
 	case !bl.Flags.Proxy:
 		run(netsh + " winhttp reset proxy")
+	case !sh.carries(Deref(bl.Proxy)) || !sh.carries(Deref(bl.Bypass)):
+		// The values come from input anyone controls (an imported HKCU value): never echoed.
+		say("the planned value of %s holds characters a script cannot carry safely: import the plan's .reg or run ccproxy apply", where)
 	default:
 		line := netsh + " winhttp set proxy " + sh.arg("proxy-server", Deref(bl.Proxy))
 		if by := Deref(bl.Bypass); by != "" {
@@ -282,4 +290,46 @@ func netshLine(b *strings.Builder, sh shell, c Change) {
 		}
 		run(line)
 	}
+}
+
+// scriptPlain is whether s holds only printable ASCII: a control character (CR and LF end a
+// command line in both shells) or a non-ASCII character (PowerShell reads the typographic
+// quotes U+2018-U+201B and U+201C-U+201E as quotes; the code page decides what cmd.exe sees)
+// is never carried by a script.
+func scriptPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// cmdQuotedCarries is whether cmd.exe passes value unchanged inside name="value". Inside
+// double quotes cmd.exe treats < > & | ^ as ordinary characters (so "<local>" is safe), but
+// still expands %VAR% (phase 1, before quotes are seen) and, with delayed expansion on,
+// !VAR! (phase 5, where ^ is also consumed), and a " ends the quoting (phase 2); CR is dropped
+// and LF ends the command. Sources: Microsoft, "cmd" (/V:ON,
+// https://learn.microsoft.com/windows-server/administration/windows-commands/cmd) and the
+// "DelayedExpansion" registry entry, which turns !VAR! on for every cmd.exe
+// (https://learn.microsoft.com/previous-versions/windows/it-pro/windows-server-2003/cc758866(v=ws.10));
+// Raymond Chen, "Environment variable expansion occurs when the command is read"
+// (https://devblogs.microsoft.com/oldnewthing/20060823-00/?p=29993); the phase-by-phase
+// account "How does the Windows Command Interpreter (CMD.EXE) parse scripts?"
+// (https://stackoverflow.com/questions/4094699). & | ^ are refused as well, though
+// literal inside the quotes: no host, port or bypass entry holds them, and refusing them keeps
+// the line safe even if the quoting were lost.
+func cmdQuotedCarries(value string) bool {
+	return scriptPlain(value) && !strings.ContainsAny(value, "\"%!^&|")
+}
+
+// psQuotedCarries is whether PowerShell passes value unchanged inside '...': in a verbatim
+// string only ' is special, written twice, but PowerShell also takes the typographic quotes
+// as quotes, which scriptPlain refuses (about_Quoting_Rules,
+// https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_quoting_rules).
+// A " is refused too: Windows PowerShell 5.1 passes it to a native program unescaped, so
+// netsh would split its arguments differently (about_Parsing, "Passing arguments that contain
+// quote characters").
+func psQuotedCarries(value string) bool {
+	return scriptPlain(value) && !strings.Contains(value, "\"")
 }

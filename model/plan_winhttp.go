@@ -69,6 +69,7 @@ func (b *planBuilder) winhttp() error {
 	switch {
 	case imp != nil && !imp.Direct:
 		b.warnNoPort(imp.Proxy, "$.winhttp.mode")
+		b.warnImportedInvalid(imp.Proxy, "$.winhttp.mode")
 	case w.Proxy != nil:
 		b.warnNoPort(w.Proxy.Raw, "$.winhttp.proxy")
 	}
@@ -89,6 +90,18 @@ func (b *planBuilder) warnNoPort(proxy, place string) {
 	for _, e := range bypass.ParseProxy(proxy).Entries {
 		if e.Host != "" && e.Port == 0 {
 			b.warn("proxyWithoutPort", place, "the proxy %s has no port, so WinHTTP will connect to it on port 80; if it listens on another port (often 8080 or 3128), give host:port", e.Address())
+		}
+	}
+}
+
+// warnImportedInvalid warns of each imported proxy entry that --proxy or a desired state's
+// "proxy" would refuse (checkProxy): the import copies Internet Options as netsh does, odd
+// values included, so it is not refused, but the plan says that WinHTTP cannot use the entry.
+// The value itself is not repeated: anyone can write it in their own HKCU.
+func (b *planBuilder) warnImportedInvalid(proxy, place string) {
+	for i, e := range bypass.ParseProxy(proxy).Entries {
+		if !e.Valid && !e.HasCredentials {
+			b.warn("importedProxyInvalid", place, "entry %d of the imported proxy of %s is not a usable proxy entry (%s); WinHTTP cannot use it: correct it in Internet Options or plan --proxy HOST:PORT", i+1, ownerText(b.st.Source.WinINetOwner), e.Note)
 		}
 	}
 }

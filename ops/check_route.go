@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"ccproxy/jsonin"
 	"ccproxy/model"
 	"ccproxy/model/bypass"
 	"ccproxy/probe"
@@ -26,7 +27,7 @@ func (c *Check) routing(state func() (*model.State, error)) (probe.RouteFunc, pr
 			if pe != nil {
 				why = pe.Note
 			}
-			return nil, r, &model.InputError{Input: "--proxy", Msg: fmt.Sprintf("%q cannot be used: %s; hint: such as proxy.corp.example:8080", p.Raw, why)}
+			return nil, r, &model.InputError{Input: "--proxy", Msg: fmt.Sprintf("%s cannot be used: %s; hint: such as proxy.corp.example:8080", jsonin.Quote(jsonin.RedactProxyEntry(c.Proxy)), why)}
 		}
 		r.Source, r.Proxy = "proxyFlag", model.Ptr(p.String())
 		l := bypass.Parse(c.Bypass)

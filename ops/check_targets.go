@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -69,7 +70,7 @@ func (c *Check) serviceBusTargets(cat catalog.Catalog) ([]probe.Target, error) {
 		}
 		t, err := probe.ParseTarget(host, probe.SourceServiceBus)
 		if err != nil || strings.Contains(v, ":") || strings.Contains(v, "/") {
-			return nil, &model.InputError{Input: "--service-bus", Msg: fmt.Sprintf("%s is not a namespace; hint: give its name or host, such as cc-example.servicebus.windows.net, without a port or URL", jsonin.Quote(v))}
+			return nil, &model.InputError{Input: "--service-bus", Msg: fmt.Sprintf("%s is not a namespace; hint: give its name or host, such as cc-example.servicebus.windows.net, without a port or URL", jsonin.Quote(jsonin.RedactProxyEntry(v)))}
 		}
 		t.Purpose = "Azure Service Bus namespace given with --service-bus"
 		for _, e := range cat.Entries {
@@ -106,7 +107,7 @@ func (c *Check) extraTargets() ([]probe.Target, error) {
 		for _, v := range f.values {
 			t, err := probe.ParseTarget(v, f.source)
 			if err != nil {
-				return nil, &model.InputError{Input: f.flag, Msg: err.Error()}
+				return nil, flagValueError(f.flag, err)
 			}
 			out = append(out, t)
 		}
@@ -130,4 +131,16 @@ func dedupeTargets(ts []probe.Target) []probe.Target {
 		out = append(out, t)
 	}
 	return out
+}
+
+// flagValueError is the input error for a flag value that probe cannot read. A flag value is
+// one host, URL or proxy, so it is shown redacted as one value (its userinfo up to its last
+// '@', as the logged command line does), never by the proxy-list rule, which would stop at a
+// space inside the password.
+func flagValueError(flag string, err error) error {
+	var te *probe.TargetError
+	if errors.As(err, &te) {
+		return &model.InputError{Input: flag, Msg: jsonin.Quote(jsonin.RedactProxyEntry(te.Value)) + ": " + te.Msg}
+	}
+	return &model.InputError{Input: flag, Msg: err.Error()}
 }

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"ccproxy/jsonin"
 	"ccproxy/model"
 	"ccproxy/probe"
 	"ccproxy/system"
@@ -18,7 +19,7 @@ func (c *Check) resolver() (func(context.Context, string) ([]string, error), err
 	for _, v := range c.Resolve {
 		h, addrs, err := probe.ParseResolve(v)
 		if err != nil {
-			return nil, &model.InputError{Input: "--resolve", Msg: err.Error()}
+			return nil, flagValueError("--resolve", err)
 		}
 		static[h] = append(static[h], addrs...)
 	}
@@ -77,10 +78,10 @@ func (c *Check) ipLiteral() (string, error) {
 	}
 	t, err := probe.ParseTarget(v, probe.SourceHost)
 	if err == nil && net.ParseIP(t.Host) == nil {
-		err = fmt.Errorf("%q is not an IP address; hint: such as 20.42.65.92 or 20.42.65.92:443", v)
+		err = fmt.Errorf("%s is not an IP address; hint: such as 20.42.65.92 or 20.42.65.92:443", jsonin.Quote(jsonin.RedactProxyEntry(v)))
 	}
 	if err != nil {
-		return "", &model.InputError{Input: "--ip-literal", Msg: err.Error()}
+		return "", flagValueError("--ip-literal", err)
 	}
 	return t.Address(), nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -52,16 +53,28 @@ func (e *WriteError) Unwrap() error { return e.Err }
 // regular file (as root) or leave a pipe's reader waiting forever. An existing file keeps
 // its mode (never widened: 0600 stays 0600) and, where the process may, its owner; on
 // Windows it is replaced with ReplaceFileW, which keeps its ACL, attributes and identity.
+//
+// A symbolic link is followed (unless the file is Private, whose folder no link may lead out
+// of): its target is replaced, by the rules above, and the link stays, as a shell's '>' writes
+// through it (POSIX open(2) without O_NOFOLLOW). A link whose target does not exist yet has
+// that target created.
 func WriteFileAtomic(path string, o WriteOptions, write func(io.Writer) error) error {
 	if o.NoOverwrite {
 		if _, err := os.Lstat(path); err == nil {
 			return &WriteError{Op: "exists", Path: path}
 		}
 	}
+	if !o.Private {
+		target, err := FollowLinks(path)
+		if err != nil {
+			return &WriteError{Op: "kind", Path: path, Err: err}
+		}
+		path = target
+	}
 	existing, statErr := os.Stat(path)
 	if statErr == nil && !existing.Mode().IsRegular() {
-		if existing.IsDir() {
-			return &WriteError{Op: "kind", Path: path, Err: errors.New("is a folder; name a file")}
+		if err := kindError(path, existing); err != nil {
+			return err
 		}
 		return writeSpecial(path, existing, write)
 	}
@@ -125,8 +138,8 @@ func WriteFileAtomic(path string, o WriteOptions, write func(io.Writer) error) e
 // anyway). A block device (a disk: a document written there as root destroys what it holds),
 // a socket or anything else is refused with what it is.
 func writeSpecial(path string, fi os.FileInfo, write func(io.Writer) error) error {
-	if fi.Mode()&(os.ModeNamedPipe|os.ModeCharDevice) == 0 {
-		return &WriteError{Op: "kind", Path: path, Err: fmt.Errorf("is a %s; name a file, a pipe or a character device such as %s", fileKind(fi.Mode()), os.DevNull)}
+	if err := kindError(path, fi); err != nil {
+		return err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
@@ -146,6 +159,48 @@ func writeSpecial(path string, fi os.FileInfo, write func(io.Writer) error) erro
 	return nil
 }
 
+// kindError refuses what WriteFileAtomic never writes: a folder, a block device, a socket.
+func kindError(path string, fi os.FileInfo) error {
+	switch {
+	case fi.Mode().IsRegular() || fi.Mode()&(os.ModeNamedPipe|os.ModeCharDevice) != 0:
+		return nil
+	case fi.IsDir():
+		return &WriteError{Op: "kind", Path: path, Err: errors.New("is a folder; name a file")}
+	}
+	return &WriteError{Op: "kind", Path: path, Err: fmt.Errorf("is a %s; name a file, a pipe or a character device such as %s", fileKind(fi.Mode()), os.DevNull)}
+}
+
+// ErrNoFolder is a file to write whose folder does not exist or is a file.
+var ErrNoFolder = errors.New("no such folder")
+
+// CheckWriteTarget says, before anything runs, whether WriteFileAtomic (not Private) would
+// refuse path for what it names: a link loop, a folder, a block device or a socket (Op
+// "kind"), or a file whose folder does not exist (Op "create", Err ErrNoFolder). A path
+// it cannot look at (access denied) passes: the write then says why.
+func CheckWriteTarget(path string) error {
+	target, err := FollowLinks(path)
+	if err != nil {
+		return &WriteError{Op: "kind", Path: path, Err: err}
+	}
+	fi, err := os.Stat(target)
+	if err == nil {
+		return kindError(target, fi)
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return nil
+	}
+	// ENOENT, or ENOTDIR when a component of the folder is a file.
+	dir := filepath.Dir(target)
+	d, err := os.Stat(dir)
+	switch {
+	case err == nil && d.IsDir(), errors.Is(err, fs.ErrPermission):
+		return nil
+	case err == nil:
+		return &WriteError{Op: "create", Path: dir, Err: fmt.Errorf("%w: it is a file", ErrNoFolder)}
+	}
+	return &WriteError{Op: "create", Path: dir, Err: fmt.Errorf("%w: it does not exist", ErrNoFolder)}
+}
+
 func fileKind(m os.FileMode) string {
 	switch {
 	case m&os.ModeDevice != 0:
@@ -154,4 +209,30 @@ func fileKind(m os.FileMode) string {
 		return "socket"
 	}
 	return "special file"
+}
+
+// maxLinks is how many symbolic links FollowLinks follows: Linux's MAXSYMLINKS
+// (path_resolution(7): "a maximum of 40 symbolic links"), past which open(2) fails with ELOOP.
+const maxLinks = 40
+
+// FollowLinks is the path a write to path reaches: path itself unless it is a symbolic link,
+// else the link's target, followed link by link (a relative target is read from the link's
+// folder). Unlike filepath.EvalSymlinks it also resolves a link whose target does not exist
+// yet, which a write then creates.
+func FollowLinks(path string) (string, error) {
+	for i := 0; i <= maxLinks; i++ {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return path, nil
+		}
+		t, err := os.Readlink(path)
+		if err != nil {
+			return "", PathCause(err)
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(path), t)
+		}
+		path = t
+	}
+	return "", fmt.Errorf("more than %d symbolic links in a row (a loop?); name the file itself", maxLinks)
 }

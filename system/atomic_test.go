@@ -164,3 +164,103 @@ func TestWriteFileAtomicRefusesBlockDevice(t *testing.T) {
 		t.Fatalf("got %v, want a refusal naming the block device", err)
 	}
 }
+
+// A symbolic link is written through: its target is replaced (keeping its mode), the link
+// stays a link; a link whose target does not exist has the target created; a link loop and a
+// link to a socket are refused by kind.
+func TestWriteFileAtomicFollowsLinks(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.json")
+	if err := os.WriteFile(target, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(target, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(sub, "link.json")
+	if err := os.Symlink("../real.json", link); err != nil {
+		t.Skipf("no symbolic links: %v", err)
+	}
+	chain := filepath.Join(dir, "chain.json")
+	if err := os.Symlink(link, chain); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{link, chain} {
+		if err := WriteFileAtomic(p, WriteOptions{Perm: 0o644}, writeString("new "+p)); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Lstat(p); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("%s is no longer a link: %v", p, err)
+		}
+		if b, _ := os.ReadFile(target); string(b) != "new "+p {
+			t.Errorf("the target holds %q", b)
+		}
+		if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o600 {
+			t.Errorf("the target became %v", fi.Mode().Perm())
+		}
+	}
+	dangling := filepath.Join(dir, "dangling.json")
+	if err := os.Symlink("made.json", dangling); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(dangling, WriteOptions{Perm: 0o644}, writeString("made")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "made.json")); string(b) != "made" {
+		t.Errorf("the dangling link's target holds %q", b)
+	}
+	if fi, err := os.Lstat(dangling); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the dangling link was replaced")
+	}
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	_ = os.Symlink(b, a)
+	_ = os.Symlink(a, b)
+	var we *WriteError
+	if err := WriteFileAtomic(a, WriteOptions{}, writeString("x")); !errors.As(err, &we) || we.Op != "kind" {
+		t.Errorf("a link loop: %v", err)
+	}
+	if err := CheckWriteTarget(a); !errors.As(err, &we) || we.Op != "kind" {
+		t.Errorf("CheckWriteTarget of a link loop: %v", err)
+	}
+	sock := filepath.Join(dir, "s")
+	if l, err := net.Listen("unix", sock); err == nil {
+		defer l.Close()
+		toSock := filepath.Join(dir, "to-socket")
+		_ = os.Symlink(sock, toSock)
+		if err := WriteFileAtomic(toSock, WriteOptions{}, writeString("x")); !errors.As(err, &we) || we.Op != "kind" {
+			t.Errorf("a link to a socket: %v", err)
+		}
+	}
+}
+
+// CheckWriteTarget names, before anything runs, what a write would refuse.
+func TestCheckWriteTarget(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]string{
+		filepath.Join(dir, "new.json"):     "",
+		file:                               "",
+		dir:                                "kind",
+		filepath.Join(dir, "no", "x.json"): "create",
+		filepath.Join(file, "x.json"):      "create",
+		filepath.Join(dir, "no", "deep", "x.json"): "create",
+	} {
+		err := CheckWriteTarget(p)
+		var we *WriteError
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", p, err)
+		case want != "" && (!errors.As(err, &we) || we.Op != want):
+			t.Errorf("%s: %v, want a %s error", p, err, want)
+		case want == "create" && !errors.Is(err, ErrNoFolder):
+			t.Errorf("%s: %v is not ErrNoFolder", p, err)
+		}
+	}
+}

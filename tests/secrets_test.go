@@ -26,7 +26,8 @@ import (
 // The alphabets a password can be drawn from, per slot. In a proxy string or bypass list ';'
 // and white space separate entries (WINHTTP_PROXY_INFO), so every other printable character
 // can be part of a password. In a URL the userinfo is RFC 3986's: unreserved, sub-delims,
-// ':' and percent-encodings, plus the '@' people write there anyway.
+// ':' and percent-encodings, plus the '@', '/', '?', '#' and '\' people (and WinINet, which
+// does not require them encoded) write there anyway.
 var (
 	proxyPasswordAlphabet = func() []byte {
 		var a []byte
@@ -37,7 +38,7 @@ var (
 		}
 		return a
 	}()
-	urlPasswordAlphabet = []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@")
+	urlPasswordAlphabet = []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?#\\")
 )
 
 // drawPassword draws a password of 10 to 17 characters; URL passwords get a
@@ -184,7 +185,7 @@ func TestSecretsNeverShown(t *testing.T) {
 		upw := drawPassword(rng, urlPasswordAlphabet, true)
 		if trial == 0 {
 			// The password of the issue: an '@' that a word-based redactor stops at.
-			pw, upw = `P@ssw0rd="',/Zq`, "P@ss;w0rd,'=Zq"
+			pw, upw = `P@ssw0rd="',/Zq`, "P@ss;w0rd,'=Zq/VKV?J#M\\J"
 		}
 		t.Run(fmt.Sprintf("trial%d", trial), func(t *testing.T) {
 			secretsTrial(t, pw, upw)
@@ -268,6 +269,25 @@ func secretsTrial(t *testing.T, pw, upw string) {
 				sc.check(t, "the logged command line", []byte(line))
 			}
 		}
+	}
+	// A flag value that is one proxy, host or URL is one value in error messages too: a
+	// password with a space is hidden whole, not cut at the space by the proxy-list rule.
+	for _, flag := range []string{"--proxy", "--host", "--internal", "--ip-literal", "--resolve", "--service-bus"} {
+		for _, l := range logs {
+			r := run(t, nil, append([]string{"check", "--from", export, flag, "judy:" + spaced + "@127.0.0.1:9"}, l...)...)
+			if r.code != 2 {
+				t.Errorf("check %s: exit %d, want 2: %s", flag, r.code, r.stderr)
+			}
+			sc.check(t, "check "+flag+" stderr", r.stderr)
+			sc.check(t, "check "+flag+" stdout", r.stdout)
+		}
+	}
+	for _, l := range logs {
+		r := run(t, nil, append([]string{"test", "--from", export, "--internal", "judy:" + spaced + "@127.0.0.1:9"}, l...)...)
+		if r.code != 2 {
+			t.Errorf("test --internal: exit %d, want 2: %s", r.code, r.stderr)
+		}
+		sc.check(t, "test --internal stderr", r.stderr)
 	}
 	runAll("plan --import-ie", nil, "plan", "--from", export, "--import-ie")
 	runAll("plan desired", []byte(fmt.Sprintf(`{"schema":"ccproxy/desired@1","winhttp":{"proxy":%q},"wininet":{"autoConfigUrl":%q}}`, flagProxy, "http://x:"+upw+"@wpad/p.pac")), "plan", "-", "--from", export)

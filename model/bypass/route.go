@@ -157,19 +157,33 @@ func parseRouteURL(raw string) (routeURL, error) {
 	} else {
 		s = "https://" + s
 	}
+	// A URL holding an '@' may hold a password, and one with '/', '?', '#' or '\\' in it makes
+	// net/url (and WinHttpCrackUrl) end the authority inside the password, so a part of it
+	// becomes the "host" or "port". Then no message quotes what the parse made of the URL:
+	// the URL itself is shown by the URL rule (jsonin.RedactURL), which hides up to the last '@'.
+	secret := strings.Contains(s[strings.Index(s, "://")+3:], "@")
+	show := func(part string) string {
+		if secret {
+			return ""
+		}
+		return " " + part
+	}
 	u, err := url.Parse(s)
 	if err != nil {
+		if secret {
+			return routeURL{}, urlErr(raw, "not a URL; "+urlHint+"; a password holding / ? # or \\ must be percent-encoded")
+		}
 		return routeURL{}, urlErr(raw, "not a URL ("+trimURLErr(err)+"); "+urlHint)
 	}
 	if u.Host == "" {
 		return routeURL{}, urlErr(raw, "no host; "+urlHint)
 	}
-	r := routeURL{input: strings.TrimSpace(raw), scheme: strings.ToLower(u.Scheme), hadCredentials: u.User != nil}
-	if r.hadCredentials {
-		r.input = jsonin.RedactURL(r.input)
-	}
+	r := routeURL{input: jsonin.RedactURL(strings.TrimSpace(raw)), scheme: strings.ToLower(u.Scheme), hadCredentials: u.User != nil || secret}
 	host := u.Hostname()
 	if ascii, isIDN, err := idnaHost(host); err != nil {
+		if secret {
+			return routeURL{}, urlErr(raw, "host is not a valid internationalized domain name; "+urlHint)
+		}
 		return routeURL{}, urlErr(raw, "host "+quote(host)+" is not a valid internationalized domain name ("+err.Error()+"); "+urlHint)
 	} else if isIDN {
 		r.idn = host
@@ -186,14 +200,14 @@ func parseRouteURL(raw string) (routeURL, error) {
 			return routeURL{}, urlErr(raw, "not an IPv6 address inside [ ]; "+urlHint)
 		}
 	} else if !validHostPattern(host) || strings.Contains(host, "*") || host == "" {
-		return routeURL{}, urlErr(raw, "host "+quote(host)+" is not a host name or IP address; "+urlHint)
+		return routeURL{}, urlErr(raw, "host"+show(quote(host))+" is not a host name or IP address; "+urlHint)
 	}
 	r.host = strings.ToLower(host)
 	r.port = DefaultPort(r.scheme)
 	if ps := u.Port(); ps != "" {
 		p, ok := parsePort(ps)
 		if !ok {
-			return routeURL{}, urlErr(raw, "port "+ps+" out of range (1-65535)")
+			return routeURL{}, urlErr(raw, "port"+show(ps)+" out of range (1-65535)")
 		}
 		r.port = p
 	} else if strings.HasSuffix(u.Host, ":") {
@@ -201,7 +215,7 @@ func parseRouteURL(raw string) (routeURL, error) {
 	}
 	u.User = nil
 	u.Scheme = r.scheme
-	r.normalised = u.String()
+	r.normalised = jsonin.RedactURL(u.String())
 	return r, nil
 }
 

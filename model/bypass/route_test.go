@@ -116,14 +116,17 @@ func TestRouteDotnetVectorsThroughProxy(t *testing.T) {
 
 func TestRouteInputRedacted(t *testing.T) {
 	for in, want := range map[string]string{
-		"  cloud.com ":                        "cloud.com",
-		"https://bob:hunter2@cloud.com/x":     "https://***@cloud.com/x",
-		"bob:hunter2@cloud.com":               "***@cloud.com",
-		"https://bob:hun@ter2@cloud.com":      "https://***@cloud.com",
-		"https://bob@cloud.com:8443?a=b":      "https://***@cloud.com:8443?a=b",
-		"https://cloud.com/@team/x":           "https://cloud.com/@team/x",
-		"https://cloud.com/?u=bob:hunter2@x":  "https://cloud.com/?u=bob:hunter2@x",
-		"https://b:p@cloud.com/a@b?c=d@e#f@g": "https://***@cloud.com/a@b?c=d@e#f@g",
+		"  cloud.com ":                    "cloud.com",
+		"https://bob:hunter2@cloud.com/x": "https://***@cloud.com/x",
+		"bob:hunter2@cloud.com":           "***@cloud.com",
+		"https://bob:hun@ter2@cloud.com":  "https://***@cloud.com",
+		"https://bob@cloud.com:8443?a=b":  "https://***@cloud.com:8443?a=b",
+		// The URL rule hides to the last '@' (a password may hold '/', '?' or '#' unencoded):
+		// an '@' in a path or query hides more than the userinfo, the safe side.
+		"https://cloud.com/@team/x":           "https://***@team/x",
+		"https://cloud.com/?u=bob:hunter2@x":  "https://***@x",
+		"https://b:p@cloud.com/a@b?c=d@e#f@g": "https://***@g",
+		"https://bob:80/hunter2@cloud.com/":   "https://***@cloud.com/",
 	} {
 		r, err := Route(Proxy{}, List{}, StackWinHTTP, in)
 		if err != nil {
@@ -157,6 +160,13 @@ func TestRouteErrors(t *testing.T) {
 		{"https://*.cloud.com", "not a host name"},
 		{"%%%", "not a URL"},
 		{"https://bob:hunter2@cloud.com:99999", "out of range"},
+		// A password holding / ? # or \ ends net/url's authority inside it: no part of it shows.
+		{"https://bob:hunter2/x@cloud.com/", "not a URL"},
+		{"https://bob:hunter2?x@cloud.com/", "not a URL"},
+		{"https://bob:hunter2#x@cloud.com/", "not a URL"},
+		{"https://bob:hunter2\\x@cloud.com/", "not a URL"},
+		{"https://bob_x:hunter2/x@cloud.com/", "not a URL"},
+		{"https://bob:99999/hunter2@cloud.com/", "out of range"},
 	}
 	for _, tt := range tests {
 		_, err := Route(ParseProxy("p:8080"), Parse(""), StackWinHTTP, tt.in)

@@ -137,9 +137,10 @@ func bypassEntryFor(e RouteEntry) string {
 }
 
 // quoted shows a value given as a host or URL in a message; its userinfo, which
-// checkInternal refuses, is hidden whole, a password holding '@' included.
+// checkInternal refuses, is hidden whole, a password holding '@' or white space included:
+// the value is one value, hidden up to its last '@' (jsonin.RedactProxyEntry).
 func quoted(s string) string {
-	s = bypass.RedactCredentials(jsonin.RedactURL(s))
+	s = jsonin.RedactProxyEntry(s)
 	if len(s) > 80 {
 		s = s[:80] + "..."
 	}
