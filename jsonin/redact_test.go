@@ -142,6 +142,11 @@ func FuzzRedactProxyList(f *testing.F) {
 		if len(pass) < 4 || strings.ContainsAny(pass, "; \t\r\n\v\f") || strings.ContainsAny(host, "@; \t\r\n\v\f") || strings.Contains(prefix+user+host, pass) {
 			return
 		}
+		// What the redactor keeps (the prefix, "***@" and the host) may spell the password by
+		// chance ("@000" against the host "000100"): that is not the password shown.
+		if strings.Contains(prefix+"***@"+host, pass) {
+			return
+		}
 		got := RedactProxyList(prefix + user + ":" + pass + "@" + host)
 		if strings.Contains(got, pass) {
 			t.Fatalf("%q shows %q", got, pass)
