@@ -275,15 +275,20 @@ func fileExists(p string) bool {
 }
 
 // Run runs a Windows program under Wine and returns what it wrote and its exit code. When
-// Wine's own launcher fails to start the program at all ("ShellExecuteEx failed", seen on a
-// loaded machine), nothing ran, and the command is started again, up to twice.
+// Wine's own launcher fails to start the program at all ("ShellExecuteEx failed", or a
+// non-zero exit with nothing written, both seen on a loaded machine), nothing ran, and the
+// command is started again, up to twice. Neither ccproxy nor winhelper ever fails without
+// writing a line: ccproxy names every error on stderr, and winhelper writes "winhelper
+// CMD: ..." before it exits 1.
 func (b *Bed) Run(t testing.TB, exe string, args ...string) (stdout, stderr []byte, exit int) {
 	t.Helper()
 	for try := 0; ; try++ {
 		stdout, stderr, exit = b.run(t, exe, args...)
-		if exit == 0 || try == 2 || !bytes.Contains(stdout, []byte("ShellExecuteEx failed")) {
+		notStarted := bytes.Contains(stdout, []byte("ShellExecuteEx failed")) || len(stdout) == 0 && len(bytes.TrimSpace(stderr)) == 0
+		if exit == 0 || try == 2 || !notStarted {
 			return stdout, stderr, exit
 		}
+		t.Logf("wine %s %s: exit %d with nothing written: started again", exe, strings.Join(args, " "), exit)
 		time.Sleep(time.Second)
 	}
 }
