@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"ccproxy/jsonin"
 	"ccproxy/model"
@@ -74,6 +75,11 @@ func checkInternal(v string) (string, string) {
 	t := strings.TrimSpace(v)
 	if t == "" {
 		return "", "empty host name"
+	}
+	// A byte that is not UTF-8 would become U+FFFD, which no IDNA form holds (UTS #46
+	// disallows it), so the host could never be routed.
+	if !utf8.ValidString(t) {
+		return "", "holds a byte that is not UTF-8 text; give the host name as text"
 	}
 	for _, c := range t {
 		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';' || c == ',' {

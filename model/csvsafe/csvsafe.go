@@ -78,7 +78,9 @@ func startsFormula(s string) bool {
 func Cell(v string) string {
 	v = jsonin.Visible(v)
 	var b strings.Builder
-	if v != "" && formula(v[0]) {
+	// Leading spaces count as nothing: some spreadsheets trim them before they look for a
+	// formula (" -1+2" is read as "-1+2").
+	if t := strings.TrimLeft(v, " "); t != "" && formula(t[0]) {
 		b.WriteByte('\'')
 	}
 	for i := 0; i < len(v); i++ {
