@@ -259,6 +259,11 @@ func TestScriptRemediationTestsFirst(t *testing.T) {
 	if !regexp.MustCompile(`(?s)if \(-not \$result\.Ok\) \{\s*throw \(Format-OneLine`).MatchString(body) {
 		t.Errorf("the ConfigMgr remediation does not throw when the result is not Ok:\n%s", body)
 	}
+	// apply waits for another apply's lock 2 minutes by default: the remediation bounds it
+	// well inside Configuration Manager's default 60 s script timeout.
+	if !strings.Contains(f, "@('apply', $planFile, '--lock-timeout', '20s',") {
+		t.Error("the remediation's apply may wait for the lock longer than the 60 s script timeout")
+	}
 	// The test runs with the settings' internal hosts, and never a network probe.
 	if !strings.Contains(string(rem), "$arguments += @('--internal', $resource)") {
 		t.Error("the test the remediation runs does not pass the internal resources")
@@ -338,12 +343,16 @@ func TestScriptIntuneDiscoveryErrorIsNotCompliant(t *testing.T) {
 		t.Error("the discovery exits instead of returning the settings")
 	}
 	for _, r := range regexp.MustCompile(`\breturn\b[^\n]*`).FindAllString(body, -1) {
-		if r != "return $line" && !strings.HasPrefix(r, "return (Get-ErrorSettings ") && r != "return ($settings | ConvertTo-Json -Compress)" {
+		if r != "return $line" && !strings.HasPrefix(r, "return (Get-ErrorSettings ") {
 			t.Errorf("the discovery returns %q", r)
 		}
 	}
-	if !strings.Contains(body, "$settings.missingEvidence = Format-OneLine $Text") {
-		t.Error("the error line does not carry the error")
+	if !strings.Contains(body, "$settings.missingEvidence = $text\n") || !strings.Contains(body, "} while ($line.Length -gt 2047 -and $n -gt 0)") {
+		t.Error("the error line does not carry the error, cut to Intune's 2,048 characters")
+	}
+	// The line without a message leaves room for one.
+	if n := len(m[1]); n > 2047-400 {
+		t.Errorf("the error line is %d characters before its message", n)
 	}
 }
 
@@ -391,6 +400,7 @@ func TestScriptGPOTaskLogsEveryVerdict(t *testing.T) {
 		"catch {\n    Write-CCProxyEvent -Id 102 -Type ERROR",
 		"$script:EventFailed = $true\n        [Console]::Error.WriteLine(",
 		".Replace('\"', \"'\")",
+		"if ($message.EndsWith('\\')) {",
 	} {
 		if !strings.Contains(task, want) {
 			t.Errorf("the task script lacks %q", want)

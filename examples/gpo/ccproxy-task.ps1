@@ -245,7 +245,10 @@ function Invoke-CCProxyRemediation {
         }
         $summary = 'nothing to change'
         if (-not $plan.empty) {
-            $applied = Invoke-CCProxy -Exe $Exe -Arguments @('apply', $planFile, '--compress', '--log-format', 'json')
+            # apply waits up to 2 minutes for another apply's lock by default, longer than
+            # Configuration Manager's default 60 s script timeout: wait 20 s at most, then fail
+            # with a message rather than be killed without one.
+            $applied = Invoke-CCProxy -Exe $Exe -Arguments @('apply', $planFile, '--lock-timeout', '20s', '--compress', '--log-format', 'json')
             if ($applied.ExitCode -ne 0) {
                 # 4: rolled back, nothing changed; 5: the rollback failed too, the message names the backup.
                 $result.Text = '{0}; ccproxy apply exit {1}: {2}' -f $before.Text, $applied.ExitCode, $applied.Message
@@ -292,10 +295,16 @@ function Write-CCProxyEvent {
     # eventcreate (Microsoft's page: the APPLICATION log, IDs 1-1000) exists on every Windows
     # Server and registers its source on first use. A source name is unique on a machine
     # (MS-EVEN, event sources), so the task has one of its own beside ccproxy's. Windows
-    # PowerShell 5.1 does not escape a double quote inside an argument to a program, so the
-    # message has none. A failure to log is not silent: it goes to stderr and the exit code.
+    # PowerShell 5.1 quotes an argument with spaces without escaping a double quote inside it
+    # or a backslash before its closing quote (PowerShell/PowerShell issue 1995; only 7.3's
+    # $PSNativeCommandArgumentPassing fixes it), so the message has no double quote and does
+    # not end in a backslash.
+    # A failure to log is not silent: it goes to stderr and the exit code.
     $ErrorActionPreference = 'Continue'
     $message = (Format-OneLine $Text).Replace('"', "'")
+    if ($message.EndsWith('\')) {
+        $message += '.'
+    }
     $global:LASTEXITCODE = 9009
     try {
         & eventcreate.exe /L APPLICATION /SO ccproxy-task /T $Type /ID $Id /D $message 2>&1 | Out-Null

@@ -242,7 +242,10 @@ function Invoke-CCProxyRemediation {
         }
         $summary = 'nothing to change'
         if (-not $plan.empty) {
-            $applied = Invoke-CCProxy -Exe $Exe -Arguments @('apply', $planFile, '--compress', '--log-format', 'json')
+            # apply waits up to 2 minutes for another apply's lock by default, longer than
+            # Configuration Manager's default 60 s script timeout: wait 20 s at most, then fail
+            # with a message rather than be killed without one.
+            $applied = Invoke-CCProxy -Exe $Exe -Arguments @('apply', $planFile, '--lock-timeout', '20s', '--compress', '--log-format', 'json')
             if ($applied.ExitCode -ne 0) {
                 # 4: rolled back, nothing changed; 5: the rollback failed too, the message names the backup.
                 $result.Text = '{0}; ccproxy apply exit {1}: {2}' -f $before.Text, $applied.ExitCode, $applied.Message
@@ -285,9 +288,22 @@ function Invoke-CCProxyRemediation {
 function Get-ErrorSettings {
     param([string]$Text)
     $settings = $ErrorSettingsJson | ConvertFrom-Json
-    # Only ccproxy's redacted messages and this script's own words reach the text.
-    $settings.missingEvidence = Format-OneLine $Text
-    return ($settings | ConvertTo-Json -Compress)
+    # Only ccproxy's redacted messages and this script's own words reach the text. The line
+    # stays within the 2,048 characters Intune keeps of a script's output, its newline
+    # included, as 'test --format intune' does (docs/contract.md): the message is cut to fit.
+    $text = Format-OneLine $Text
+    $n = $text.Length
+    do {
+        if ($n -lt $text.Length) {
+            $settings.missingEvidence = $text.Substring(0, $n) + '...'
+        }
+        else {
+            $settings.missingEvidence = $text
+        }
+        $line = $settings | ConvertTo-Json -Compress
+        $n = [int][Math]::Floor($n * 0.8)
+    } while ($line.Length -gt 2047 -and $n -gt 0)
+    return $line
 }
 
 try {

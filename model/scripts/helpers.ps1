@@ -208,7 +208,10 @@ function Invoke-CCProxyRemediation {
         }
         $summary = 'nothing to change'
         if (-not $plan.empty) {
-            $applied = Invoke-CCProxy -Exe $Exe -Arguments @('apply', $planFile, '--compress', '--log-format', 'json')
+            # apply waits up to 2 minutes for another apply's lock by default, longer than
+            # Configuration Manager's default 60 s script timeout: wait 20 s at most, then fail
+            # with a message rather than be killed without one.
+            $applied = Invoke-CCProxy -Exe $Exe -Arguments @('apply', $planFile, '--lock-timeout', '20s', '--compress', '--log-format', 'json')
             if ($applied.ExitCode -ne 0) {
                 # 4: rolled back, nothing changed; 5: the rollback failed too, the message names the backup.
                 $result.Text = '{0}; ccproxy apply exit {1}: {2}' -f $before.Text, $applied.ExitCode, $applied.Message

@@ -29,9 +29,22 @@ $ErrorActionPreference = 'Stop'
 function Get-ErrorSettings {
     param([string]$Text)
     $settings = $ErrorSettingsJson | ConvertFrom-Json
-    # Only ccproxy's redacted messages and this script's own words reach the text.
-    $settings.missingEvidence = Format-OneLine $Text
-    return ($settings | ConvertTo-Json -Compress)
+    # Only ccproxy's redacted messages and this script's own words reach the text. The line
+    # stays within the 2,048 characters Intune keeps of a script's output, its newline
+    # included, as 'test --format intune' does (docs/contract.md): the message is cut to fit.
+    $text = Format-OneLine $Text
+    $n = $text.Length
+    do {
+        if ($n -lt $text.Length) {
+            $settings.missingEvidence = $text.Substring(0, $n) + '...'
+        }
+        else {
+            $settings.missingEvidence = $text
+        }
+        $line = $settings | ConvertTo-Json -Compress
+        $n = [int][Math]::Floor($n * 0.8)
+    } while ($line.Length -gt 2047 -and $n -gt 0)
+    return $line
 }
 
 try {
