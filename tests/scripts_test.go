@@ -196,9 +196,11 @@ func TestScriptsBadInput(t *testing.T) {
 		{[]string{"--channel", "gpo", "--desired", abs("../examples/netsh-show-proxy.txt"), "--out", dir}, "netsh-show-proxy.txt"},
 		{[]string{"--channel", "sccm", "--desired", abs("../examples/desired-proxy.json"), "--out", dir}, "--channel"},
 		{[]string{"--channel", "gpo", "--desired", abs("../examples/desired-proxy.json"), "--internal", "a'b", "--out", dir}, "a'b"},
+		// A proxy credential never reaches a script (nor the error).
+		{[]string{"--channel", "intune", "--desired", credDesired(t), "--out", dir}, "holds credentials"},
 	} {
 		r := run(t, nil, append([]string{"scripts"}, c.args...)...)
-		if r.code != 2 || !strings.Contains(string(r.stderr), c.want) {
+		if r.code != 2 || !strings.Contains(string(r.stderr), c.want) || strings.Contains(string(r.stderr), "s3cret") {
 			t.Errorf("%v: exit %d, stderr %s; want exit 2 naming %s", c.args, r.code, r.stderr, c.want)
 		}
 	}
@@ -343,9 +345,12 @@ func TestScriptIntuneDiscoveryErrorIsNotCompliant(t *testing.T) {
 		t.Error("the discovery exits instead of returning the settings")
 	}
 	for _, r := range regexp.MustCompile(`\breturn\b[^\n]*`).FindAllString(body, -1) {
-		if r != "return $line" && !strings.HasPrefix(r, "return (Get-ErrorSettings ") {
+		if r != "return $line" && !strings.HasPrefix(r, "return (Get-ErrorSettings ") && r != "return ($parsed | ConvertTo-Json -Compress)" {
 			t.Errorf("the discovery returns %q", r)
 		}
+	}
+	if !strings.Contains(body, "$parsed | Add-Member -NotePropertyName 'verdict' -NotePropertyValue $verdict") {
+		t.Error("the discovery does not derive the verdict of an older ccproxy's settings from compliant")
 	}
 	if !strings.Contains(body, "$settings.missingEvidence = $text\n") || !strings.Contains(body, "} while ($line.Length -gt 2047 -and $n -gt 0)") {
 		t.Error("the error line does not carry the error, cut to Intune's 2,048 characters")
@@ -367,7 +372,7 @@ func TestScriptErrorPaths(t *testing.T) {
 			}
 			s := string(b)
 			h := helpersRegion.FindString(s)
-			for _, want := range []string{"$parsed.PSObject.Properties['message']", "$message = [string]$parsed.message", "$err.Add(('cannot run {0}: {1}' -f $Exe, $_.Exception.Message))"} {
+			for _, want := range []string{"$parsed.PSObject.Properties['message']", "$message = [string]$parsed.message", "$own.Add(('cannot run {0}: {1}' -f $Exe, $_.Exception.Message))", "elseif ($line.Trim()) {\n            $other++\n        }"} {
 				if !strings.Contains(h, want) {
 					t.Errorf("%s/%s: helpers lack %q", channel, name, want)
 				}
@@ -409,4 +414,17 @@ func TestScriptGPOTaskLogsEveryVerdict(t *testing.T) {
 	if regexp.MustCompile(`(?m)^\s*exit\b`).MatchString(strings.Replace(task, "    exit $Code\n", "", 1)) {
 		t.Error("the task exits without Exit-Task, which reports a failed event write")
 	}
+}
+
+// credDesired is the sample desired state with a user name and password in its proxy.
+func credDesired(t *testing.T) string {
+	b, err := os.ReadFile("../examples/desired-proxy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "desired-cred.json")
+	if err := os.WriteFile(p, bytes.ReplaceAll(b, []byte(`"proxy.corp.example:8080"`), []byte(`"bob:s3cret@proxy.corp.example:8080"`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -69,6 +69,7 @@ function Invoke-CCProxy {
     $PSNativeCommandUseErrorActionPreference = $false
     $out = New-Object System.Collections.Generic.List[string]
     $err = New-Object System.Collections.Generic.List[string]
+    $own = New-Object System.Collections.Generic.List[string]
     # A program that cannot start leaves $LASTEXITCODE as it was: start from a failure.
     $global:LASTEXITCODE = 9009
     try {
@@ -85,11 +86,15 @@ function Invoke-CCProxy {
     catch {
         # The executable could not be started (blocked, wrong architecture, access denied).
         $code = 9009
-        $err.Add(('cannot run {0}: {1}' -f $Exe, $_.Exception.Message))
+        $own.Add(('cannot run {0}: {1}' -f $Exe, $_.Exception.Message))
     }
-    # Captured stderr is one JSON object per line (README, "Exit codes"): keep each line's
-    # message, which ccproxy has already redacted and escaped; any other line as it is.
-    $messages = foreach ($line in $err) {
+    # Captured stderr is one JSON object per line (README, "Exit codes"): each line's message
+    # is shown, which ccproxy has already redacted (no proxy credential) and escaped. A line
+    # that is not ccproxy's log (a crash) is counted, never shown: nothing vouches for it.
+    $messages = New-Object System.Collections.Generic.List[string]
+    $messages.AddRange($own)
+    $other = 0
+    foreach ($line in $err) {
         $message = $null
         try {
             $parsed = $line | ConvertFrom-Json -ErrorAction Stop
@@ -100,20 +105,23 @@ function Invoke-CCProxy {
         catch {
         }
         if ($message) {
-            $message
+            $messages.Add($message)
         }
         elseif ($line.Trim()) {
-            $line
+            $other++
         }
     }
-    if ($code -ne 0 -and -not $messages) {
-        $messages = @('no message on stderr')
+    if ($other -gt 0) {
+        $messages.Add(('{0} lines on stderr that are not ccproxy''s JSON log, not shown: run ccproxy by hand to see them' -f $other))
+    }
+    if ($code -ne 0 -and $messages.Count -eq 0) {
+        $messages.Add('no message on stderr')
     }
     # ccproxy writes ASCII only (\uXXXX escapes), so no console code page can garble stdout.
     [pscustomobject]@{
         ExitCode = $code
         Stdout   = ($out -join "`n")
-        Message  = (@($messages) -join '; ')
+        Message  = ($messages -join '; ')
     }
 }
 

@@ -74,8 +74,20 @@ try {
     }
     catch {
     }
-    if ($line.Contains("`n") -or -not $parsed -or -not $parsed.PSObject.Properties['verdict']) {
+    if ($line.Contains("`n") -or -not $parsed -or -not $parsed.PSObject.Properties['compliant']) {
         return (Get-ErrorSettings 'error: ccproxy test --format intune printed no line of settings')
+    }
+    # An older ccproxy has no verdict, which the rules read: its "compliant" decides.
+    if (-not $parsed.PSObject.Properties['verdict']) {
+        $verdict = 'notCompliant'
+        if ($parsed.compliant -eq $true) {
+            $verdict = 'compliant'
+        }
+        $parsed | Add-Member -NotePropertyName 'verdict' -NotePropertyValue $verdict
+        if (-not $parsed.PSObject.Properties['missingEvidence']) {
+            $parsed | Add-Member -NotePropertyName 'missingEvidence' -NotePropertyValue ''
+        }
+        return ($parsed | ConvertTo-Json -Compress)
     }
     return $line
 }
