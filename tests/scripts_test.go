@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"os"
 	"path/filepath"
@@ -115,14 +116,14 @@ func TestScriptContracts(t *testing.T) {
 	// Discovery returns the compliance value, with the reason when not compliant; incomplete
 	// is not compliant.
 	disc := all["configmgr/ccproxy-ci-discovery.ps1"]
-	for _, want := range []string{"'compliant' { Write-Output 'Compliant' }", "default { Write-OneLine $result.Text }", "$text = 'not compliant: '", "$text = 'incomplete: "} {
+	for _, want := range []string{"'compliant' { Write-Output 'Compliant' }", "'notCompliant' { Write-OneLine $result.Text }", "'incomplete' { Write-OneLine $result.Text }", "$text = 'not compliant: '", "$text = 'incomplete: "} {
 		if !strings.Contains(disc, want) {
 			t.Errorf("configmgr discovery lacks %q", want)
 		}
 	}
 	// Intune Remediations: exit 1 starts the remediation; incomplete never does.
 	det := body(all["intune/ccproxy-remediation-detect.ps1"])
-	for _, want := range []string{"'compliant' { exit 0 }", "'notCompliant' { exit 1 }", "default { exit 0 }"} {
+	for _, want := range []string{"'compliant' { exit 0 }", "'notCompliant' { exit 1 }", "'incomplete' { exit 0 }", "default { exit 2 }"} {
 		if !strings.Contains(det, want) {
 			t.Errorf("intune detection lacks %q", want)
 		}
@@ -195,13 +196,235 @@ func TestScriptsBadInput(t *testing.T) {
 		{[]string{"--channel", "gpo", "--desired", abs("../examples/netsh-show-proxy.txt"), "--out", dir}, "netsh-show-proxy.txt"},
 		{[]string{"--channel", "sccm", "--desired", abs("../examples/desired-proxy.json"), "--out", dir}, "--channel"},
 		{[]string{"--channel", "gpo", "--desired", abs("../examples/desired-proxy.json"), "--internal", "a'b", "--out", dir}, "a'b"},
+		// A proxy credential never reaches a script (nor the error).
+		{[]string{"--channel", "intune", "--desired", credDesired(t), "--out", dir}, "holds credentials"},
 	} {
 		r := run(t, nil, append([]string{"scripts"}, c.args...)...)
-		if r.code != 2 || !strings.Contains(string(r.stderr), c.want) {
+		if r.code != 2 || !strings.Contains(string(r.stderr), c.want) || strings.Contains(string(r.stderr), "s3cret") {
 			t.Errorf("%v: exit %d, stderr %s; want exit 2 naming %s", c.args, r.code, r.stderr, c.want)
 		}
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("bad input wrote %d files", len(entries))
 	}
+}
+
+// scriptBody is a generated script without its helper region and comment-based help.
+func scriptBody(s string) string {
+	s = helpersRegion.ReplaceAllString(s, "")
+	if i := strings.Index(s, "#>"); i >= 0 {
+		s = s[i+2:]
+	}
+	return regexp.MustCompile(`(?m)^\s*#.*\n`).ReplaceAllString(s, "")
+}
+
+// Every remediation tests first and writes only on notCompliant: an incomplete verdict or an
+// error changes nothing, and the test after the apply decides what is reported
+// (fleet-integration.md: ConfigMgr reports a remediation failure only when the script
+// throws). The settings' --internal hosts reach that test.
+func TestScriptRemediationTestsFirst(t *testing.T) {
+	files := generated(t, "configmgr")
+	rem := files["ccproxy-ci-remediation.ps1"]
+	fn := regexp.MustCompile(`(?s)function Invoke-CCProxyRemediation \{.*?\n\}\n`).Find(rem)
+	if fn == nil {
+		t.Fatal("no Invoke-CCProxyRemediation in the ConfigMgr remediation")
+	}
+	f := string(fn)
+	at := func(sub string) int {
+		i := strings.Index(f, sub)
+		if i < 0 {
+			t.Errorf("Invoke-CCProxyRemediation lacks %q", sub)
+		}
+		return i
+	}
+	test, guard, write, plan := at("$before = Invoke-CCProxyTest -Exe $Exe"), at("if ($before.Verdict -ne 'notCompliant') {"), at("WriteAllText($desiredFile"), at("@('plan', $desiredFile")
+	if test < 0 || guard < 0 || write < 0 || plan < 0 {
+		return
+	}
+	if !(test < guard && guard < write && write < plan) {
+		t.Errorf("the remediation does not test, then stop unless notCompliant, before it writes: test %d, guard %d, write %d, plan %d", test, guard, write, plan)
+	}
+	if g := f[test:write]; strings.Count(g, "return $result") != 2 || !strings.Contains(g, "if ($before.Verdict -eq 'compliant') {") {
+		t.Errorf("compliant and incomplete/error do not return before anything is written:\n%s", f[test:write])
+	}
+	after, ok := at("$after = Invoke-CCProxyTest -Exe $Exe"), at("if ($after.Verdict -eq 'compliant') {")
+	if after < plan || ok < after || ok < 0 || !strings.Contains(f[ok:], "$result.Ok = $true") {
+		t.Error("the remediation does not decide its result from a test after the apply")
+	}
+	// Ok starts false and only a compliant verdict (or one whose only failure is the restart
+	// R5 asks for) sets it.
+	if !strings.Contains(f, "Ok = $false; Outcome = $before.Verdict") || strings.Count(f, "$result.Ok = $true") != 3 ||
+		!strings.Contains(f, "@($after.Failed | Where-Object { $_ -ne 'restartNotPending' }).Count -eq 0") {
+		t.Error("the remediation's Ok is not false unless a test says compliant")
+	}
+	body := scriptBody(string(rem))
+	if !regexp.MustCompile(`(?s)if \(-not \$result\.Ok\) \{\s*throw \(Format-OneLine`).MatchString(body) {
+		t.Errorf("the ConfigMgr remediation does not throw when the result is not Ok:\n%s", body)
+	}
+	// apply waits for another apply's lock 2 minutes by default: the remediation bounds it
+	// well inside Configuration Manager's default 60 s script timeout.
+	if !strings.Contains(f, "@('apply', $planFile, '--lock-timeout', '20s',") {
+		t.Error("the remediation's apply may wait for the lock longer than the 60 s script timeout")
+	}
+	// The test runs with the settings' internal hosts, and never a network probe.
+	if !strings.Contains(string(rem), "$arguments += @('--internal', $resource)") {
+		t.Error("the test the remediation runs does not pass the internal resources")
+	}
+}
+
+// Intune Remediations start the remediation on detection exit 1 and only then
+// (fleet-integration.md): every exit of the detection script is 0, 1 or 2, exit 1 only for
+// notCompliant, and an exception (which would end powershell.exe -File with 1) is caught.
+func TestScriptIntuneDetectionNeverRemediatesAnError(t *testing.T) {
+	det := scriptBody(string(generated(t, "intune")["ccproxy-remediation-detect.ps1"]))
+	exits := regexp.MustCompile(`\bexit\b\s*(\S+)`).FindAllStringSubmatch(det, -1)
+	ones := 0
+	for _, e := range exits {
+		switch e[1] {
+		case "0", "2":
+		case "1":
+			ones++
+		default:
+			t.Errorf("detection exits with %q: only 0, 1 and 2 are decided here", e[1])
+		}
+	}
+	if ones != 1 || !strings.Contains(det, "'notCompliant' { exit 1 }") {
+		t.Errorf("exit 1 appears %d times; want once, for notCompliant", ones)
+	}
+	if !regexp.MustCompile(`(?s)try \{.*\$result = Invoke-CCProxyTest -Exe \$exe\s*\}\s*catch \{\s*Write-OneLine \('error: ' \+ \$_\.Exception\.Message\)\s*exit 2\s*\}`).MatchString(det) {
+		t.Errorf("the detection does not turn an exception into exit 2:\n%s", det)
+	}
+	// An unparsable test document is an error verdict, not an exception or a pass.
+	h := helpersRegion.FindString(string(generated(t, "intune")["ccproxy-remediation-detect.ps1"]))
+	for _, want := range []string{"$report = $tested.Stdout | ConvertFrom-Json -ErrorAction Stop", "printed no ccproxy/test@1 document"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("helpers lack %q", want)
+		}
+	}
+}
+
+// The custom compliance discovery always returns the settings: on an error the line baked
+// into it, which holds every setting the shipped rules read (a missing one is Intune's error
+// 65008) and fails the rules, so the device is not compliant and the report says why.
+func TestScriptIntuneDiscoveryErrorIsNotCompliant(t *testing.T) {
+	files := generated(t, "intune")
+	disc := string(files["ccproxy-compliance-discovery.ps1"])
+	m := regexp.MustCompile(`(?m)^\$ErrorSettingsJson = '((?:[^']|'')*)'$`).FindStringSubmatch(disc)
+	if m == nil {
+		t.Fatal("no $ErrorSettingsJson in the discovery script")
+	}
+	var settings map[string]any
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(m[1], "''", "'")), &settings); err != nil {
+		t.Fatalf("$ErrorSettingsJson: %v", err)
+	}
+	var rules struct {
+		Rules []struct {
+			SettingName, Operator, DataType string
+			Operand                         any
+		}
+	}
+	if err := json.Unmarshal(files["ccproxy-compliance-rules.json"], &rules); err != nil {
+		t.Fatal(err)
+	}
+	failing := []string{}
+	for _, r := range rules.Rules {
+		v, ok := settings[r.SettingName]
+		if !ok {
+			t.Errorf("the error line lacks %s (error 65008)", r.SettingName)
+			continue
+		}
+		if (r.Operator == "IsEquals" && v != r.Operand) || (r.Operator == "NotEquals" && v == r.Operand) {
+			failing = append(failing, r.SettingName)
+		}
+	}
+	if settings["verdict"] != "error" || len(failing) == 0 {
+		t.Errorf("error line verdict %v fails the rules %v; want verdict error and a failing rule", settings["verdict"], failing)
+	}
+	body := scriptBody(disc)
+	if regexp.MustCompile(`(?m)^\s*exit\b`).MatchString(body) {
+		t.Error("the discovery exits instead of returning the settings")
+	}
+	for _, r := range regexp.MustCompile(`\breturn\b[^\n]*`).FindAllString(body, -1) {
+		if r != "return $line" && !strings.HasPrefix(r, "return (Get-ErrorSettings ") && r != "return ($parsed | ConvertTo-Json -Compress)" {
+			t.Errorf("the discovery returns %q", r)
+		}
+	}
+	if !strings.Contains(body, "$parsed | Add-Member -NotePropertyName 'verdict' -NotePropertyValue $verdict") {
+		t.Error("the discovery does not derive the verdict of an older ccproxy's settings from compliant")
+	}
+	if !strings.Contains(body, "$settings.missingEvidence = $text\n") || !strings.Contains(body, "} while ($line.Length -gt 2047 -and $n -gt 0)") {
+		t.Error("the error line does not carry the error, cut to Intune's 2,048 characters")
+	}
+	// The line without a message leaves room for one.
+	if n := len(m[1]); n > 2047-400 {
+		t.Errorf("the error line is %d characters before its message", n)
+	}
+}
+
+// Error paths of every script: stderr lines are read as ccproxy's JSON log lines and only
+// their message is shown; the desired state (which the scripts never print) stays out of
+// every message; every line shown is cut by Format-OneLine.
+func TestScriptErrorPaths(t *testing.T) {
+	for channel := range channelFolders {
+		for name, b := range generated(t, channel) {
+			if !strings.HasSuffix(name, ".ps1") {
+				continue
+			}
+			s := string(b)
+			h := helpersRegion.FindString(s)
+			for _, want := range []string{"$parsed.PSObject.Properties['message']", "$message = [string]$parsed.message", "$own.Add(('cannot run {0}: {1}' -f $Exe, $_.Exception.Message))", "elseif ($line.Trim()) {\n            $other++\n        }"} {
+				if !strings.Contains(h, want) {
+					t.Errorf("%s/%s: helpers lack %q", channel, name, want)
+				}
+			}
+			if n := strings.Count(s, "$DesiredJson"); n != 2 || !strings.Contains(s, "WriteAllText($desiredFile, $DesiredJson,") {
+				t.Errorf("%s/%s: $DesiredJson used %d times; only the settings and the file plan reads", channel, name, n)
+			}
+			body := scriptBody(s)
+			for _, w := range regexp.MustCompile(`(?:throw|Error\.WriteLine)\s*\(+([^\n]*)`).FindAllStringSubmatch(body, -1) {
+				if !strings.HasPrefix(w[1], "Format-OneLine") && !strings.HasPrefix(w[1], "'") {
+					t.Errorf("%s/%s: %q is not cut to one line", channel, name, w[0])
+				}
+			}
+		}
+	}
+}
+
+// The scheduled task logs every run with its verdict: a warning when the machine was found
+// incomplete or not compliant, an error on any failure, and a failure to log reaches stderr
+// and the exit code.
+func TestScriptGPOTaskLogsEveryVerdict(t *testing.T) {
+	task := scriptBody(string(generated(t, "gpo")["ccproxy-task.ps1"]))
+	for _, want := range []string{
+		"'compliant' {\n        Write-CCProxyEvent -Id 100 -Type INFORMATION -Text ('verdict compliant: ' + $result.Text)",
+		"'incomplete' {\n        Write-CCProxyEvent -Id 101 -Type WARNING -Text ('verdict incomplete, not remediated: ' + $result.Text)",
+		"'remediated' {\n        Write-CCProxyEvent -Id 103 -Type WARNING -Text ('verdict notCompliant, remediated: ' + $result.Text)",
+		"'restartPending' {\n        Write-CCProxyEvent -Id 103 -Type WARNING",
+		"'failed' {\n        Write-CCProxyEvent -Id 102 -Type ERROR -Text ('verdict notCompliant, remediation failed: ' + $result.Text)",
+		"default {\n        Write-CCProxyEvent -Id 102 -Type ERROR -Text ('verdict ' + $result.Outcome + ': ' + $result.Text)",
+		"catch {\n    Write-CCProxyEvent -Id 102 -Type ERROR",
+		"$script:EventFailed = $true\n        [Console]::Error.WriteLine(",
+		".Replace('\"', \"'\")",
+		"if ($message.EndsWith('\\')) {",
+	} {
+		if !strings.Contains(task, want) {
+			t.Errorf("the task script lacks %q", want)
+		}
+	}
+	if regexp.MustCompile(`(?m)^\s*exit\b`).MatchString(strings.Replace(task, "    exit $Code\n", "", 1)) {
+		t.Error("the task exits without Exit-Task, which reports a failed event write")
+	}
+}
+
+// credDesired is the sample desired state with a user name and password in its proxy.
+func credDesired(t *testing.T) string {
+	b, err := os.ReadFile("../examples/desired-proxy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "desired-cred.json")
+	if err := os.WriteFile(p, bytes.ReplaceAll(b, []byte(`"proxy.corp.example:8080"`), []byte(`"bob:s3cret@proxy.corp.example:8080"`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -387,12 +387,12 @@ func TestIntuneRules(t *testing.T) {
 		if !en {
 			t.Errorf("rule %s: no en_US remediation string", name)
 		}
-		if rule["Operator"] == "NotEquals" && value == operand {
+		if (rule["Operator"] == "NotEquals" && value == operand) || (rule["Operator"] == "IsEquals" && value != operand) {
 			failing++
 		}
 	}
-	if failing != 1 {
-		t.Errorf("%d rules fail on ie-proxy-winhttp-direct, want 1 (installerProxyInServices)", failing)
+	if failing != 2 {
+		t.Errorf("%d rules fail on ie-proxy-winhttp-direct, want 2 (verdict, installerProxyInServices)", failing)
 	}
 }
 

@@ -3,12 +3,20 @@
     Group Policy scheduled task: keeps the Cloud Connector proxy settings as desired and logs
     each run to the Application event log.
 .DESCRIPTION
-    Run by the task in ccproxy-task.xml as SYSTEM. Runs 'ccproxy test'; when the settings are
-    not compliant it plans and applies the desired state written into this script when it was
+    Run by the task in ccproxy-task.xml as SYSTEM. Runs 'ccproxy test'; when the verdict is
+    notCompliant it plans and applies the desired state written into this script when it was
     generated ('ccproxy plan' and 'ccproxy apply': lock, backup, write, read back, roll back on
     any failure) and tests again. An incomplete verdict is logged, never remediated. Each run
-    writes one event to the Application log, source ccproxy-task (eventcreate): ID 100
-    compliant or fixed, 101 incomplete, 102 failed. Exit 0 unless something failed.
+    writes one event to the Application log, source ccproxy-task (eventcreate), with the
+    verdict and the reason:
+      100 Information  compliant, nothing changed (exit 0)
+      101 Warning      incomplete: nothing changed, the missing evidence named (exit 1)
+      103 Warning      was notCompliant (the failed checks named) and the desired state was
+                       applied: now compliant, or waiting for a restart (exit 0)
+      102 Error        ccproxy missing or failing, the apply failed, or the machine is still
+                       not compliant after it (exit 2 or more)
+    When the event cannot be written the script writes it to stderr and exits 3 or more, so the
+    task's last run result shows the failure.
 .NOTES
     Windows PowerShell 5.1 (the task runs powershell.exe). Copy it and ccproxy.exe to
     %ProgramFiles%\ccproxy\ (a folder only administrators can write) with Group Policy
@@ -65,42 +73,76 @@ function Invoke-CCProxy {
     $PSNativeCommandUseErrorActionPreference = $false
     $out = New-Object System.Collections.Generic.List[string]
     $err = New-Object System.Collections.Generic.List[string]
+    $own = New-Object System.Collections.Generic.List[string]
     # A program that cannot start leaves $LASTEXITCODE as it was: start from a failure.
     $global:LASTEXITCODE = 9009
-    & $Exe @Arguments 2>&1 | ForEach-Object {
-        if ($_ -is [System.Management.Automation.ErrorRecord]) {
-            $err.Add($_.ToString())
+    try {
+        & $Exe @Arguments 2>&1 | ForEach-Object {
+            if ($_ -is [System.Management.Automation.ErrorRecord]) {
+                $err.Add($_.ToString())
+            }
+            else {
+                $out.Add([string]$_)
+            }
         }
-        else {
-            $out.Add([string]$_)
-        }
+        $code = $LASTEXITCODE
     }
-    $code = $LASTEXITCODE
-    # ccproxy logs JSON lines with --log-format json; keep only their messages.
-    $messages = foreach ($line in $err) {
+    catch {
+        # The executable could not be started (blocked, wrong architecture, access denied).
+        $code = 9009
+        $own.Add(('cannot run {0}: {1}' -f $Exe, $_.Exception.Message))
+    }
+    # Captured stderr is one JSON object per line (README, "Exit codes"): each line's message
+    # is shown, which ccproxy has already redacted (no proxy credential) and escaped. A line
+    # that is not ccproxy's log (a crash) is counted, never shown: nothing vouches for it.
+    $messages = New-Object System.Collections.Generic.List[string]
+    $messages.AddRange($own)
+    $other = 0
+    foreach ($line in $err) {
+        $message = $null
         try {
-            ($line | ConvertFrom-Json -ErrorAction Stop).message
+            $parsed = $line | ConvertFrom-Json -ErrorAction Stop
+            if ($parsed -and $parsed.PSObject.Properties['message']) {
+                $message = [string]$parsed.message
+            }
         }
         catch {
-            $line
         }
+        if ($message) {
+            $messages.Add($message)
+        }
+        elseif ($line.Trim()) {
+            $other++
+        }
+    }
+    if ($other -gt 0) {
+        $messages.Add(('{0} lines on stderr that are not ccproxy''s JSON log, not shown: run ccproxy by hand to see them' -f $other))
+    }
+    if ($code -ne 0 -and $messages.Count -eq 0) {
+        $messages.Add('no message on stderr')
     }
     # ccproxy writes ASCII only (\uXXXX escapes), so no console code page can garble stdout.
     [pscustomobject]@{
         ExitCode = $code
         Stdout   = ($out -join "`n")
-        Message  = (@($messages) -join '; ')
+        Message  = ($messages -join '; ')
     }
 }
 
-function Write-OneLine {
+function Format-OneLine {
     param([string]$Text)
-    # Intune shows at most 2,048 characters of output, and reportedly only the last line.
+    # Intune shows at most 2,048 characters of output, and reportedly only the last line;
+    # Configuration Manager reads each line as one instance; an event message stays short.
     $line = ($Text -replace '\s+', ' ').Trim()
     if ($line.Length -gt 2000) {
         $line = $line.Substring(0, 1997) + '...'
     }
-    Write-Output $line
+    return $line
+}
+
+function Write-OneLine {
+    param([string]$Text)
+    Write-Output (Format-OneLine $Text)
 }
 
 function Get-Verdict {
@@ -120,7 +162,9 @@ function Get-Verdict {
 function Invoke-CCProxyTest {
     param([Parameter(Mandatory = $true)][string]$Exe)
     # 'ccproxy test' reads the registry only (no network): it finishes in well under a second,
-    # inside Configuration Manager's default 60 s script timeout.
+    # inside Configuration Manager's default 60 s script timeout. Verdict is 'compliant',
+    # 'notCompliant', 'incomplete' or 'error' (ccproxy could not run, failed, or printed no test
+    # document); Text is one line saying why, from ccproxy's redacted output only.
     $arguments = @('test', '--compress', '--log-format', 'json')
     if ($User) {
         $arguments += @('--user', $User)
@@ -129,30 +173,63 @@ function Invoke-CCProxyTest {
         $arguments += @('--internal', $resource)
     }
     $tested = Invoke-CCProxy -Exe $Exe -Arguments $arguments
+    # test exits 0 when compliant, 1 when not (incomplete included); anything else is an error.
     if ($tested.ExitCode -ne 0 -and $tested.ExitCode -ne 1) {
-        return [pscustomobject]@{ Verdict = 'error'; Text = ('ccproxy test exit {0}: {1}' -f $tested.ExitCode, $tested.Message); ExitCode = $tested.ExitCode }
+        return [pscustomobject]@{ Verdict = 'error'; Text = ('error: ccproxy test exit {0}: {1}' -f $tested.ExitCode, $tested.Message); ExitCode = $tested.ExitCode; Failed = @() }
     }
-    $report = $tested.Stdout | ConvertFrom-Json
+    $report = $null
+    try {
+        $report = $tested.Stdout | ConvertFrom-Json -ErrorAction Stop
+    }
+    catch {
+    }
+    if (-not $report -or -not $report.PSObject.Properties['schema'] -or -not ([string]$report.schema).StartsWith('ccproxy/test@') -or -not $report.PSObject.Properties['summary']) {
+        return [pscustomobject]@{ Verdict = 'error'; Text = ('error: ccproxy test exit {0} printed no ccproxy/test@1 document' -f $tested.ExitCode); ExitCode = 2; Failed = @() }
+    }
     $verdict = Get-Verdict $report
+    $failed = @($report.findings | Where-Object { $_.status -eq 'fail' })
     $text = 'compliant: {0} checks passed, {1} warnings, {2} not checked' -f $report.summary.pass, $report.summary.warn, $report.summary.notChecked
     if ($verdict -eq 'notCompliant') {
-        $failed = @($report.findings | Where-Object { $_.status -eq 'fail' } | ForEach-Object { $_.id })
-        $text = 'not compliant: ' + ($failed -join ', ')
+        $text = 'not compliant: ' + (@($failed | ForEach-Object { $_.id }) -join ', ')
     }
     elseif ($verdict -ne 'compliant') {
+        $verdict = 'incomplete'
         $missing = @()
         if ($report.PSObject.Properties['missingEvidence']) {
             $missing = @($report.missingEvidence | ForEach-Object { '{0} ({1})' -f $_.what, $_.supply })
         }
         $text = 'incomplete: ccproxy could not decide; missing: ' + ($missing -join '; ')
     }
-    return [pscustomobject]@{ Verdict = $verdict; Text = $text; ExitCode = $tested.ExitCode }
+    return [pscustomobject]@{ Verdict = $verdict; Text = $text; ExitCode = $tested.ExitCode; Failed = @($failed | ForEach-Object { [string]$_.check }) }
 }
 
 function Invoke-CCProxyRemediation {
     param([Parameter(Mandatory = $true)][string]$Exe)
-    # Plan the desired state baked into this script, apply it (lock, backup, write, read
-    # back, roll back on any failure), then test again. Returns Ok and one line of summary.
+    # Tests first, and changes the machine only when the verdict is notCompliant: an
+    # incomplete verdict is a guess, and a remediation on a guess could change a machine that
+    # is right. Then plans the desired state baked into this script, applies it (lock, backup,
+    # write, read back, roll back on any failure) and tests again. Registry only, no network.
+    # Outcome: 'compliant' (nothing to do), 'remediated', 'restartPending' (applied; the only
+    # failing check left is restartNotPending, which the services' next start clears, R5),
+    # 'incomplete', 'error' (nothing changed) or 'failed' (the apply failed, or the test after
+    # it is not compliant). Ok is true only for the first three.
+    $before = Invoke-CCProxyTest -Exe $Exe
+    $result = [pscustomobject]@{ Ok = $false; Outcome = $before.Verdict; Before = $before; Text = $before.Text; ExitCode = $before.ExitCode }
+    if ($before.Verdict -eq 'compliant') {
+        $result.Ok = $true
+        $result.ExitCode = 0
+        $result.Text = $before.Text + '; nothing changed'
+        return $result
+    }
+    if ($before.Verdict -ne 'notCompliant') {
+        # error or incomplete: nothing is written.
+        $result.Text = $before.Text + '; nothing changed'
+        if ($result.ExitCode -lt 2) {
+            $result.ExitCode = 2
+        }
+        return $result
+    }
+    $result.Outcome = 'failed'
     $temp = [System.IO.Path]::GetTempPath()
     $id = [guid]::NewGuid()
     $desiredFile = Join-Path $temp ('ccproxy-desired-{0}.json' -f $id)
@@ -160,26 +237,58 @@ function Invoke-CCProxyRemediation {
     try {
         [System.IO.File]::WriteAllText($desiredFile, $DesiredJson, (New-Object System.Text.UTF8Encoding $false))
         $planned = Invoke-CCProxy -Exe $Exe -Arguments @('plan', $desiredFile, '--output', $planFile, '--log-format', 'json')
-        if ($planned.ExitCode -ne 0) {
-            return [pscustomobject]@{ Ok = $false; Text = ('ccproxy plan exit {0}: {1}; nothing changed' -f $planned.ExitCode, $planned.Message); ExitCode = $planned.ExitCode }
+        $plan = $null
+        if ($planned.ExitCode -eq 0) {
+            try {
+                # --output writes UTF-8 without a BOM and the plan is ASCII, so 5.1 reads it right too.
+                $plan = Get-Content -LiteralPath $planFile -Raw -ErrorAction Stop | ConvertFrom-Json -ErrorAction Stop
+            }
+            catch {
+            }
         }
-        # --output writes UTF-8 without a BOM and the plan is ASCII, so 5.1 reads it right too.
-        $plan = Get-Content -LiteralPath $planFile -Raw | ConvertFrom-Json
+        if (-not $plan) {
+            $result.Text = '{0}; ccproxy plan exit {1}: {2}; nothing changed' -f $before.Text, $planned.ExitCode, $planned.Message
+            $result.ExitCode = [Math]::Max(2, [int]$planned.ExitCode)
+            return $result
+        }
         $summary = 'nothing to change'
         if (-not $plan.empty) {
-            $applied = Invoke-CCProxy -Exe $Exe -Arguments @('apply', $planFile, '--compress', '--log-format', 'json')
+            # apply waits up to 2 minutes for another apply's lock by default, longer than
+            # Configuration Manager's default 60 s script timeout: wait 20 s at most, then fail
+            # with a message rather than be killed without one.
+            $applied = Invoke-CCProxy -Exe $Exe -Arguments @('apply', $planFile, '--lock-timeout', '20s', '--compress', '--log-format', 'json')
             if ($applied.ExitCode -ne 0) {
                 # 4: rolled back, nothing changed; 5: the rollback failed too, the message names the backup.
-                return [pscustomobject]@{ Ok = $false; Text = ('ccproxy apply exit {0}: {1}' -f $applied.ExitCode, $applied.Message); ExitCode = $applied.ExitCode }
+                $result.Text = '{0}; ccproxy apply exit {1}: {2}' -f $before.Text, $applied.ExitCode, $applied.Message
+                $result.ExitCode = [Math]::Max(2, [int]$applied.ExitCode)
+                return $result
             }
-            $result = $applied.Stdout | ConvertFrom-Json
-            $summary = 'applied {0} changes (backup {1})' -f @($result.changes).Count, $result.backup.path
-            if ($result.restartRequired.required) {
-                $summary += '; restart the Cloud Connector services or the machine'
+            $summary = 'applied'
+            try {
+                $done = $applied.Stdout | ConvertFrom-Json -ErrorAction Stop
+                $summary = 'applied {0} changes (backup {1})' -f @($done.changes).Count, $done.backup.path
+            }
+            catch {
             }
         }
         $after = Invoke-CCProxyTest -Exe $Exe
-        return [pscustomobject]@{ Ok = $true; Text = ($summary + '; ' + $after.Text); ExitCode = 0 }
+        $result.Text = '{0}; {1}; now {2}' -f $before.Text, $summary, $after.Text
+        $pending = $after.Verdict -eq 'notCompliant' -and @($after.Failed | Where-Object { $_ -ne 'restartNotPending' }).Count -eq 0
+        if ($after.Verdict -eq 'compliant') {
+            $result.Ok = $true
+            $result.Outcome = 'remediated'
+            $result.ExitCode = 0
+        }
+        elseif ($pending) {
+            $result.Ok = $true
+            $result.Outcome = 'restartPending'
+            $result.ExitCode = 0
+            $result.Text += '; restart the machine so that the Cloud Connector services read the new settings'
+        }
+        else {
+            $result.ExitCode = [Math]::Max(2, [int]$after.ExitCode)
+        }
+        return $result
     }
     finally {
         Remove-Item -LiteralPath $desiredFile, $planFile -Force -ErrorAction SilentlyContinue
@@ -187,47 +296,78 @@ function Invoke-CCProxyRemediation {
 }
 #endregion
 
+$script:EventFailed = $false
+
 function Write-CCProxyEvent {
     param([int]$Id, [string]$Type, [string]$Text)
     # eventcreate (Microsoft's page: the APPLICATION log, IDs 1-1000) exists on every Windows
     # Server and registers its source on first use. A source name is unique on a machine
-    # (MS-EVEN, event sources), so the task has one of its own beside ccproxy's. Logging never
-    # stops the run.
+    # (MS-EVEN, event sources), so the task has one of its own beside ccproxy's. Windows
+    # PowerShell 5.1 quotes an argument with spaces without escaping a double quote inside it
+    # or a backslash before its closing quote (PowerShell/PowerShell issue 1995; only 7.3's
+    # $PSNativeCommandArgumentPassing fixes it), so the message has no double quote and does
+    # not end in a backslash.
+    # A failure to log is not silent: it goes to stderr and the exit code.
     $ErrorActionPreference = 'Continue'
-    $message = ($Text -replace '\s+', ' ').Trim()
+    $message = (Format-OneLine $Text).Replace('"', "'")
+    if ($message.EndsWith('\')) {
+        $message += '.'
+    }
+    $global:LASTEXITCODE = 9009
     try {
         & eventcreate.exe /L APPLICATION /SO ccproxy-task /T $Type /ID $Id /D $message 2>&1 | Out-Null
     }
     catch {
     }
+    if ($LASTEXITCODE -ne 0) {
+        $script:EventFailed = $true
+        [Console]::Error.WriteLine(('ccproxy-task: could not write event {0} ({1}) to the Application log: {2}' -f $Id, $Type, $message))
+    }
 }
 
-$exe = Find-CCProxy
-if (-not $exe) {
-    Write-CCProxyEvent -Id 102 -Type ERROR -Text 'ccproxy.exe not found next to this script, on PATH or in Program Files\ccproxy; nothing changed'
-    exit 2
+function Exit-Task {
+    param([int]$Code)
+    if ($script:EventFailed) {
+        $Code = [Math]::Max(3, $Code)
+    }
+    exit $Code
 }
-$before = Invoke-CCProxyTest -Exe $exe
-switch ($before.Verdict) {
+
+try {
+    $exe = Find-CCProxy
+    if (-not $exe) {
+        Write-CCProxyEvent -Id 102 -Type ERROR -Text 'error: ccproxy.exe not found next to this script, on PATH or in Program Files\ccproxy; nothing changed'
+        Exit-Task 2
+    }
+    $result = Invoke-CCProxyRemediation -Exe $exe
+}
+catch {
+    Write-CCProxyEvent -Id 102 -Type ERROR -Text ('error: {0}; the machine may be unchanged or partly changed: run ccproxy test' -f $_.Exception.Message)
+    Exit-Task 2
+}
+switch ($result.Outcome) {
     'compliant' {
-        Write-CCProxyEvent -Id 100 -Type INFORMATION -Text $before.Text
-        exit 0
+        Write-CCProxyEvent -Id 100 -Type INFORMATION -Text ('verdict compliant: ' + $result.Text)
+        Exit-Task 0
     }
-    'notCompliant' {
-        $result = Invoke-CCProxyRemediation -Exe $exe
-        if (-not $result.Ok) {
-            Write-CCProxyEvent -Id 102 -Type ERROR -Text ($before.Text + '; remediation failed: ' + $result.Text)
-            exit $result.ExitCode
-        }
-        Write-CCProxyEvent -Id 100 -Type INFORMATION -Text ($before.Text + '; ' + $result.Text)
-        exit 0
+    'incomplete' {
+        Write-CCProxyEvent -Id 101 -Type WARNING -Text ('verdict incomplete, not remediated: ' + $result.Text)
+        Exit-Task 1
     }
-    'error' {
-        Write-CCProxyEvent -Id 102 -Type ERROR -Text $before.Text
-        exit $before.ExitCode
+    'remediated' {
+        Write-CCProxyEvent -Id 103 -Type WARNING -Text ('verdict notCompliant, remediated: ' + $result.Text)
+        Exit-Task 0
+    }
+    'restartPending' {
+        Write-CCProxyEvent -Id 103 -Type WARNING -Text ('verdict notCompliant, remediated, restart pending: ' + $result.Text)
+        Exit-Task 0
+    }
+    'failed' {
+        Write-CCProxyEvent -Id 102 -Type ERROR -Text ('verdict notCompliant, remediation failed: ' + $result.Text)
+        Exit-Task ([Math]::Max(2, [int]$result.ExitCode))
     }
     default {
-        Write-CCProxyEvent -Id 101 -Type WARNING -Text $before.Text
-        exit 0
+        Write-CCProxyEvent -Id 102 -Type ERROR -Text ('verdict ' + $result.Outcome + ': ' + $result.Text)
+        Exit-Task ([Math]::Max(2, [int]$result.ExitCode))
     }
 }

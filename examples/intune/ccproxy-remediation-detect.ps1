@@ -3,11 +3,14 @@
     Intune Remediations detection script: exit 1 when the Cloud Connector proxy settings are
     not compliant.
 .DESCRIPTION
-    Runs 'ccproxy test' and prints one short line. Exit 0: compliant, or incomplete (ccproxy
-    could not tell; the line says what evidence is missing, and no remediation starts on a
-    guess). Exit 1: not compliant, and Intune runs the remediation script
-    (ccproxy-remediation-fix.ps1). Exit 2 or more: ccproxy could not run or read the settings;
-    Intune shows the run as failed and does not remediate.
+    Runs 'ccproxy test' and prints one short line (at most 2,000 characters: Intune shows
+    2,048). Exit 0: compliant, or incomplete (ccproxy could not tell; the line says what
+    evidence is missing, and no remediation starts on a guess). Exit 1: not compliant, and
+    Intune runs the remediation script (ccproxy-remediation-fix.ps1). On any error (ccproxy.exe
+    missing or failing, output that is not a test document, anything the script did not
+    expect) the line starts with 'error:' and the script exits 2, never 1: exit 1 is the only
+    code that starts the remediation, and a remediation that writes the registry on an error
+    would act on nothing known; Intune shows the run as failed with the line.
 .NOTES
     Windows PowerShell 5.1 and PowerShell 7. ccproxy.exe must be next to this script, on PATH
     or in %ProgramFiles%\ccproxy\.
@@ -63,42 +66,76 @@ function Invoke-CCProxy {
     $PSNativeCommandUseErrorActionPreference = $false
     $out = New-Object System.Collections.Generic.List[string]
     $err = New-Object System.Collections.Generic.List[string]
+    $own = New-Object System.Collections.Generic.List[string]
     # A program that cannot start leaves $LASTEXITCODE as it was: start from a failure.
     $global:LASTEXITCODE = 9009
-    & $Exe @Arguments 2>&1 | ForEach-Object {
-        if ($_ -is [System.Management.Automation.ErrorRecord]) {
-            $err.Add($_.ToString())
+    try {
+        & $Exe @Arguments 2>&1 | ForEach-Object {
+            if ($_ -is [System.Management.Automation.ErrorRecord]) {
+                $err.Add($_.ToString())
+            }
+            else {
+                $out.Add([string]$_)
+            }
         }
-        else {
-            $out.Add([string]$_)
-        }
+        $code = $LASTEXITCODE
     }
-    $code = $LASTEXITCODE
-    # ccproxy logs JSON lines with --log-format json; keep only their messages.
-    $messages = foreach ($line in $err) {
+    catch {
+        # The executable could not be started (blocked, wrong architecture, access denied).
+        $code = 9009
+        $own.Add(('cannot run {0}: {1}' -f $Exe, $_.Exception.Message))
+    }
+    # Captured stderr is one JSON object per line (README, "Exit codes"): each line's message
+    # is shown, which ccproxy has already redacted (no proxy credential) and escaped. A line
+    # that is not ccproxy's log (a crash) is counted, never shown: nothing vouches for it.
+    $messages = New-Object System.Collections.Generic.List[string]
+    $messages.AddRange($own)
+    $other = 0
+    foreach ($line in $err) {
+        $message = $null
         try {
-            ($line | ConvertFrom-Json -ErrorAction Stop).message
+            $parsed = $line | ConvertFrom-Json -ErrorAction Stop
+            if ($parsed -and $parsed.PSObject.Properties['message']) {
+                $message = [string]$parsed.message
+            }
         }
         catch {
-            $line
         }
+        if ($message) {
+            $messages.Add($message)
+        }
+        elseif ($line.Trim()) {
+            $other++
+        }
+    }
+    if ($other -gt 0) {
+        $messages.Add(('{0} lines on stderr that are not ccproxy''s JSON log, not shown: run ccproxy by hand to see them' -f $other))
+    }
+    if ($code -ne 0 -and $messages.Count -eq 0) {
+        $messages.Add('no message on stderr')
     }
     # ccproxy writes ASCII only (\uXXXX escapes), so no console code page can garble stdout.
     [pscustomobject]@{
         ExitCode = $code
         Stdout   = ($out -join "`n")
-        Message  = (@($messages) -join '; ')
+        Message  = ($messages -join '; ')
     }
 }
 
-function Write-OneLine {
+function Format-OneLine {
     param([string]$Text)
-    # Intune shows at most 2,048 characters of output, and reportedly only the last line.
+    # Intune shows at most 2,048 characters of output, and reportedly only the last line;
+    # Configuration Manager reads each line as one instance; an event message stays short.
     $line = ($Text -replace '\s+', ' ').Trim()
     if ($line.Length -gt 2000) {
         $line = $line.Substring(0, 1997) + '...'
     }
-    Write-Output $line
+    return $line
+}
+
+function Write-OneLine {
+    param([string]$Text)
+    Write-Output (Format-OneLine $Text)
 }
 
 function Get-Verdict {
@@ -118,7 +155,9 @@ function Get-Verdict {
 function Invoke-CCProxyTest {
     param([Parameter(Mandatory = $true)][string]$Exe)
     # 'ccproxy test' reads the registry only (no network): it finishes in well under a second,
-    # inside Configuration Manager's default 60 s script timeout.
+    # inside Configuration Manager's default 60 s script timeout. Verdict is 'compliant',
+    # 'notCompliant', 'incomplete' or 'error' (ccproxy could not run, failed, or printed no test
+    # document); Text is one line saying why, from ccproxy's redacted output only.
     $arguments = @('test', '--compress', '--log-format', 'json')
     if ($User) {
         $arguments += @('--user', $User)
@@ -127,30 +166,63 @@ function Invoke-CCProxyTest {
         $arguments += @('--internal', $resource)
     }
     $tested = Invoke-CCProxy -Exe $Exe -Arguments $arguments
+    # test exits 0 when compliant, 1 when not (incomplete included); anything else is an error.
     if ($tested.ExitCode -ne 0 -and $tested.ExitCode -ne 1) {
-        return [pscustomobject]@{ Verdict = 'error'; Text = ('ccproxy test exit {0}: {1}' -f $tested.ExitCode, $tested.Message); ExitCode = $tested.ExitCode }
+        return [pscustomobject]@{ Verdict = 'error'; Text = ('error: ccproxy test exit {0}: {1}' -f $tested.ExitCode, $tested.Message); ExitCode = $tested.ExitCode; Failed = @() }
     }
-    $report = $tested.Stdout | ConvertFrom-Json
+    $report = $null
+    try {
+        $report = $tested.Stdout | ConvertFrom-Json -ErrorAction Stop
+    }
+    catch {
+    }
+    if (-not $report -or -not $report.PSObject.Properties['schema'] -or -not ([string]$report.schema).StartsWith('ccproxy/test@') -or -not $report.PSObject.Properties['summary']) {
+        return [pscustomobject]@{ Verdict = 'error'; Text = ('error: ccproxy test exit {0} printed no ccproxy/test@1 document' -f $tested.ExitCode); ExitCode = 2; Failed = @() }
+    }
     $verdict = Get-Verdict $report
+    $failed = @($report.findings | Where-Object { $_.status -eq 'fail' })
     $text = 'compliant: {0} checks passed, {1} warnings, {2} not checked' -f $report.summary.pass, $report.summary.warn, $report.summary.notChecked
     if ($verdict -eq 'notCompliant') {
-        $failed = @($report.findings | Where-Object { $_.status -eq 'fail' } | ForEach-Object { $_.id })
-        $text = 'not compliant: ' + ($failed -join ', ')
+        $text = 'not compliant: ' + (@($failed | ForEach-Object { $_.id }) -join ', ')
     }
     elseif ($verdict -ne 'compliant') {
+        $verdict = 'incomplete'
         $missing = @()
         if ($report.PSObject.Properties['missingEvidence']) {
             $missing = @($report.missingEvidence | ForEach-Object { '{0} ({1})' -f $_.what, $_.supply })
         }
         $text = 'incomplete: ccproxy could not decide; missing: ' + ($missing -join '; ')
     }
-    return [pscustomobject]@{ Verdict = $verdict; Text = $text; ExitCode = $tested.ExitCode }
+    return [pscustomobject]@{ Verdict = $verdict; Text = $text; ExitCode = $tested.ExitCode; Failed = @($failed | ForEach-Object { [string]$_.check }) }
 }
 
 function Invoke-CCProxyRemediation {
     param([Parameter(Mandatory = $true)][string]$Exe)
-    # Plan the desired state baked into this script, apply it (lock, backup, write, read
-    # back, roll back on any failure), then test again. Returns Ok and one line of summary.
+    # Tests first, and changes the machine only when the verdict is notCompliant: an
+    # incomplete verdict is a guess, and a remediation on a guess could change a machine that
+    # is right. Then plans the desired state baked into this script, applies it (lock, backup,
+    # write, read back, roll back on any failure) and tests again. Registry only, no network.
+    # Outcome: 'compliant' (nothing to do), 'remediated', 'restartPending' (applied; the only
+    # failing check left is restartNotPending, which the services' next start clears, R5),
+    # 'incomplete', 'error' (nothing changed) or 'failed' (the apply failed, or the test after
+    # it is not compliant). Ok is true only for the first three.
+    $before = Invoke-CCProxyTest -Exe $Exe
+    $result = [pscustomobject]@{ Ok = $false; Outcome = $before.Verdict; Before = $before; Text = $before.Text; ExitCode = $before.ExitCode }
+    if ($before.Verdict -eq 'compliant') {
+        $result.Ok = $true
+        $result.ExitCode = 0
+        $result.Text = $before.Text + '; nothing changed'
+        return $result
+    }
+    if ($before.Verdict -ne 'notCompliant') {
+        # error or incomplete: nothing is written.
+        $result.Text = $before.Text + '; nothing changed'
+        if ($result.ExitCode -lt 2) {
+            $result.ExitCode = 2
+        }
+        return $result
+    }
+    $result.Outcome = 'failed'
     $temp = [System.IO.Path]::GetTempPath()
     $id = [guid]::NewGuid()
     $desiredFile = Join-Path $temp ('ccproxy-desired-{0}.json' -f $id)
@@ -158,26 +230,58 @@ function Invoke-CCProxyRemediation {
     try {
         [System.IO.File]::WriteAllText($desiredFile, $DesiredJson, (New-Object System.Text.UTF8Encoding $false))
         $planned = Invoke-CCProxy -Exe $Exe -Arguments @('plan', $desiredFile, '--output', $planFile, '--log-format', 'json')
-        if ($planned.ExitCode -ne 0) {
-            return [pscustomobject]@{ Ok = $false; Text = ('ccproxy plan exit {0}: {1}; nothing changed' -f $planned.ExitCode, $planned.Message); ExitCode = $planned.ExitCode }
+        $plan = $null
+        if ($planned.ExitCode -eq 0) {
+            try {
+                # --output writes UTF-8 without a BOM and the plan is ASCII, so 5.1 reads it right too.
+                $plan = Get-Content -LiteralPath $planFile -Raw -ErrorAction Stop | ConvertFrom-Json -ErrorAction Stop
+            }
+            catch {
+            }
         }
-        # --output writes UTF-8 without a BOM and the plan is ASCII, so 5.1 reads it right too.
-        $plan = Get-Content -LiteralPath $planFile -Raw | ConvertFrom-Json
+        if (-not $plan) {
+            $result.Text = '{0}; ccproxy plan exit {1}: {2}; nothing changed' -f $before.Text, $planned.ExitCode, $planned.Message
+            $result.ExitCode = [Math]::Max(2, [int]$planned.ExitCode)
+            return $result
+        }
         $summary = 'nothing to change'
         if (-not $plan.empty) {
-            $applied = Invoke-CCProxy -Exe $Exe -Arguments @('apply', $planFile, '--compress', '--log-format', 'json')
+            # apply waits up to 2 minutes for another apply's lock by default, longer than
+            # Configuration Manager's default 60 s script timeout: wait 20 s at most, then fail
+            # with a message rather than be killed without one.
+            $applied = Invoke-CCProxy -Exe $Exe -Arguments @('apply', $planFile, '--lock-timeout', '20s', '--compress', '--log-format', 'json')
             if ($applied.ExitCode -ne 0) {
                 # 4: rolled back, nothing changed; 5: the rollback failed too, the message names the backup.
-                return [pscustomobject]@{ Ok = $false; Text = ('ccproxy apply exit {0}: {1}' -f $applied.ExitCode, $applied.Message); ExitCode = $applied.ExitCode }
+                $result.Text = '{0}; ccproxy apply exit {1}: {2}' -f $before.Text, $applied.ExitCode, $applied.Message
+                $result.ExitCode = [Math]::Max(2, [int]$applied.ExitCode)
+                return $result
             }
-            $result = $applied.Stdout | ConvertFrom-Json
-            $summary = 'applied {0} changes (backup {1})' -f @($result.changes).Count, $result.backup.path
-            if ($result.restartRequired.required) {
-                $summary += '; restart the Cloud Connector services or the machine'
+            $summary = 'applied'
+            try {
+                $done = $applied.Stdout | ConvertFrom-Json -ErrorAction Stop
+                $summary = 'applied {0} changes (backup {1})' -f @($done.changes).Count, $done.backup.path
+            }
+            catch {
             }
         }
         $after = Invoke-CCProxyTest -Exe $Exe
-        return [pscustomobject]@{ Ok = $true; Text = ($summary + '; ' + $after.Text); ExitCode = 0 }
+        $result.Text = '{0}; {1}; now {2}' -f $before.Text, $summary, $after.Text
+        $pending = $after.Verdict -eq 'notCompliant' -and @($after.Failed | Where-Object { $_ -ne 'restartNotPending' }).Count -eq 0
+        if ($after.Verdict -eq 'compliant') {
+            $result.Ok = $true
+            $result.Outcome = 'remediated'
+            $result.ExitCode = 0
+        }
+        elseif ($pending) {
+            $result.Ok = $true
+            $result.Outcome = 'restartPending'
+            $result.ExitCode = 0
+            $result.Text += '; restart the machine so that the Cloud Connector services read the new settings'
+        }
+        else {
+            $result.ExitCode = [Math]::Max(2, [int]$after.ExitCode)
+        }
+        return $result
     }
     finally {
         Remove-Item -LiteralPath $desiredFile, $planFile -Force -ErrorAction SilentlyContinue
@@ -185,18 +289,25 @@ function Invoke-CCProxyRemediation {
 }
 #endregion
 
-$exe = Find-CCProxy
-if (-not $exe) {
-    Write-OneLine 'error: ccproxy.exe not found next to this script, on PATH or in Program Files\ccproxy'
+# Every path ends in an explicit exit: an exception that escaped would end powershell.exe
+# -File with exit 1, which Intune reads as "issue found" and answers with the remediation.
+try {
+    $exe = Find-CCProxy
+    if (-not $exe) {
+        Write-OneLine 'error: ccproxy.exe not found next to this script, on PATH or in Program Files\ccproxy'
+        exit 2
+    }
+    $result = Invoke-CCProxyTest -Exe $exe
+}
+catch {
+    Write-OneLine ('error: ' + $_.Exception.Message)
     exit 2
 }
-$result = Invoke-CCProxyTest -Exe $exe
 Write-OneLine $result.Text
 switch ($result.Verdict) {
     'compliant' { exit 0 }
     'notCompliant' { exit 1 }
-    'error' { exit $result.ExitCode }
-    # Incomplete evidence is reported, never remediated: a remediation on a guess could
-    # change a machine that is right.
-    default { exit 0 }
+    'incomplete' { exit 0 }
+    # error, or anything else: reported, never remediated.
+    default { exit 2 }
 }

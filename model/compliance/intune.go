@@ -310,16 +310,18 @@ var ruleText = map[string]string{
 
 // Rules returns the rules file that matches the Intune document: one rule per check,
 // failing only on "fail", so that warnings and unchecked findings leave a device compliant,
-// and one on the verdict, so that a device whose evidence is incomplete is not compliant
-// either (a failing device already fails its checks' rules).
+// and one that only the verdict "compliant" passes, so that a device whose evidence is
+// incomplete is not compliant either, nor one whose discovery script could not run ccproxy
+// (the generated script then reports the verdict "error" with every check "notChecked").
+// A failing device fails this rule and its checks' rules, which say what to fix.
 func Rules() IntuneRules {
 	rs := IntuneRules{Rules: []IntuneRule{{
-		SettingName: "verdict", Operator: "NotEquals", DataType: "String", Operand: VerdictIncomplete,
+		SettingName: "verdict", Operator: "IsEquals", DataType: "String", Operand: VerdictCompliant,
 		MoreInfoURL: MoreInfoURL,
 		RemediationStrings: []RemediationString{{
 			Language:    "en_US",
-			Title:       "Cloud Connector proxy: the evidence was complete enough for a verdict - {ActualValue}",
-			Description: "ccproxy could not tell what the Cloud Connector services use or whether it is right for this network (the missingEvidence setting names what was missing). Run the discovery script on the machine itself, where the registry holds both the WinHTTP and the Internet Options settings.",
+			Title:       "Cloud Connector proxy: ccproxy's verdict is compliant - {ActualValue}",
+			Description: "notCompliant: the failing checks' rules say what to fix. incomplete: ccproxy could not tell what the Cloud Connector services use or whether it is right for this network (the missingEvidence setting names what was missing); run the discovery script on the machine itself, where the registry holds both the WinHTTP and the Internet Options settings. error: the discovery script could not run ccproxy or read its result (the missingEvidence setting holds the error); install ccproxy.exe in %ProgramFiles%\\ccproxy.",
 		}},
 	}}}
 	for _, c := range Checks {

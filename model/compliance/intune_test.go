@@ -80,8 +80,10 @@ func TestRulesMatchSettings(t *testing.T) {
 	if len(rs.Rules) != len(Checks)+1 {
 		t.Fatalf("%d rules for %d checks and the verdict", len(rs.Rules), len(Checks))
 	}
-	// An incomplete verdict fails the first rule; nothing else would make it non-compliant.
-	if v := rs.Rules[0]; v.SettingName != "verdict" || v.Operator != "NotEquals" || v.Operand != VerdictIncomplete {
+	// Only a compliant verdict passes the first rule: incomplete fails it (nothing else would
+	// make it non-compliant), and so does the "error" a discovery script reports when it
+	// cannot run ccproxy.
+	if v := rs.Rules[0]; v.SettingName != "verdict" || v.Operator != "IsEquals" || v.Operand != VerdictCompliant {
 		t.Errorf("verdict rule %+v", v)
 	}
 	for i, r := range rs.Rules[1:] {

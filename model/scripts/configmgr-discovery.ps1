@@ -25,20 +25,29 @@ $ErrorActionPreference = 'Stop'
 
 {{HELPERS}}
 
-$exe = Find-CCProxy
-if (-not $exe) {
-    [Console]::Error.WriteLine('ccproxy.exe not found next to this script, on PATH or in Program Files\ccproxy')
+# A discovery failure is a non-zero exit with nothing on stdout: every error path, an
+# unexpected exception included, ends here rather than printing a value.
+try {
+    $exe = Find-CCProxy
+    if (-not $exe) {
+        [Console]::Error.WriteLine('error: ccproxy.exe not found next to this script, on PATH or in Program Files\ccproxy')
+        exit 2
+    }
+    $result = Invoke-CCProxyTest -Exe $exe
+}
+catch {
+    [Console]::Error.WriteLine((Format-OneLine ('error: ' + $_.Exception.Message)))
     exit 2
 }
-$result = Invoke-CCProxyTest -Exe $exe
 switch ($result.Verdict) {
     'compliant' { Write-Output 'Compliant' }
-    'error' {
-        [Console]::Error.WriteLine($result.Text)
-        exit $result.ExitCode
+    'notCompliant' { Write-OneLine $result.Text }
+    # Incomplete is not compliant either: the value fails the rule "Equals Compliant" and
+    # names the evidence that is missing.
+    'incomplete' { Write-OneLine $result.Text }
+    default {
+        [Console]::Error.WriteLine((Format-OneLine $result.Text))
+        exit ([Math]::Max(2, [int]$result.ExitCode))
     }
-    # Any other value fails the rule "Equals Compliant" and says why: not compliant, or
-    # incomplete with the evidence that is missing.
-    default { Write-OneLine $result.Text }
 }
 exit 0

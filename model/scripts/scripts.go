@@ -74,8 +74,12 @@ func Render(channel string, s Settings) ([]File, error) {
 		if err != nil {
 			return nil, err
 		}
+		failed, err := errorSettings()
+		if err != nil {
+			return nil, err
+		}
 		files = []File{
-			ps1("ccproxy-compliance-discovery.ps1", intuneDiscovery),
+			ps1("ccproxy-compliance-discovery.ps1", strings.Replace(intuneDiscovery, "{{ERROR_SETTINGS}}", failed, 1)),
 			ps1("ccproxy-remediation-detect.ps1", intuneDetect),
 			ps1("ccproxy-remediation-fix.ps1", intuneFix),
 			{Name: "ccproxy-compliance-rules.json", Data: rules},
@@ -87,6 +91,25 @@ func Render(channel string, s Settings) ([]File, error) {
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	return files, nil
+}
+
+// ErrorVerdict is the verdict the custom compliance discovery script reports when it cannot
+// run ccproxy or read its result; the verdict rule of compliance.Rules passes only
+// "compliant", so the device is not compliant, and Intune shows the error rather than a
+// script failure without settings.
+const ErrorVerdict = "error"
+
+// errorSettings is the line the discovery script returns on an error: every setting of
+// 'test --format intune' (a missing one is Intune's error 65008), the verdict "error", every
+// check "notChecked" since none ran; the script puts the error into missingEvidence.
+func errorSettings() (string, error) {
+	d := compliance.Report{Verdict: ErrorVerdict}.Intune(&model.State{}, "")
+	d.Schema = compliance.SchemaIntune
+	b, err := json.Marshal(d)
+	if err != nil {
+		return "", err
+	}
+	return "$ErrorSettingsJson = " + quote(string(b)), nil
 }
 
 // utf16LE is the encoding Task Scheduler exports and 'schtasks /Create /XML' reads: UTF-16LE
