@@ -303,10 +303,18 @@ func (a *Aggregator) flaggedFiles(k int, keys []string) Provenance {
 }
 
 // ownFile is true when every newest document of the machine came from a file or folder
-// named after it.
+// named after it, and from no file that holds documents of several hosts (docs/contract.md,
+// provenance: every document of such a file is flagged, the host's own included).
 func (a *Aggregator) ownFile(m *machine) bool {
 	for k := range numKinds {
-		if s := a.doc(m, k); s != nil && !s.attested {
+		s := a.doc(m, k)
+		if s == nil {
+			continue
+		}
+		if !s.attested {
+			return false
+		}
+		if first, ok := a.inputs[a.dirs.list[s.dir]+s.base]; ok && first < 0 {
 			return false
 		}
 	}

@@ -211,7 +211,7 @@ type Machine struct {
 	Schema       string            `json:"schema"`
 	Host         string            `json:"host"`
 	HostFrom     string            `json:"hostFrom" enum:"document,fileName" doc:"fileName: the documents name no host, so it was taken from the file name"`
-	Provenance   string            `json:"provenance" enum:"ownFile,otherFile" doc:"ownFile: every newest document came from a file or folder named after this host; otherFile: one came from elsewhere (another host's file, a collection of several hosts, stdin), which a document in the host's own file would have outranked"`
+	Provenance   string            `json:"provenance" enum:"ownFile,otherFile" doc:"ownFile: every newest document came from a file or folder named after this host that holds no other host's documents; otherFile: one came from elsewhere (another host's file, a collection of several hosts, this host's own file when it also holds other hosts' documents, stdin), which a document in the host's own file would have outranked"`
 	Compliant    *bool             `json:"compliant" doc:"from the newest test document; null when there is none"`
 	Verdict      *string           `json:"verdict" enum:"compliant,notCompliant,incomplete" doc:"the verdict of the newest test document (derived from compliant for documents that have none); null when there is none"`
 	Failed       []string          `json:"failed" doc:"ids of the findings that failed"`
