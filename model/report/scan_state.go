@@ -195,9 +195,10 @@ func (d *Doc) readTest(compliant, verdict, findings gjson.Result) *docError {
 			return fail(elemPath("$.findings", i, ".id"), "longer than %d characters: not a finding id ccproxy writes", maxIDLength)
 		}
 		// An id counts once per document, at its most severe status: a document that lists
-		// one id 500 times speaks for one machine, and cannot hide a fail behind a pass.
+		// one id 500 times speaks for one machine, and cannot hide a fail behind a pass. A
+		// repeat is merged, not left out: leftOut.findings counts only distinct ids over the
+		// limit.
 		if k := slices.IndexFunc(t.findings, func(f findingStatus) bool { return f.id == id.Str }); k >= 0 {
-			d.leftOut[leftFindings]++
 			if severity[st] > severity[t.findings[k].status] {
 				t.findings[k].status, t.findings[k].fix = uint8(st), fixText(remediation)
 			}

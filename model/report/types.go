@@ -45,7 +45,7 @@ type FlaggedFile struct {
 // LeftOut counts what the limits of the report kept out.
 type LeftOut struct {
 	Documents int `json:"documents" doc:"documents rejected because the report holds 100000 machines or 32 MiB of summary already; each is also counted under rejected"`
-	Findings  int `json:"findings" doc:"finding entries not counted: an id a document lists again (it counts once, at its most severe status), an id beyond 256 in one document, or a new id beyond 1000 in the report"`
+	Findings  int `json:"findings" doc:"finding ids not counted: an id beyond 256 distinct ones in one document, or a new id beyond 1000 in the report (an id a document lists again is merged, at its most severe status, and not counted here)"`
 	Issuers   int `json:"issuers" doc:"issuers beyond 64 in one check document, or a new one beyond 1000 in the report"`
 	Endpoints int `json:"endpoints" doc:"failing endpoints beyond 1024 in one check document, or a new one beyond 10000 in the report"`
 	Settings  int `json:"settings" doc:"proxy settings shown as unknown because the report holds 10000 distinct ones already"`
