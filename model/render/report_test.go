@@ -23,3 +23,16 @@ func TestReportTextWarnedHosts(t *testing.T) {
 		}
 	}
 }
+
+// Incomplete machines are listed with their fix, the way to supply the evidence they lack.
+func TestReportTextIncompleteFix(t *testing.T) {
+	doc := `{"schema":"ccproxy/report@1","machines":{"seen":2,"incomplete":1},"inputs":{},"rejected":{"count":0},"findings":[],
+"machineList":{"count":2,"rows":[{"host":"CC01","verdict":"notCompliant","fix":"other"},{"host":"INC\u001b1","verdict":"incomplete","fix":"ccproxy check --compare\u202e"}]}}`
+	out, err := Text([]byte(doc), Options{Width: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "incomplete (1):\n  INC\\x1b1: ccproxy check --compare\\u202e\n"; !strings.Contains(string(out), want) {
+		t.Errorf("the text lacks %q:\n%s", want, out)
+	}
+}

@@ -346,6 +346,27 @@ func (w *writer) report(d gjson.Result) {
 		w.blank()
 		w.table([]string{"UNREACHABLE BY", "MACHINES", "ENDPOINTS"}, rows)
 	}
+	// Incomplete machines and the next step of each: the first way to supply the evidence
+	// their verdict lacks (the machine table's fix).
+	if n := m.Get("incomplete").Int(); n > 0 {
+		w.blank()
+		w.linef("incomplete (%d):", n)
+		shown := int64(0)
+		d.Get("machineList.rows").ForEach(func(_, r gjson.Result) bool {
+			if r.Get("verdict").String() != "incomplete" {
+				return true
+			}
+			if shown == 5 {
+				return false
+			}
+			shown++
+			w.para("  "+hostList(gjson.Parse(`[`+r.Get("host").Raw+`]`), 0)+": ", 4, or(v(r.Get("fix")), "-"))
+			return true
+		})
+		if n > shown {
+			w.linef("  ... %d more in the CSV (report --format csv)", n-shown)
+		}
+	}
 	if n := d.Get("provenance.count").Int(); n > 0 {
 		w.blank()
 		w.linef("provenance (%d):", n)
