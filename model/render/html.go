@@ -120,7 +120,7 @@ bdi{unicode-bidi:isolate}.fail{color:#a00}.ok{color:#060}input[type=search]{padd
 		}
 		flag := ""
 		if r.Get("provenance").String() == "otherFile" {
-			flag = ` <span title="a document of this machine came from a file not named after it">(not from its own file)</span>`
+			flag = ` <span title="a document of this machine came from a file not named after it, or from one that also holds other hosts' documents">(not from a file of its own)</span>`
 		}
 		p.w(`<tr data-host="` + attr(r.Get("host").String()) + `"><td>` + val(r.Get("host").String()) + flag + `</td><td data-col="verdict">` + esc(verdict) + `</td><td data-col="failed">` +
 			list("failed") + `</td><td data-col="warned">` + list("warned") + `</td><td data-col="fix">` + fix + `</td><td>` + at + `</td></tr>`)

@@ -48,7 +48,7 @@ func TestHTMLMachineTableCap(t *testing.T) {
 	s := string(page)
 	for _, want := range []string{`data-metric="machineRows">2<`, `data-metric="machineRowsLeft">1498<`, "ccproxy report --format csv",
 		` from <span data-metric="documents">1</span> document in <span data-metric="files">1</span> file;`, `<bdi>do \u202ethis</bdi>`,
-		`data-col="verdict">not tested; check failed<`, "(not from its own file)"} {
+		`data-col="verdict">not tested; check failed<`, "(not from a file of its own)", "also holds other hosts' documents"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the page lacks %q", want)
 		}
