@@ -27,6 +27,11 @@ import (
 func TestHTMLReportInBrowser(t *testing.T) {
 	browser := findBrowser(t)
 	dir, _ := reportFleet(t, reportgen.Options{Machines: 400, Duplicates: 30, Corrupt: 4, Seed: 11, Mixed: true})
+	// A machine whose evidence is incomplete: its row's fix is the way to supply what is missing.
+	inc := run(t, nil, "test", "--from", "examples/netsh-show-proxy.txt")
+	if err := os.WriteFile(filepath.Join(dir, "INC1.json"), inc.stdout, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out := t.TempDir()
 	page := filepath.Join(out, "fleet.html")
 	if r := run(t, nil, "report", dir, "--format", "html", "--output", page); r.code != 0 {
@@ -53,6 +58,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 				Verdict *string  `json:"verdict"`
 				Failed  []string `json:"failed"`
 				Warned  []string `json:"warned"`
+				Fix     *string  `json:"fix"`
 			} `json:"rows"`
 		} `json:"machineList"`
 		Rejected struct {
@@ -102,7 +108,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		t.Fatalf("browser: %v", err)
 	}
 	machineRows, err := chromedp.Run(ctx, chromedp.Evaluate[[]map[string]string](`[...document.querySelectorAll('#machine-table tbody tr')].map(r => ({host: r.dataset.host,
-		verdict: r.querySelector('[data-col=verdict]').textContent, failed: r.querySelector('[data-col=failed]').textContent, warned: r.querySelector('[data-col=warned]').textContent}))`))
+		verdict: r.querySelector('[data-col=verdict]').textContent, failed: r.querySelector('[data-col=failed]').textContent, warned: r.querySelector('[data-col=warned]').textContent, fix: r.querySelector('[data-col=fix]').textContent}))`))
 	if err != nil {
 		t.Fatalf("browser: %v", err)
 	}
@@ -168,7 +174,14 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		t.Fatalf("page lists %d machines, the JSON report %d of %d", len(machineRows), len(rep.MachineList.Rows), rep.MachineList.Count)
 	}
 	words := map[string]string{"compliant": "compliant", "notCompliant": "not compliant", "incomplete": "incomplete"}
+	incompleteSeen := false
 	for i, m := range rep.MachineList.Rows {
+		if m.Verdict != nil && *m.Verdict == "incomplete" {
+			incompleteSeen = true
+			if m.Fix == nil || !strings.HasPrefix(*m.Fix, "ccproxy ") || machineRows[i]["fix"] != *m.Fix {
+				t.Errorf("incomplete machine %s: page fix %q, JSON fix %v: want the supply of its missing evidence", m.Host, machineRows[i]["fix"], m.Fix)
+			}
+		}
 		want := "not tested"
 		if m.Verdict != nil {
 			want = words[*m.Verdict]
@@ -177,6 +190,9 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		if got["host"] != m.Host || !strings.HasPrefix(got["verdict"], want) || got["failed"] != or(strings.Join(m.Failed, " "), "-") || got["warned"] != or(strings.Join(m.Warned, " "), "-") {
 			t.Errorf("machine row %d: page %v, JSON %+v", i, got, m)
 		}
+	}
+	if !incompleteSeen {
+		t.Error("the fleet has no incomplete machine to check the page against")
 	}
 	if v := rep.MachineList.Rows[0].Verdict; v == nil || *v != "notCompliant" {
 		t.Errorf("the first machine row is not a failing machine: %+v", rep.MachineList.Rows[0])

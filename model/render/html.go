@@ -78,7 +78,7 @@ bdi{unicode-bidi:isolate}.fail{color:#a00}.ok{color:#060}input[type=search]{padd
 		if x := f.Get("fix"); x.Type == gjson.String {
 			fix = val(x.String())
 		}
-		p.w(`<tr data-finding="` + esc(id) + `" data-fail="` + fmt.Sprint(f.Get("fail").Int()) + `"><td>` + val(f.Get("title").String()) + `<br><code>` + val(id) + `</code></td>` +
+		p.w(`<tr data-finding="` + attr(id) + `" data-fail="` + fmt.Sprint(f.Get("fail").Int()) + `"><td>` + val(f.Get("title").String()) + `<br><code>` + val(id) + `</code></td>` +
 			`<td class="n" data-col="fail">` + fmt.Sprint(f.Get("fail").Int()) + `</td><td class="n" data-col="warn">` + fmt.Sprint(f.Get("warn").Int()) +
 			`</td><td class="n" data-col="notChecked">` + fmt.Sprint(f.Get("notChecked").Int()) + `</td><td class="n" data-col="notApplicable">` + fmt.Sprint(f.Get("notApplicable").Int()) +
 			`</td><td class="n" data-col="machines">` + fmt.Sprint(f.Get("machines").Int()) + `</td><td>` + strings.Join(reqs, ", ") + `</td><td data-col="fix">` + fix + `</td><td>` +
@@ -120,10 +120,10 @@ bdi{unicode-bidi:isolate}.fail{color:#a00}.ok{color:#060}input[type=search]{padd
 		}
 		flag := ""
 		if r.Get("provenance").String() == "otherFile" {
-			flag = ` <span title="a document of this machine came from a file not named after it">(not from its own file)</span>`
+			flag = ` <span title="a document of this machine came from a file not named after it, or from one that also holds other hosts' documents">(not from a file of its own)</span>`
 		}
-		p.w(`<tr data-host="` + esc(r.Get("host").String()) + `"><td>` + val(r.Get("host").String()) + flag + `</td><td data-col="verdict">` + esc(verdict) + `</td><td data-col="failed">` +
-			list("failed") + `</td><td data-col="warned">` + list("warned") + `</td><td>` + fix + `</td><td>` + at + `</td></tr>`)
+		p.w(`<tr data-host="` + attr(r.Get("host").String()) + `"><td>` + val(r.Get("host").String()) + flag + `</td><td data-col="verdict">` + esc(verdict) + `</td><td data-col="failed">` +
+			list("failed") + `</td><td data-col="warned">` + list("warned") + `</td><td data-col="fix">` + fix + `</td><td>` + at + `</td></tr>`)
 		return true
 	})
 	p.w("</tbody></table>\n")
@@ -166,7 +166,7 @@ bdi{unicode-bidi:isolate}.fail{color:#a00}.ok{color:#060}input[type=search]{padd
 		if n := x.Get("endpointCount").Int(); n > int64(len(eps)) {
 			more = fmt.Sprintf(" and %d more", n-int64(len(eps)))
 		}
-		p.w(`<tr data-cause="` + esc(or(x.Get("failure").String(), "unknown")) + `"><td>` + val(or(x.Get("failure").String(), "unknown")) + `</td><td class="n">` + fmt.Sprint(x.Get("machines").Int()) +
+		p.w(`<tr data-cause="` + attr(or(x.Get("failure").String(), "unknown")) + `"><td>` + val(or(x.Get("failure").String(), "unknown")) + `</td><td class="n">` + fmt.Sprint(x.Get("machines").Int()) +
 			`</td><td class="n">` + fmt.Sprint(x.Get("endpointCount").Int()) + `</td><td>` + strings.Join(eps, " ") + more + `</td><td>` + hosts(x.Get("hosts"), x.Get("machines").Int()) + `</td></tr>`)
 		return true
 	})
@@ -221,6 +221,11 @@ func esc(s string) string { return html.EscapeString(s) }
 // HTML standard's bdi element: "isolated from its surroundings for the purposes of
 // bidirectional text formatting").
 func val(s string) string { return "<bdi>" + esc(jsonin.Visible(s)) + "</bdi>" }
+
+// attr is a string from the documents as an attribute value: escaped for HTML and with
+// controls and bidi characters made visible as val shows them, so that a row's data-host or
+// data-finding reads as its cell does and carries no raw ESC or override into the page.
+func attr(s string) string { return esc(jsonin.Visible(s)) }
 
 // bar is an inline SVG bar of n out of total, with the percentage written beside it.
 func bar(n, total int64) string {

@@ -48,12 +48,38 @@ func TestHTMLMachineTableCap(t *testing.T) {
 	s := string(page)
 	for _, want := range []string{`data-metric="machineRows">2<`, `data-metric="machineRowsLeft">1498<`, "ccproxy report --format csv",
 		` from <span data-metric="documents">1</span> document in <span data-metric="files">1</span> file;`, `<bdi>do \u202ethis</bdi>`,
-		`data-col="verdict">not tested; check failed<`, "(not from its own file)"} {
+		`data-col="verdict">not tested; check failed<`, "(not from a file of its own)", "also holds other hosts' documents"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
 	if strings.ContainsRune(s, '\u202e') {
 		t.Error("a bidi override reached the page raw")
+	}
+}
+
+// The attributes that name a row (data-host, data-finding, data-cause) show controls and bidi
+// characters as the cells do: no raw ESC or override anywhere in the page.
+func TestHTMLAttributesVisible(t *testing.T) {
+	doc := `{"schema":"ccproxy/report@1","generatedAt":"2026-12-01T00:00:00Z","inputs":{"documents":1,"files":1,"skipped":0},
+"machines":{"seen":1},"findings":[{"id":"x\u001b[31m\u202ey","machines":1,"fail":1,"warn":0,"failedHosts":["CC\u001b[31m01\u202e"]}],
+"settings":{"services":[],"installer":[]},"mismatches":[],"interception":{"verdicts":{},"issuers":[]},
+"failureCauses":[{"failure":"dns\u001b]0;t\u0007\u2066","machines":1,"endpointCount":1,"endpoints":["a.example"],"hosts":["CC\u001b[31m01\u202e"]}],
+"rejected":{"count":0,"documents":[]},
+"machineList":{"count":1,"rows":[{"host":"CC\u001b[31m01\u202e","verdict":"notCompliant","failed":["x\u001b[31m\u202ey"],"warned":[],"fix":null,"checkOk":null,"at":null,"provenance":"ownFile"}]}}`
+	page, err := HTML([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	for _, r := range []rune{'\x1b', '\u202e', '\u2066', '\a'} {
+		if strings.ContainsRune(s, r) {
+			t.Errorf("the page holds a raw %U", r)
+		}
+	}
+	for _, want := range []string{`data-host="CC\x1b[31m01\u202e"`, `data-finding="x\x1b[31m\u202ey"`, `data-cause="dns\x1b]0;t\x07\u2066"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the page lacks %q", want)
+		}
 	}
 }

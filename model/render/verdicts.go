@@ -322,14 +322,13 @@ func (w *writer) report(d gjson.Result) {
 		if f.Get("fail").Int()+f.Get("warn").Int() == 0 {
 			return true
 		}
-		var hosts []string
-		f.Get("failedHosts").ForEach(func(_, h gjson.Result) bool { hosts = append(hosts, v(h)); return true })
-		rows = append(rows, []string{v(f.Get("id")), fmt.Sprint(f.Get("fail").Int()), fmt.Sprint(f.Get("warn").Int()), or(strings.Join(hosts, " "), "-")})
+		rows = append(rows, []string{v(f.Get("id")), fmt.Sprint(f.Get("fail").Int()), fmt.Sprint(f.Get("warn").Int()),
+			hostList(f.Get("failedHosts"), f.Get("fail").Int()), hostList(f.Get("warnedHosts"), f.Get("warn").Int())})
 		return true
 	})
 	if len(rows) > 0 {
 		w.blank()
-		w.table([]string{"FINDING", "FAIL", "WARN", "FAILED ON"}, rows)
+		w.table([]string{"FINDING", "FAIL", "WARN", "FAILED ON", "WARNED ON"}, rows)
 	}
 	// Failing endpoints by cause: a machine where 21 endpoints failed one way is one machine.
 	rows = rows[:0]
@@ -347,6 +346,27 @@ func (w *writer) report(d gjson.Result) {
 		w.blank()
 		w.table([]string{"UNREACHABLE BY", "MACHINES", "ENDPOINTS"}, rows)
 	}
+	// Incomplete machines and the next step of each: the first way to supply the evidence
+	// their verdict lacks (the machine table's fix).
+	if n := m.Get("incomplete").Int(); n > 0 {
+		w.blank()
+		w.linef("incomplete (%d):", n)
+		shown := int64(0)
+		d.Get("machineList.rows").ForEach(func(_, r gjson.Result) bool {
+			if r.Get("verdict").String() != "incomplete" {
+				return true
+			}
+			if shown == 5 {
+				return false
+			}
+			shown++
+			w.para("  "+hostList(gjson.Parse(`[`+r.Get("host").Raw+`]`), 0)+": ", 4, or(v(r.Get("fix")), "-"))
+			return true
+		})
+		if n > shown {
+			w.linef("  ... %d more in the CSV (report --format csv)", n-shown)
+		}
+	}
 	if n := d.Get("provenance.count").Int(); n > 0 {
 		w.blank()
 		w.linef("provenance (%d):", n)
@@ -355,10 +375,9 @@ func (w *writer) report(d gjson.Result) {
 				w.linef("  ... %d more in the JSON report", n-5)
 				return false
 			}
-			var hosts, reasons []string
-			f.Get("hosts").ForEach(func(_, h gjson.Result) bool { hosts = append(hosts, v(h)); return true })
+			var reasons []string
 			f.Get("reasons").ForEach(func(_, r gjson.Result) bool { reasons = append(reasons, v(r)); return true })
-			w.para("  "+v(f.Get("file"))+": ", 4, strings.Join(reasons, ", ")+"; speaks for "+strings.Join(hosts, " "))
+			w.para("  "+v(f.Get("file"))+": ", 4, strings.Join(reasons, ", ")+"; speaks for "+hostList(f.Get("hosts"), 0))
 			return true
 		})
 	}
@@ -378,6 +397,30 @@ func (w *writer) report(d gjson.Result) {
 			return true
 		})
 	}
+}
+
+// hostList is a report's list of hosts for a text cell: each through jsonin.Visible, a host
+// that holds a space, a comma or a quote quoted (no host name does: RFC 1123 section 2.1
+// allows letters, digits, hyphens and dots), separated by ", ", and the machines the list
+// leaves out counted; "-" for none.
+func hostList(list gjson.Result, machines int64) string {
+	var out []string
+	list.ForEach(func(_, h gjson.Result) bool {
+		s := jsonin.Visible(h.String())
+		if s == "" || strings.ContainsAny(s, " ,\"") {
+			s = `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
+		}
+		out = append(out, s)
+		return true
+	})
+	if len(out) == 0 {
+		return "-"
+	}
+	text := strings.Join(out, ", ")
+	if machines > int64(len(out)) {
+		text += fmt.Sprintf(" and %d more", machines-int64(len(out)))
+	}
+	return text
 }
 
 // backups: one line per backup, newest first.

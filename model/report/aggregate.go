@@ -99,6 +99,7 @@ type testProfile struct {
 	settings  uint32   // into setting
 	findings  []uint32 // finding id index << 3 | status
 	fixes     []uint32 // per finding: into Aggregator.fixes, plus one; 0 for none
+	missing   []uint32 // per missing evidence, what then supply: into Aggregator.fixes, plus one; 0 for none
 }
 
 type checkProfile struct {

@@ -85,11 +85,24 @@ func (a *Aggregator) profile(d *Doc) uint32 {
 			}
 			t.fixes = append(t.fixes, fix)
 		}
+		for _, m := range d.test.missing {
+			for _, s := range []string{m.What, m.Supply} {
+				n, ok := a.fixes.idUpTo(s, MaxFixes)
+				if !ok {
+					n = ^uint32(0)
+				}
+				t.missing = append(t.missing, n+1)
+			}
+		}
 		k := appendBool(a.key[:0], t.compliant)
 		k = append(k, t.verdict)
 		k = appendU32(k, t.settings)
 		for i, f := range t.findings {
 			k = appendU32(appendU32(k, f), t.fixes[i])
+		}
+		k = appendU32(k, uint32(len(t.missing)))
+		for _, m := range t.missing {
+			k = appendU32(k, m)
 		}
 		a.key = k
 		return a.tests.id(k, func() testProfile { return t })

@@ -303,10 +303,18 @@ func (a *Aggregator) flaggedFiles(k int, keys []string) Provenance {
 }
 
 // ownFile is true when every newest document of the machine came from a file or folder
-// named after it.
+// named after it, and from no file that holds documents of several hosts (docs/contract.md,
+// provenance: every document of such a file is flagged, the host's own included).
 func (a *Aggregator) ownFile(m *machine) bool {
 	for k := range numKinds {
-		if s := a.doc(m, k); s != nil && !s.attested {
+		s := a.doc(m, k)
+		if s == nil {
+			continue
+		}
+		if !s.attested {
+			return false
+		}
+		if first, ok := a.inputs[a.dirs.list[s.dir]+s.base]; ok && first < 0 {
 			return false
 		}
 	}
@@ -359,7 +367,7 @@ func (a *Aggregator) Machines(fn func(Machine) error) error {
 
 func (a *Aggregator) row(m *machine) Machine {
 	r := Machine{Schema: SchemaMachine, Host: m.host, HostFrom: "document", Failed: []string{}, Warned: []string{},
-		Issuers: []string{}, Unreachable: []EndpointFailure{}, Superseded: int(m.older)}
+		MissingEvidence: []compliance.MissingEvidence{}, Issuers: []string{}, Unreachable: []EndpointFailure{}, Superseded: int(m.older)}
 	if a.hostFromFileName(m) {
 		r.HostFrom = "fileName"
 	}
@@ -388,6 +396,9 @@ func (a *Aggregator) row(m *machine) Machine {
 			case statusWarn:
 				r.Warned = append(r.Warned, a.ids.list[f>>3])
 			}
+		}
+		for i := 0; i+1 < len(p.missing); i += 2 {
+			r.MissingEvidence = append(r.MissingEvidence, compliance.MissingEvidence{What: a.fixAt(p.missing[i]), Supply: a.fixAt(p.missing[i+1])})
 		}
 	}
 	if s, ok := a.settingsOf(m); ok {
@@ -452,6 +463,14 @@ func (a *Aggregator) rowClass(m *machine) uint8 {
 	return 4
 }
 
+// fixAt is the string a profile keeps in Aggregator.fixes (its index plus one); "" for none.
+func (a *Aggregator) fixAt(n uint32) string {
+	if n == 0 {
+		return ""
+	}
+	return a.fixes.list[n-1]
+}
+
 // machineRow is one machine as the summary's table shows it.
 func (a *Aggregator) machineRow(m *machine) MachineRow {
 	full := a.row(m)
@@ -460,6 +479,16 @@ func (a *Aggregator) machineRow(m *machine) MachineRow {
 		at := time.Unix(0, t.at).UTC()
 		r.At = &at
 		p := &a.tests.list[t.profile]
+		// An incomplete machine's next step is the evidence its verdict lacks: the first way
+		// to supply it, as 'ccproxy test' names it (issue 23's missingEvidence).
+		if p.verdict == verdictIncomplete {
+			for _, m := range full.MissingEvidence {
+				if m.Supply != "" {
+					r.Fix = model.Ptr(m.Supply)
+					break
+				}
+			}
+		}
 		for _, want := range []uint8{statusFail, statusWarn} {
 			for n, f := range p.findings {
 				if uint8(f&7) == want && p.fixes[n] != 0 && r.Fix == nil {

@@ -17,6 +17,7 @@ var CSVHeader = []string{
 	"installerMode", "installerProxy", "installerBypass", "installerAutoConfigUrl", "installerAutoDetect",
 	"mismatch", "checkOk", "interception", "issuers", "unreachable",
 	"stateFile", "stateAt", "testFile", "testAt", "checkFile", "checkAt", "superseded",
+	"missingEvidence", "supply",
 }
 
 // CSVWriter writes machine rows for a spreadsheet through csvsafe, ccproxy's one CSV
@@ -73,6 +74,16 @@ func CSVRecord(m Machine) []string {
 		rec = append(rec, file, d.At.Format(time.RFC3339Nano))
 	}
 	rec = append(rec, strconv.Itoa(m.Superseded))
+	// What an incomplete verdict lacks, and the first way to supply it: the machine's fix.
+	var what []string
+	supply := ""
+	for _, e := range m.MissingEvidence {
+		what = append(what, e.What)
+		if supply == "" {
+			supply = e.Supply
+		}
+	}
+	rec = append(rec, strings.Join(what, "; "), supply)
 	for i, v := range rec {
 		rec[i] = model.RedactCredentials(v)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"ccproxy/model"
+	"ccproxy/model/compliance"
 )
 
 // Kind is the kind of an input document.
@@ -99,6 +100,7 @@ type docTest struct {
 	compliant bool
 	verdict   uint8 // verdictCompliant, verdictNotCompliant or verdictIncomplete
 	findings  []findingStatus
+	missing   []compliance.MissingEvidence // the first maxMissingEvidence, each string bounded
 }
 
 type docCheck struct {
@@ -164,7 +166,7 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 	if !root.IsObject() {
 		return Doc{}, fail("", "not a JSON object; hint: give the documents that ccproxy get, test and check write")
 	}
-	var schema, source, effective, compliant, verdict, findings, startedAt, ok, interception, endpoints gjson.Result
+	var schema, source, effective, compliant, verdict, missingEv, findings, startedAt, ok, interception, endpoints gjson.Result
 	root.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "schema":
@@ -177,6 +179,8 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 			compliant = v
 		case "verdict":
 			verdict = v
+		case "missingEvidence":
+			missingEv = v
 		case "findings":
 			findings = v
 		case "startedAt":
@@ -221,7 +225,7 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 	case KindState:
 		err = d.readState(effective)
 	case KindTest:
-		err = d.readTest(compliant, verdict, findings)
+		err = d.readTest(compliant, verdict, missingEv, findings)
 	case KindCheck:
 		err = d.readCheck(ok, interception, endpoints)
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"ccproxy/model"
 	"ccproxy/model/bypass"
+	"ccproxy/model/compliance"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,7 +131,7 @@ const (
 	numEvidence
 )
 
-func (d *Doc) readTest(compliant, verdict, findings gjson.Result) *docError {
+func (d *Doc) readTest(compliant, verdict, missingEv, findings gjson.Result) *docError {
 	t := &docTest{}
 	var err *docError
 	if t.compliant, err = reqBool(compliant, "$.compliant"); err != nil {
@@ -153,6 +154,28 @@ func (d *Doc) readTest(compliant, verdict, findings gjson.Result) *docError {
 			return fail("$.verdict", "%s contradicts \"compliant\": %v; hint: the document was changed after ccproxy wrote it", quote(verdict.Str), t.compliant)
 		}
 		t.verdict = uint8(k)
+	}
+	// missingEvidence came with the verdict: older documents have none.
+	if missingEv.Exists() {
+		err = each(missingEv, "$.missingEvidence", func(i int, m gjson.Result) *docError {
+			if err := object(m, elemPath("$.missingEvidence", i, "")); err != nil {
+				return err
+			}
+			what, supply := m.Get("what"), m.Get("supply")
+			if what.Type != gjson.String {
+				return wrongType(what, elemPath("$.missingEvidence", i, ".what"), "a string")
+			}
+			if supply.Type != gjson.String {
+				return wrongType(supply, elemPath("$.missingEvidence", i, ".supply"), "a string")
+			}
+			if len(t.missing) < maxMissingEvidence {
+				t.missing = append(t.missing, compliance.MissingEvidence{What: shownText(what.Str), Supply: shownText(supply.Str)})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 	}
 	var ev [numEvidence]gjson.Result
 	found := 0
@@ -195,9 +218,10 @@ func (d *Doc) readTest(compliant, verdict, findings gjson.Result) *docError {
 			return fail(elemPath("$.findings", i, ".id"), "longer than %d characters: not a finding id ccproxy writes", maxIDLength)
 		}
 		// An id counts once per document, at its most severe status: a document that lists
-		// one id 500 times speaks for one machine, and cannot hide a fail behind a pass.
+		// one id 500 times speaks for one machine, and cannot hide a fail behind a pass. A
+		// repeat is merged, not left out: leftOut.findings counts only distinct ids over the
+		// limit.
 		if k := slices.IndexFunc(t.findings, func(f findingStatus) bool { return f.id == id.Str }); k >= 0 {
-			d.leftOut[leftFindings]++
 			if severity[st] > severity[t.findings[k].status] {
 				t.findings[k].status, t.findings[k].fix = uint8(st), fixText(remediation)
 			}
@@ -245,6 +269,20 @@ func lastKey(raw, key string) gjson.Result {
 // maxFixLength bounds the fix kept of one finding; ccproxy's are one sentence and a command.
 const maxFixLength = 1000
 
+// maxMissingEvidence bounds the missing evidence kept of one test document; ccproxy names a
+// handful (compliance.Checker.missingEvidence).
+const maxMissingEvidence = 16
+
+// shownText is a string of a document kept to show: at most maxFixLength bytes, credentials
+// redacted, not pointing into the input.
+func shownText(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > maxFixLength {
+		s = strings.ToValidUTF8(s[:maxFixLength], "") + "..."
+	}
+	return strings.Clone(model.RedactCredentials(s))
+}
+
 // fixText is a remediation as one line: its summary, then its command; "" for none. It is
 // not checked further: a fix only shows.
 func fixText(r gjson.Result) string {
@@ -255,11 +293,8 @@ func fixText(r gjson.Result) string {
 	if c := strings.TrimSpace(r.Get("command").String()); c != "" {
 		s += ": " + c
 	}
-	if len(s) > maxFixLength {
-		s = strings.ToValidUTF8(s[:maxFixLength], "") + "..."
-	}
 	// gjson reads the input in place: the fix must not point into it.
-	return strings.Clone(model.RedactCredentials(s))
+	return shownText(s)
 }
 
 // elemPath is the path of element i of the list at path, and of rest within it.

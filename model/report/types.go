@@ -1,6 +1,10 @@
 package report
 
-import "time"
+import (
+	"time"
+
+	"ccproxy/model/compliance"
+)
 
 // Document kinds this package writes.
 const (
@@ -45,7 +49,7 @@ type FlaggedFile struct {
 // LeftOut counts what the limits of the report kept out.
 type LeftOut struct {
 	Documents int `json:"documents" doc:"documents rejected because the report holds 100000 machines or 32 MiB of summary already; each is also counted under rejected"`
-	Findings  int `json:"findings" doc:"finding entries not counted: an id a document lists again (it counts once, at its most severe status), an id beyond 256 in one document, or a new id beyond 1000 in the report"`
+	Findings  int `json:"findings" doc:"finding ids not counted: an id beyond 256 distinct ones in one document, or a new id beyond 1000 in the report (an id a document lists again is merged, at its most severe status, and not counted here)"`
 	Issuers   int `json:"issuers" doc:"issuers beyond 64 in one check document, or a new one beyond 1000 in the report"`
 	Endpoints int `json:"endpoints" doc:"failing endpoints beyond 1024 in one check document, or a new one beyond 10000 in the report"`
 	Settings  int `json:"settings" doc:"proxy settings shown as unknown because the report holds 10000 distinct ones already"`
@@ -116,7 +120,7 @@ type MachineRow struct {
 	Verdict    *string    `json:"verdict" enum:"compliant,notCompliant,incomplete" doc:"null: no test document"`
 	Failed     []string   `json:"failed"`
 	Warned     []string   `json:"warned"`
-	Fix        *string    `json:"fix" doc:"the remediation of its first failed (else warned) finding that has one"`
+	Fix        *string    `json:"fix" doc:"for an incomplete machine, the first supply of its missing evidence; otherwise the remediation of its first failed (else warned) finding that has one"`
 	CheckOK    *bool      `json:"checkOk"`
 	At         *time.Time `json:"at" doc:"when its newest test document was written (source.readAt); null without one"`
 	Provenance string     `json:"provenance" enum:"ownFile,otherFile"`
@@ -208,23 +212,24 @@ type RejectedDoc struct {
 // Machine is one line of 'report --jsonl' (ccproxy/machine@1): what the newest documents of
 // one host say.
 type Machine struct {
-	Schema       string            `json:"schema"`
-	Host         string            `json:"host"`
-	HostFrom     string            `json:"hostFrom" enum:"document,fileName" doc:"fileName: the documents name no host, so it was taken from the file name"`
-	Provenance   string            `json:"provenance" enum:"ownFile,otherFile" doc:"ownFile: every newest document came from a file or folder named after this host; otherFile: one came from elsewhere (another host's file, a collection of several hosts, stdin), which a document in the host's own file would have outranked"`
-	Compliant    *bool             `json:"compliant" doc:"from the newest test document; null when there is none"`
-	Verdict      *string           `json:"verdict" enum:"compliant,notCompliant,incomplete" doc:"the verdict of the newest test document (derived from compliant for documents that have none); null when there is none"`
-	Failed       []string          `json:"failed" doc:"ids of the findings that failed"`
-	Warned       []string          `json:"warned" doc:"ids of the findings that warned"`
-	Services     *Settings         `json:"services" doc:"WinHTTP, from the newer of the state and test documents; null when there is neither"`
-	Installer    *Settings         `json:"installer" doc:"WinINet, from the same document"`
-	Mismatch     *bool             `json:"mismatch" doc:"services and installer reach the Internet differently; null when unknown"`
-	CheckOK      *bool             `json:"checkOk" doc:"the ok of the newest check document; null when there is none"`
-	Interception *string           `json:"interception" enum:"none,suspected,detected,unknown"`
-	Issuers      []string          `json:"issuers"`
-	Unreachable  []EndpointFailure `json:"unreachable"`
-	Documents    MachineDocuments  `json:"documents"`
-	Superseded   int               `json:"superseded" doc:"older documents of this host that were left out"`
+	Schema          string                       `json:"schema"`
+	Host            string                       `json:"host"`
+	HostFrom        string                       `json:"hostFrom" enum:"document,fileName" doc:"fileName: the documents name no host, so it was taken from the file name"`
+	Provenance      string                       `json:"provenance" enum:"ownFile,otherFile" doc:"ownFile: every newest document came from a file or folder named after this host that holds no other host's documents; otherFile: one came from elsewhere (another host's file, a collection of several hosts, this host's own file when it also holds other hosts' documents, stdin), which a document in the host's own file would have outranked"`
+	Compliant       *bool                        `json:"compliant" doc:"from the newest test document; null when there is none"`
+	Verdict         *string                      `json:"verdict" enum:"compliant,notCompliant,incomplete" doc:"the verdict of the newest test document (derived from compliant for documents that have none); null when there is none"`
+	Failed          []string                     `json:"failed" doc:"ids of the findings that failed"`
+	Warned          []string                     `json:"warned" doc:"ids of the findings that warned"`
+	MissingEvidence []compliance.MissingEvidence `json:"missingEvidence" doc:"from the newest test document: the evidence its verdict lacks and what supplies it (the first 16, each string at most 1000 bytes); [] when nothing is missing, the document predates the field, or there is no test document"`
+	Services        *Settings                    `json:"services" doc:"WinHTTP, from the newer of the state and test documents; null when there is neither"`
+	Installer       *Settings                    `json:"installer" doc:"WinINet, from the same document"`
+	Mismatch        *bool                        `json:"mismatch" doc:"services and installer reach the Internet differently; null when unknown"`
+	CheckOK         *bool                        `json:"checkOk" doc:"the ok of the newest check document; null when there is none"`
+	Interception    *string                      `json:"interception" enum:"none,suspected,detected,unknown"`
+	Issuers         []string                     `json:"issuers"`
+	Unreachable     []EndpointFailure            `json:"unreachable"`
+	Documents       MachineDocuments             `json:"documents"`
+	Superseded      int                          `json:"superseded" doc:"older documents of this host that were left out"`
 }
 
 // EndpointFailure is one endpoint that failed on one machine.
