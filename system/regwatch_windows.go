@@ -77,8 +77,9 @@ func WatchRegistry(keys []string) (RegistryWatcher, error) {
 // loading the DLLs it imports (DONT_RESOLVE_DLL_REFERENCES; GetProcAddress still reads its
 // export table): learn.microsoft.com/windows/win32/api/libloaderapi/nf-libloaderapi-loadlibraryexw.
 // Loading winhttp.dll in full only to learn that it lacks an export would keep it and
-// what it imports (user32, gdi32, ole32, rpcrt4: Wine's winhttp.dll imports them, see
-// dlls/winhttp/Makefile.in) in a process that then waits idle for days.
+// what it imports in a process that then waits idle for days: Wine's imports jsproxy and
+// user32 (dlls/winhttp/Makefile.in), which bring gdi32, rpcrt4, combase and ole32 along
+// (seen with WINEDEBUG=+loaddll).
 func systemDLLExports(dll, name string) bool {
 	h, err := windows.LoadLibraryEx(dll, 0, windows.DONT_RESOLVE_DLL_REFERENCES|windows.LOAD_LIBRARY_SEARCH_SYSTEM32)
 	if err != nil {
