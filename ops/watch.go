@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -88,6 +89,8 @@ func (m *Machine) Watch(ctx context.Context, w Watch) error {
 	if w.Heal != nil && !prev.In() {
 		m.heal(w, host, prev, watch.Trigger{Source: "start", Keys: []string{}})
 	}
+	prev = prev.idle()
+	m.logMemory("started")
 
 	var adv <-chan time.Time
 	if w.AdvancedEvery > 0 {
@@ -138,8 +141,10 @@ func (m *Machine) Watch(ctx context.Context, w Watch) error {
 			trig := watch.Trigger{Source: source, Keys: sortedKeys(pending)}
 			pending, source = map[string]bool{}, ""
 			prev = m.changed(w, host, prev, trig)
+			m.logMemory("event handled")
 		case <-adv:
 			prev = m.changed(w, host, prev, watch.Trigger{Source: "advancedInterval", Keys: []string{}})
+			m.logMemory("advanced settings read")
 		}
 	}
 }
@@ -155,14 +160,22 @@ func (m *Machine) changed(w Watch, host string, prev observed, trig watch.Trigge
 	ev, ok := watch.Compare(m.Now(), host, prev.Observation, now.Observation, trig)
 	if !ok {
 		m.Log.Debug().Strs("keys", trig.Keys).Msg("notified, but nothing test reads changed")
-		return now
+		return now.idle()
 	}
 	ev.Writers = writers(now.store, trig.Keys)
 	m.emit(w, ev)
 	if w.Heal != nil && ev.Kind == watch.KindDrift {
 		m.heal(w, host, now, trig)
 	}
-	return now
+	return now.idle()
+}
+
+// idle is what the watch keeps until the next change: the observation it compares with.
+// The registry it was read from (every value read, cached) is only needed while the event
+// is written and healed, and would otherwise stay in memory until the next change.
+func (o observed) idle() observed {
+	o.store = nil
+	return o
 }
 
 func (m *Machine) emitError(w Watch, host string, trig watch.Trigger, err error) {
@@ -195,6 +208,20 @@ func (m *Machine) observe(w Watch) (observed, error) {
 		o.InDesiredState = model.Ptr(p.Empty)
 	}
 	return o, nil
+}
+
+// logMemory writes, at debug level, what the Go runtime holds between events: the part of
+// watch's idle memory that is its own (the rest is the mapped program and, under Wine, its
+// DLLs). ReadMemStats stops the world briefly, so it is only called when it is logged.
+func (m *Machine) logMemory(when string) {
+	e := m.Log.Debug()
+	if !e.Enabled() {
+		return
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	e.Uint64("heapInuse", ms.HeapInuse).Uint64("heapIdle", ms.HeapIdle).Uint64("heapReleased", ms.HeapReleased).
+		Uint64("stackInuse", ms.StackInuse).Uint64("goSys", ms.Sys).Uint32("gcs", ms.NumGC).Msg("memory, " + when)
 }
 
 func fill(e *watch.Event, o watch.Observation) {

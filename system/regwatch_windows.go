@@ -73,6 +73,23 @@ func WatchRegistry(keys []string) (RegistryWatcher, error) {
 	return w, nil
 }
 
+// systemDLLExports says whether a DLL of system32 exports name, without initialising it or
+// loading the DLLs it imports (DONT_RESOLVE_DLL_REFERENCES; GetProcAddress still reads its
+// export table): learn.microsoft.com/windows/win32/api/libloaderapi/nf-libloaderapi-loadlibraryexw.
+// Loading winhttp.dll in full only to learn that it lacks an export would keep it and
+// what it imports in a process that then waits idle for days: Wine's imports jsproxy and
+// user32 (dlls/winhttp/Makefile.in), which bring gdi32, rpcrt4, combase and ole32 along
+// (seen with WINEDEBUG=+loaddll).
+func systemDLLExports(dll, name string) bool {
+	h, err := windows.LoadLibraryEx(dll, 0, windows.DONT_RESOLVE_DLL_REFERENCES|windows.LOAD_LIBRARY_SEARCH_SYSTEM32)
+	if err != nil {
+		return false
+	}
+	defer windows.FreeLibrary(h)
+	_, err = windows.GetProcAddress(h, name)
+	return err == nil
+}
+
 func (w *regWatcher) Changes() <-chan Notification { return w.changes }
 func (w *regWatcher) Notes() []string              { return w.notes }
 
@@ -97,7 +114,7 @@ func (w *regWatcher) Close() error {
 // Windows 10 2004 and later, not Wine 8): WinHTTP's own word that the effective proxy
 // settings changed, whatever wrote them.
 func (w *regWatcher) proxyChange() {
-	if err := procWinHttpRegisterProxyChangeNotification.Find(); err != nil {
+	if !systemDLLExports("winhttp.dll", "WinHttpRegisterProxyChangeNotification") || procWinHttpRegisterProxyChangeNotification.Find() != nil {
 		w.notes = append(w.notes, "WinHttpRegisterProxyChangeNotification is not in this Windows' winhttp.dll (it came with Windows 10 2004; Wine lacks it): only the registry notifications are used")
 		return
 	}

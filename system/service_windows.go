@@ -66,7 +66,7 @@ func InstallService(c ServiceConfig) (info ServiceInfo, notes []string, err erro
 		s.Delete()
 		return info, notes, serviceErr("install: registering the Event Log source", err)
 	}
-	// Read from the handle just made: Wine's service manager lists a new service a moment later.
+	// Read from the handle just made, which holds what was created.
 	return serviceInfo(s), notes, nil
 }
 

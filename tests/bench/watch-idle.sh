@@ -54,14 +54,20 @@ x86_64-w64-mingw32-gcc -shared -O2 -s -o "$work/bcryptprimitives.dll" tests/wine
 export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 mkdir -p "$WINEPREFIX"
 wineserver -p30
-wineboot -i >/dev/null 2>&1
-cp "$work/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
+# The first program boots the prefix (Wine runs wineboot --init for it); 'wineboot -i' on top
+# would start a second service manager.
 wine=$(command -v wine64 || command -v wine)
+"$wine" cmd /c exit 0 >/dev/null 2>&1
+cp "$work/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
 
-pid_of() { # the newest process whose command line names $1
+pid_of() { # the newest process of this prefix whose command line names $1
   for _ in $(seq 100); do
-    p=$(pgrep -n -f "$1" || true)
-    [ -n "$p" ] && { echo "$p"; return; }
+    for p in $(pgrep -f "$1" | sort -rn); do
+      if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX"; then
+        echo "$p"
+        return
+      fi
+    done
     sleep 0.2
   done
   echo "no process for $1" >&2
@@ -69,12 +75,16 @@ pid_of() { # the newest process whose command line names $1
 }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# Of the resident memory: anonymous (private, written: the Go heap and stacks, Wine's own
+# heaps) and file-backed (the mapped program and DLLs, shared with other processes of the
+# prefix where they are the same files).
+smaps() { awk '/^(Rss|Anonymous|Private_Dirty|Shared_Clean|Private_Clean):/ {v[$1]=$2} END {printf "anonymous %d kB, file-backed %d kB (private clean %d, shared clean %d), private dirty %d kB", v["Anonymous:"], v["Rss:"]-v["Anonymous:"], v["Private_Clean:"], v["Shared_Clean:"], v["Private_Dirty:"]}' "/proc/$1/smaps_rollup"; }
 hz=$(getconf CLK_TCK)
 
 measure() { # name exe args...
   local name=$1
   shift
-  "$wine" "$@" >/dev/null 2>&1 &
+  "$wine" "$@" >/dev/null 2>"$work/stderr" &
   pids+=($!)
   local p t0 t1 r1
   p=$(pid_of "$(basename "$1")")
@@ -83,14 +93,17 @@ measure() { # name exe args...
   sleep "$idle"
   t1=$(ticks "$p")
   r1=$(rss_kb "$p")
-  echo "$name: idle ${idle}s: CPU $(((t1 - t0) * 1000 / hz)) ms, RSS $((r1 / 1024)) MB ($r1 kB)"
+  echo "$name: idle ${idle}s: CPU $(((t1 - t0) * 1000 / hz)) ms, RSS $((r1 / 1024)) MB ($r1 kB): $(smaps "$p")"
+  local mem
+  mem=$(grep -o '"heapInuse".*"memory, [a-z ]*"' "$work/stderr" | tail -1 || true)
+  [ -n "$mem" ] && echo "  Go runtime (watch --log-level debug): $mem"
   kill "$p" 2>/dev/null || true
   sleep 1
 }
 events="$work/events.jsonl"
 winevents="Z:${events//\//\\}"
 measure "baseline (one notification)" "$work/baseline.exe"
-measure "ccproxy watch" "$work/ccproxy.exe" watch --no-event-log --advanced-interval 0 --output "$winevents"
+measure "ccproxy watch" "$work/ccproxy.exe" watch --no-event-log --advanced-interval 0 --log-level debug --output "$winevents"
 
 # Latency: reg add, then the time until watch's event line is in the file.
 rm -f "$events"

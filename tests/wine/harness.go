@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,10 @@ type Bed struct {
 	Root       string // the repository
 	// HostCCProxy is ccproxy built for the host, to read exports the way a Linux user would.
 	HostCCProxy string
+	// ServicesLog receives the output of the prefix's service manager and of the services
+	// it starts, with the Event Log calls traced (see ServiceManager).
+	ServicesLog string
+	servicesPID int
 	env         []string
 	tmp         string
 }
@@ -211,19 +216,9 @@ func (b *Bed) boot() error {
 	if err := os.MkdirAll(b.Prefix, 0o755); err != nil {
 		return err
 	}
-	// A wineserver that outlives its programs by a while keeps each later wine call well
-	// under a second (the default one exits at once when idle, and the next call pays its
-	// start-up again). Close stops it; if the test binary dies first, it goes by itself.
-	// It forks into the background and keeps any pipe it is given open: let it write to
-	// nothing, or the call would wait for it to exit.
-	if err := b.command(context.Background(), b.Wineserver, "-p30").Run(); err != nil {
-		return fmt.Errorf("wineserver -p30: %v", err)
-	}
-	// On a busy machine a new prefix has been seen to take close to a minute.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if out, err := b.command(ctx, b.Wine, "wineboot", "-i").CombinedOutput(); err != nil && !errors.Is(err, exec.ErrWaitDelay) {
-		return fmt.Errorf("wine wineboot -i: %v\n%s", err, out)
+	b.ServicesLog = filepath.Join(b.tmp, "services.log")
+	if err := b.startWine(); err != nil {
+		return err
 	}
 	sys32 := filepath.Join(b.Prefix, "drive_c", "windows", "system32")
 	dll, err := os.ReadFile(filepath.Join(b.Bin, "bcryptprimitives.dll"))
@@ -234,6 +229,100 @@ func (b *Bed) boot() error {
 		return fmt.Errorf("installing the ProcessPrng shim: %v", err)
 	}
 	return nil
+}
+
+// startWine starts the wineserver and the prefix's service manager (creating the prefix
+// the first time), the service manager's output going to ServicesLog.
+func (b *Bed) startWine() error {
+	// A wineserver that outlives its programs by a while keeps each later wine call well
+	// under a second (the default one exits at once when idle, and the next call pays its
+	// start-up again). Close stops it; if the test binary dies first, it goes by itself.
+	// It forks into the background and keeps any pipe it is given open: let it write to
+	// nothing, or the call would wait for it to exit.
+	if err := b.command(context.Background(), b.Wineserver, "-p30").Run(); err != nil {
+		return fmt.Errorf("wineserver -p30: %v", err)
+	}
+	// The first program started on a new wineserver makes Wine run "wineboot --init" by
+	// itself, which creates the prefix if need be and starts the service manager
+	// (services.exe); the program waits for it. Running "wineboot -i" as that program would
+	// start a second services.exe beside the first: both then serve the svcctl pipe, each
+	// with its own service database, a client reaches either one, and so a service created
+	// through one is "does not exist" for the other and a service one starts times out
+	// (ERROR_SERVICE_REQUEST_TIMEOUT) connecting to the other. A program that does nothing
+	// boots the prefix once.
+	//
+	// The service manager and the services it starts (ccproxy's among them) keep this
+	// program's output and environment: they write to ServicesLog, and trace the Event Log
+	// calls (ReportEventW) on the eventlog channel.
+	log, err := os.OpenFile(b.ServicesLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	// On a busy machine a new prefix has been seen to take close to a minute.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := b.command(ctx, b.Wine, "cmd", "/c", "exit", "0")
+	cmd.Env = append(cmd.Env, "WINEDEBUG=-all,+eventlog")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("booting the prefix (wine cmd /c exit 0): %v; see %s", err, b.ServicesLog)
+	}
+	pids := b.serviceManagers()
+	if len(pids) > 1 {
+		return fmt.Errorf("booting the prefix started %d service managers (services.exe), not one", len(pids))
+	}
+	b.servicesPID = 0
+	if len(pids) == 1 {
+		b.servicesPID = pids[0]
+	}
+	return nil
+}
+
+// ServiceManager makes sure that the prefix's service manager is the one whose output goes
+// to ServicesLog, and that it is the only one. The wineserver ends the service manager
+// when it has been idle for 30 s; the next program would start another one, whose output
+// goes wherever that program's does: then the wineserver is stopped and started again.
+func (b *Bed) ServiceManager(t testing.TB) {
+	t.Helper()
+	pids := b.serviceManagers()
+	if len(pids) == 1 && pids[0] == b.servicesPID {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	b.command(ctx, b.Wineserver, "-k").Run()
+	cancel()
+	for end := time.Now().Add(10 * time.Second); len(b.serviceManagers()) > 0 && time.Now().Before(end); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := b.startWine(); err != nil {
+		t.Fatal(err)
+	}
+	if b.servicesPID == 0 {
+		t.Fatalf("no service manager (services.exe) of the prefix %s runs", b.Prefix)
+	}
+}
+
+// serviceManagers lists the prefix's running services.exe processes: those whose
+// environment names this prefix (a process's environ is readable by its owner).
+func (b *Bed) serviceManagers() []int {
+	want := []byte("WINEPREFIX=" + b.Prefix + "\x00")
+	procs, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", p.Name(), "cmdline"))
+		if err != nil || !bytes.HasSuffix(bytes.TrimRight(cmdline, "\x00"), []byte(`\services.exe`)) {
+			continue
+		}
+		if env, err := os.ReadFile(filepath.Join("/proc", p.Name(), "environ")); err == nil && bytes.Contains(env, want) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 func (b *Bed) command(ctx context.Context, name string, args ...string) *exec.Cmd {

@@ -131,14 +131,15 @@ func TestWatchHealRefusesADesiredFileOthersMayChange(t *testing.T) {
 }
 
 // TestWatchService: the service installs under Wine's service manager as LocalSystem,
-// started at boot, with its command line; status reports it; uninstall removes it. Wine 8's
-// service manager cannot be asked for recovery actions (the install says so in its notes),
-// and it times out starting the Go service (ERROR_SERVICE_REQUEST_TIMEOUT: the process does
-// not reach StartServiceCtrlDispatcher's connection in time), so the running service is not
-// tested here.
+// started at boot, with its command line; it starts and runs, reports a change made with
+// reg add to its --output file and to the Event Log, stops when asked, and uninstalls.
+// Wine 8's service manager cannot be asked for recovery actions (the install says so in
+// its notes). The service's Event Log calls are observed on the service manager's output
+// (ServicesLog), which the services it starts inherit with WINEDEBUG=+eventlog.
 func TestWatchService(t *testing.T) {
 	b := bed(t)
 	b.Reset(t)
+	b.ServiceManager(t)
 	dir := b.TempDir(t)
 	desired := filepath.Join(dir, "desired.json")
 	if err := os.WriteFile(desired, []byte(`{"schema":"ccproxy/desired@1","winhttp":{"mode":"direct"}}`), 0o644); err != nil {
@@ -156,22 +157,58 @@ func TestWatchService(t *testing.T) {
 	if st.Get("recovery.#").Int() != 3 && !strings.Contains(st.Get("notes").Raw, "recovery actions") && !strings.Contains(st.Get("notes").Raw, "FAILURE_ACTIONS") {
 		t.Errorf("neither recovery actions nor a note why not: %s", out)
 	}
+	// Another process sees it at once.
+	if out := b.MustRun(t, "ccproxy.exe", "service", "status", "--compress"); !gjson.GetBytes(out, "installed").Bool() || gjson.GetBytes(out, "state").String() != "stopped" {
+		t.Errorf("status after install: %s", out)
+	}
 	// Run in a console, the service's own command says who starts it.
 	if _, stderr, code := b.Run(t, "ccproxy.exe", "service", "run", "--desired", WinPath(desired)); code != 2 || !strings.Contains(string(stderr), "service control manager starts") {
 		t.Errorf("service run in a console: exit %d %s", code, stderr)
 	}
-	// Wine's service manager may answer "does not exist" for a service made a moment ago.
-	for try := 0; ; try++ {
-		out, stderr, code := b.Run(t, "ccproxy.exe", "service", "uninstall", "--compress")
-		if code == 0 {
-			if gjson.GetBytes(out, "installed").Bool() {
-				t.Errorf("after uninstall: %s", out)
-			}
-			break
-		}
-		if try == 30 {
-			t.Fatalf("service uninstall: exit %d %s", code, stderr)
-		}
-		time.Sleep(500 * time.Millisecond)
+
+	out = b.MustRun(t, "ccproxy.exe", "service", "start", "--compress")
+	if gjson.GetBytes(out, "state").String() != "running" || gjson.GetBytes(out, "pid").Int() == 0 {
+		t.Fatalf("after start: %s\nservice manager's output:\n%s", out, tail(b.ServicesLog))
 	}
+	if out := b.MustRun(t, "ccproxy.exe", "service", "status", "--compress"); gjson.GetBytes(out, "state").String() != "running" {
+		t.Errorf("status of the started service: %s", out)
+	}
+	f := &eventFile{path: events}
+	f.next(t, 90*time.Second, "started", func(ev gjson.Result) bool { return ev.Get("kind").String() == "started" })
+	b.MustRun(t, "reg", "add", KeyWinHTTP64, "/v", "WinHttpSettings", "/t", "REG_BINARY", "/d", "18000000000000000300000004000000703a383000000000", "/f")
+	ev := f.next(t, 30*time.Second, "drift", func(ev gjson.Result) bool { return changed(ev, "$.winhttp.native.proxy") })
+	if ev.Get("kind").String() != "drift" || ev.Get("changes.#(path==\"$.winhttp.native.proxy\").after").String() != "p:80" || ev.Get("inDesiredState").Bool() {
+		t.Errorf("the service's drift event: %s", ev.Raw)
+	}
+
+	began := time.Now()
+	out = b.MustRun(t, "ccproxy.exe", "service", "stop", "--compress")
+	t.Logf("service stop returned after %s", time.Since(began).Round(time.Millisecond))
+	if gjson.GetBytes(out, "state").String() != "stopped" {
+		t.Errorf("after stop: %s", out)
+	}
+	f.next(t, 10*time.Second, "stopped", func(ev gjson.Result) bool { return ev.Get("kind").String() == "stopped" })
+	log, _ := os.ReadFile(b.ServicesLog)
+	for _, want := range []string{`ReportEventW L"watching`, `ReportEventW L"drift:`, `ReportEventW L"watch stopped`} {
+		if !bytes.Contains(log, []byte(want)) {
+			t.Errorf("the service's Event Log call %s is not traced in the service manager's output:\n%s", want, tail(b.ServicesLog))
+		}
+	}
+
+	out = b.MustRun(t, "ccproxy.exe", "service", "uninstall", "--compress")
+	if gjson.GetBytes(out, "installed").Bool() {
+		t.Errorf("after uninstall: %s", out)
+	}
+	if out := b.MustRun(t, "ccproxy.exe", "service", "status", "--compress"); gjson.GetBytes(out, "installed").Bool() {
+		t.Errorf("status after uninstall: %s", out)
+	}
+}
+
+// tail is the end of a log file, for a failure message.
+func tail(path string) string {
+	data, _ := os.ReadFile(path)
+	if len(data) > 4000 {
+		data = data[len(data)-4000:]
+	}
+	return string(data)
 }
