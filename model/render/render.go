@@ -221,7 +221,8 @@ var commandWords = map[string]bool{"ccproxy": true, "netsh": true, "reg": true, 
 
 // commandUnits joins the words of a command inside a sentence into one, so that para never
 // breaks it: a quoted one ('ccproxy check --compare') up to its closing quote, and one after
-// a colon or an opening parenthesis ("compare with: w32tm /stripchart ...", "(w32tm /resync,",
+// a colon, a ';', "then" or "or", or an opening parenthesis ("compare with: w32tm /stripchart ...",
+// "(w32tm /resync,", "...; ccproxy check --compare --output check.json (on ...), then ccproxy test ...",
 // "in PowerShell: foreach (...) { ... },") up to the ',' or ';' that ends it outside its own
 // parentheses and braces, the ')' that closes the sentence's, or the end of the text.
 func commandUnits(words []string) []string {
@@ -230,7 +231,8 @@ func commandUnits(words []string) []string {
 		w := words[i]
 		t := strings.TrimLeft(w, "(")
 		quoted := strings.HasPrefix(t, "'") && commandWords[strings.Trim(t, "'")]
-		after := (i > 0 && strings.HasSuffix(words[i-1], ":") || strings.HasPrefix(w, "(")) && commandWords[t]
+		after := (i > 0 && (strings.HasSuffix(words[i-1], ":") || strings.HasSuffix(words[i-1], ";") || words[i-1] == "then" || words[i-1] == "or") ||
+			strings.HasPrefix(w, "(")) && commandWords[t]
 		if !quoted && !after {
 			out = append(out, w)
 			continue
@@ -256,6 +258,10 @@ func commandUnits(words []string) []string {
 				}
 			}
 			if last := cur[len(cur)-1]; (last == ',' || last == ';') && depth <= 0 || last == ')' && depth < 0 {
+				break
+			}
+			// Words in parentheses after it ("(on the connector machine)") are the sentence's.
+			if next := words[j+1]; depth == 0 && len(next) > 1 && next[0] == '(' && next[1] >= 'a' && next[1] <= 'z' {
 				break
 			}
 		}

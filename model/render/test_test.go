@@ -122,3 +122,18 @@ func TestCommandsStayWhole(t *testing.T) {
 }
 
 func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// A command named in a sentence after ';', "then" or "or" is one unit too, and the words in
+// parentheses after it stay the sentence's.
+func TestCommandUnitsInSentence(t *testing.T) {
+	got := commandUnits(strings.Fields("no check document probed the route; ccproxy check --compare --output check.json (on the connector machine), then ccproxy test --check check.json"))
+	for _, want := range []string{"ccproxy check --compare --output check.json", "ccproxy test --check check.json", "(on"} {
+		found := false
+		for _, u := range got {
+			found = found || u == want
+		}
+		if !found {
+			t.Errorf("no unit %q in %q", want, got)
+		}
+	}
+}
