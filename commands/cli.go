@@ -90,7 +90,7 @@ type CLI struct {
 	Apply       ApplyCmd       `cmd:"" help:"Apply a plan: lock, stale check, backup, write, read back, roll back on failure (ccproxy/apply@1)."`
 	Restore     RestoreCmd     `cmd:"" help:"Put back the exact bytes of a backup, through the same path as apply (ccproxy/apply@1)."`
 	Backups     BackupsCmd     `cmd:"" help:"List the backups apply made, newest first (ccproxy/backups@1)."`
-	Test        TestCmd        `cmd:"" help:"Check the state against the Cloud Connector proxy requirements R1-R8 (ccproxy/test@1); exit 1 when not compliant."`
+	Test        TestCmd        `cmd:"" help:"Check the state against the Cloud Connector proxy requirements R1-R8 (ccproxy/test@1); exit 1 when not compliant or incomplete."`
 	Check       CheckCmd       `cmd:"" help:"Probe the Citrix Cloud endpoints through the route WinHTTP would take, stage by stage (ccproxy/check@1); exit 1 when one is unreachable or intercepted."`
 	Route       RouteCmd       `cmd:"" help:"Say whether WinHTTP would send each URL through the proxy, and why (ccproxy/route@1)."`
 	Endpoints   EndpointsCmd   `cmd:"" help:"List the addresses a Cloud Connector must reach, per region (ccproxy/endpoints@1)."`

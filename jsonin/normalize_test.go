@@ -148,7 +148,8 @@ func TestNormalize(t *testing.T) {
 		{name: "cut short", in: "{\n  \"hosts\": [\"a\"\n\n", err: `desired.json: line 2, column 16: unexpected end of JSON input; hint: the document is cut short (a bracket or quote is missing)`},
 		{name: "newline in string", in: "{\"note\": \"a\nb\"}", err: `desired.json: line 1, column 12: invalid character '\n' in string literal; hint: escape \ as \\ and control characters as \n, \t or \u00XX`},
 		{name: "unquoted key", in: "{schema: 1}", err: `desired.json: line 1, column 2: invalid character 's' looking for beginning of object key string; hint: object keys are double-quoted strings`},
-		{name: "too deep", in: head + `"extra":` + strings.Repeat("[", 1100) + strings.Repeat("]", 1100) + "}", err: `desired.json: line 1, column 1039: nested deeper than 1000 levels`},
+		{name: "too deep", in: head + `"extra":` + strings.Repeat("[", 1100) + strings.Repeat("]", 1100) + "}", err: `desired.json: line 1, column 1039: nested deeper than 1000 levels; hint: no ccproxy document nests more than a few levels: pass a document ccproxy or ConvertTo-Json wrote`},
+		{name: "too deep past encoding/json's limit", in: strings.Repeat("[", 100000), err: `desired.json: line 1, column 1002: nested deeper than 1000 levels; hint: no ccproxy document nests more than a few levels: pass a document ccproxy or ConvertTo-Json wrote`},
 		{name: "blank", in: "\r\n", err: `desired.json: empty input; hint: give a JSON document (ConvertTo-Json writes nothing at all for an empty array)`},
 		{name: "invalid utf-8", in: "{\"note\":\"\xff\"}", err: `desired.json: line 1, column 10: not valid UTF-8; hint: read the input with jsonin.Decode`},
 		{name: "leading bom tolerated", in: "\uFEFF" + `{"schema":"ccproxy/desired@1"}`, want: `{"schema":"ccproxy/desired@1"}`},
@@ -436,4 +437,17 @@ func load(path string, stdin io.Reader, spec *Spec, v any) (string, []string, er
 	}
 	warnings, err := Unmarshal(name, data, spec, v)
 	return name, warnings, err
+}
+
+// Brackets inside strings (escaped quotes included) do not nest.
+func TestTooDeepSkipsStrings(t *testing.T) {
+	if at := tooDeep([]byte(`{"a":"` + strings.Repeat(`[\"{`, 2000) + `"}`)); at != -1 {
+		t.Errorf("brackets in a string counted: %d", at)
+	}
+	if at := tooDeep([]byte(strings.Repeat("[", 1001) + strings.Repeat("]", 1001))); at != -1 {
+		t.Errorf("1000 levels below the outermost refused at %d", at)
+	}
+	if at := tooDeep([]byte(strings.Repeat("[", 1002))); at != 1001 {
+		t.Errorf("1001 levels below the outermost: %d, want 1001", at)
+	}
 }

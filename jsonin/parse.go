@@ -38,6 +38,12 @@ type node struct {
 // parse checks text with encoding/json's scanner, whose errors are the reference, and then
 // builds the tree with a small parser that relies on the text being valid.
 func parse(name string, text []byte) (*node, error) {
+	// The nesting limit comes first: encoding/json's scanner has its own (10000 levels), and
+	// past it would say only "exceeded max depth".
+	if at := tooDeep(text); at >= 0 {
+		line, col := position(text, at)
+		return nil, &Error{Input: name, Path: place(line, col), Msg: depthMessage}
+	}
 	if !json.Valid(text) {
 		return nil, syntaxError(name, text)
 	}
@@ -68,10 +74,36 @@ func (p *parser) space() {
 	}
 }
 
+var depthMessage = fmt.Sprintf("nested deeper than %d levels; hint: no ccproxy document nests more than a few levels: pass a document ccproxy or ConvertTo-Json wrote", maxDepth)
+
+// tooDeep is the offset of the first '[' or '{' that opens more than maxDepth levels,
+// outside strings, or -1: arrays and objects alike, before anything else reads the text.
+func tooDeep(text []byte) int {
+	depth, in := 0, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case in && c == '\\':
+			i++
+		case c == '"':
+			in = !in
+		case in:
+		case c == '[' || c == '{':
+			// The outermost value is level 0, as in parser.value.
+			if depth++; depth-1 > maxDepth {
+				return i
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return -1
+}
+
 func (p *parser) value(depth int) (*node, *parseErr) {
 	if depth > maxDepth {
 		line, col := position(p.b, p.i)
-		return nil, &parseErr{place(line, col), fmt.Sprintf("nested deeper than %d levels", maxDepth)}
+		return nil, &parseErr{place(line, col), depthMessage}
 	}
 	switch c := p.b[p.i]; c {
 	case '{':

@@ -166,8 +166,15 @@ var shells = map[string]shell{
 	ShellCmd: {
 		name: ShellCmd, nl: "\r\n", comment: "rem ",
 		header: []string{"cmd.exe script: run it in a Command Prompt opened with Run as administrator (paste the lines, or save it as plan.cmd and run it); for PowerShell use --format ps1"},
-		// cmd.exe expands %SystemRoot%; the 64-bit netsh is the one on the PATH of a 64-bit cmd.exe.
-		netsh64: "netsh", netsh32: `%SystemRoot%\SysWOW64\netsh.exe`,
+		// cmd.exe expands %SystemRoot%. A 32-bit cmd.exe (a 32-bit deployment agent's) sees
+		// SysWOW64 under the name System32, so a bare netsh there is the 32-bit one and the
+		// 64-bit view would never be written; Sysnative, which only a 32-bit process sees,
+		// reaches the 64-bit netsh from there (Microsoft, "File System Redirector":
+		// https://learn.microsoft.com/windows/win32/winprog64/file-system-redirector).
+		prologue: []string{
+			`if exist "%SystemRoot%\Sysnative\netsh.exe" (set "NETSH=%SystemRoot%\Sysnative\netsh.exe") else (set "NETSH=%SystemRoot%\System32\netsh.exe")`,
+		},
+		netsh64: `"%NETSH%"`, netsh32: `%SystemRoot%\SysWOW64\netsh.exe`,
 		arg:     func(name, value string) string { return name + `="` + value + `"` },
 		carries: cmdQuotedCarries,
 	},

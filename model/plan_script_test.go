@@ -85,7 +85,9 @@ func TestPlanScriptRefusesUnsafeValues(t *testing.T) {
 	}
 	// An ordinary value is still a netsh line in both shells.
 	p := &Plan{Changes: []Change{change("p.corp.example:8080", "<local>;*.corp.example")}}
-	if s := PlanScript(p, ShellCmd); !strings.Contains(s, `netsh winhttp set proxy proxy-server="p.corp.example:8080" bypass-list="<local>;*.corp.example"`) {
+	// The 64-bit netsh, also from a 32-bit cmd.exe: Sysnative when it exists.
+	if s := PlanScript(p, ShellCmd); !strings.Contains(s, `if exist "%SystemRoot%\Sysnative\netsh.exe" (set "NETSH=%SystemRoot%\Sysnative\netsh.exe") else (set "NETSH=%SystemRoot%\System32\netsh.exe")`+"\r\n") ||
+		!strings.Contains(s, "\r\n"+`"%NETSH%" winhttp set proxy proxy-server="p.corp.example:8080" bypass-list="<local>;*.corp.example"`) {
 		t.Errorf("cmd:\n%s", s)
 	}
 	if s := PlanScript(p, ShellPowerShell); !strings.Contains(s, `& $netsh winhttp set proxy 'proxy-server=p.corp.example:8080' 'bypass-list=<local>;*.corp.example'`) {

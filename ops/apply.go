@@ -200,12 +200,36 @@ func (m *Machine) offlineWhatIf(c Change, plan PlanFunc) (*model.ApplyResult, er
 	if err != nil {
 		return nil, err
 	}
-	return model.ApplyPlan(w, p, model.ApplyOptions{
+	// --verify probes the route the plan leaves in this source, as on the machine: the
+	// planned proxy and bypass list are probed from here, which reaches the endpoints as
+	// the connector would when both go out through that proxy.
+	var verified *model.ApplyVerify
+	if c.Verify != nil {
+		if verified, err = m.verifyPlan(w, p, *c.Verify); err != nil {
+			return nil, err
+		}
+		if verified.Probed && !verified.OK {
+			if !c.Verify.Force {
+				res, err := refused(w, p, verified, m.Now())
+				if err != nil {
+					return nil, err
+				}
+				return res, &model.VerifyError{V: verified}
+			}
+			verified.Forced = true
+			m.Log.Warn().Msg(model.RedactCredentials("--force: the planned route failed the probe: " + verified.Summary()))
+		}
+	}
+	res, err := model.ApplyPlan(w, p, model.ApplyOptions{
 		WhatIf: true, Now: m.Now(), Host: op.Info.Host, Reason: "what-if", StaleHint: staleHint,
 		WriteBackup: func(*model.Backup) (string, error) {
 			return "", &model.EnvError{Msg: "no backup is written in a what-if"}
 		},
 	})
+	if res != nil {
+		res.Verify = verified
+	}
+	return res, err
 }
 
 // backupFileName sorts by time and cannot collide between two applies in one second.

@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -71,6 +72,11 @@ func (g *gen) typ(t reflect.Type, f *reflect.StructField) map[string]any {
 		if e := f.Tag.Get("enum"); e != "" {
 			var vals []any
 			for _, v := range strings.Split(e, ",") {
+				// An integer field's enum holds numbers (the event ids), not their spelling.
+				if n, err := strconv.ParseInt(v, 10, 64); err == nil && t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64 {
+					vals = append(vals, n)
+					continue
+				}
 				vals = append(vals, v)
 			}
 			s["enum"] = vals

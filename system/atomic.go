@@ -65,6 +65,18 @@ func WriteFileAtomic(path string, o WriteOptions, write func(io.Writer) error) e
 		}
 	}
 	if !o.Private {
+		// A descriptor of the process's own (/dev/stdout into a pipe) and a link whose
+		// target is a pipe or a device are written through, not followed as text: the link
+		// behind /proc/self/fd/1 reads "pipe:[N]", which is no path.
+		if f, fi, ok, err := openOwnFD(path); ok {
+			if err != nil {
+				return &WriteError{Op: "write", Path: path, Err: PathCause(err)}
+			}
+			return writeInto(f, path, fi, write)
+		}
+		if fi, err := os.Stat(path); err == nil && fi.Mode()&(os.ModeNamedPipe|os.ModeCharDevice) != 0 {
+			return writeSpecial(path, fi, write)
+		}
 		target, err := FollowLinks(path)
 		if err != nil {
 			return &WriteError{Op: "kind", Path: path, Err: err}
@@ -145,8 +157,14 @@ func writeSpecial(path string, fi os.FileInfo, write func(io.Writer) error) erro
 	if err != nil {
 		return &WriteError{Op: "write", Path: path, Err: PathCause(err)}
 	}
+	return writeInto(f, path, fi, write)
+}
+
+// writeInto fills an open pipe, device or (a descriptor of the process's own) socket and
+// closes it.
+func writeInto(f *os.File, path string, fi os.FileInfo, write func(io.Writer) error) error {
 	bw := bufio.NewWriterSize(f, 64<<10)
-	err = write(bw)
+	err := write(bw)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -178,6 +196,16 @@ var ErrNoFolder = errors.New("no such folder")
 // "kind"), or a file whose folder does not exist (Op "create", Err ErrNoFolder). A path
 // it cannot look at (access denied) passes: the write then says why.
 func CheckWriteTarget(path string) error {
+	if f, _, ok, err := openOwnFD(path); ok {
+		if err != nil {
+			return &WriteError{Op: "write", Path: path, Err: PathCause(err)}
+		}
+		f.Close()
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode()&(os.ModeNamedPipe|os.ModeCharDevice) != 0 {
+		return nil
+	}
 	target, err := FollowLinks(path)
 	if err != nil {
 		return &WriteError{Op: "kind", Path: path, Err: err}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -262,5 +263,46 @@ func TestCheckWriteTarget(t *testing.T) {
 		case want == "create" && !errors.Is(err, ErrNoFolder):
 			t.Errorf("%s: %v is not ErrNoFolder", p, err)
 		}
+	}
+}
+
+// /dev/stdout into a pipe (`ccproxy version --output /dev/stdout | head`): the link behind
+// /proc/self/fd/N reads "pipe:[N]", which is no path; the write goes into the pipe, through
+// /proc/self/fd/N, /dev/fd/N and a link of one's own to them, and the descriptor stays open.
+func TestWriteFileAtomicWritesIntoOwnPipe(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("no /proc/self/fd here")
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	fd := strconv.Itoa(int(w.Fd()))
+	link := filepath.Join(t.TempDir(), "out")
+	if err := os.Symlink("/proc/self/fd/"+fd, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/proc/self/fd/" + fd, "/dev/fd/" + fd, link} {
+		if err := CheckWriteTarget(p); err != nil {
+			t.Errorf("CheckWriteTarget(%s): %v", p, err)
+		}
+		done := make(chan string)
+		go func() { b := make([]byte, 512); n, _ := r.Read(b); done <- string(b[:n]) }()
+		if err := WriteFileAtomic(p, WriteOptions{Perm: 0o644}, writeString("doc via "+p)); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		select {
+		case got := <-done:
+			if got != "doc via "+p {
+				t.Errorf("%s: the pipe read %q", p, got)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: nothing reached the pipe", p)
+		}
+	}
+	if _, err := w.Write([]byte("x")); err != nil {
+		t.Errorf("the pipe's own descriptor was closed: %v", err)
 	}
 }

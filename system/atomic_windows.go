@@ -45,3 +45,7 @@ func replaceFile(tmp, path string) error {
 
 // keepOwner: ReplaceFileW keeps the owner on Windows.
 func keepOwner(string, os.FileInfo) {}
+
+// openOwnFD: Windows has no /dev/stdout or /proc/self/fd; its NUL and CON are devices that
+// WriteFileAtomic opens by name.
+func openOwnFD(string) (*os.File, os.FileInfo, bool, error) { return nil, nil, false, nil }

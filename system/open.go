@@ -1,8 +1,11 @@
 package system
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 
 	"ccproxy/jsonin"
@@ -34,6 +37,15 @@ func Open(from string, stdin io.Reader, live func() (Writer, error)) (*Opened, e
 	}
 	name, data, err := ReadInput(from, stdin)
 	if err != nil {
+		// A folder or a file that is not there: say what --from takes.
+		var je *jsonin.Error
+		if errors.As(err, &je) && from != "-" && !strings.Contains(je.Msg, "hint:") {
+			if fi, serr := os.Stat(from); serr == nil && fi.IsDir() || errors.Is(serr, fs.ErrNotExist) {
+				e := *je
+				e.Msg += "; hint: pass a .reg export, a state document (ccproxy get --output), netsh text or - for stdin"
+				return nil, &e
+			}
+		}
 		return nil, err
 	}
 	return OpenRead(from, name, data)

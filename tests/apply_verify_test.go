@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -117,5 +118,35 @@ func TestApplyForceNeedsVerify(t *testing.T) {
 	}
 	if !reflect.DeepEqual(before, live.Snapshot()) {
 		t.Errorf("the registry changed")
+	}
+}
+
+// A change board's what-if against an export probes the route the plan leaves in it, as the
+// live apply does: recorded, and exit 1 when the route fails.
+func TestApplyWhatIfFromSourceVerifies(t *testing.T) {
+	l := newCheckLab(t)
+	src := filepath.Join("..", "examples", "nothing-configured.reg")
+	for name, c := range map[string]struct {
+		o    probetest.ProxyOptions
+		code int
+		want map[string]string
+	}{
+		"working route": {probetest.ProxyOptions{Mode: probetest.Tunnel}, 0, map[string]string{
+			"result": "whatIf", "verify.probed": "true", "verify.ok": "true", "verify.required": "5", "verify.requiredReachable": "5"}},
+		"failing route": {probetest.ProxyOptions{Mode: probetest.AuthRequired}, 1, map[string]string{
+			"result": "verifyFailed", "verify.probed": "true", "verify.ok": "false", "verify.requiredReachable": "0", "changes.0.status": "notApplied"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := checkProxy(t, c.o)
+			m := newPlanMachine(t, planLive(t, "nothing-configured.reg"))
+			planFile := verifyPlan(t, m, p.Addr)
+			a := m.planRun(t, nil, append([]string{"apply", planFile, "--what-if", "--from", src, "--compress"}, l.verifyArgs()...)...)
+			if a.code != c.code {
+				t.Fatalf("exit %d, want %d: %s %s", a.code, c.code, a.stderr, a.stdout)
+			}
+			planValid(t, a.stdout)
+			c.want["verify.route.proxy"] = p.Addr
+			checkExpect(t, gjson.ParseBytes(a.stdout), c.want)
+		})
 	}
 }

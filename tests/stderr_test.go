@@ -54,3 +54,13 @@ func TestStderrShowsControlsEscaped(t *testing.T) {
 		}
 	}
 }
+
+// --from naming a folder or a file that is not there says what --from takes.
+func TestFromFolderOrMissingHints(t *testing.T) {
+	for _, from := range []string{t.TempDir(), filepath.Join(t.TempDir(), "nope.reg")} {
+		r := run(t, nil, "test", "--from", from)
+		if r.code != 2 || !strings.Contains(string(r.stderr), "hint: pass a .reg export, a state document") || strings.Count(strings.TrimSpace(string(r.stderr)), "\n") != 0 {
+			t.Errorf("--from %s: exit %d: %s", from, r.code, r.stderr)
+		}
+	}
+}

@@ -10,7 +10,7 @@ import (
 const (
 	exportWinHTTP = `reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections" winhttp.reg`
 	exportWinINet = `reg export "HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings" wininet.reg`
-	checkRoute    = "ccproxy check --compare --output check.json (on the connector machine), then pass it with --check check.json"
+	checkRoute    = "ccproxy check --compare --output check.json (on the connector machine), then ccproxy test --check check.json"
 )
 
 // missingEvidence lists what the verdict needs and the source lacks. A verdict of compliant

@@ -86,6 +86,13 @@ func checkInternal(v string) (string, string) {
 			return "", "holds a separator (white space, ';' or ','); give each host its own --internal"
 		}
 	}
+	for _, c := range t {
+		// A control character is no part of a host: say that alone, not what a URL parser
+		// makes of it.
+		if c < 0x20 || c == 0x7f || c >= 0x80 && c <= 0x9f || c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069 {
+			return "", "holds the control character " + jsonin.Visible(string(c)) + ", which no host name holds"
+		}
+	}
 	rest := t
 	if i := strings.Index(rest, "://"); i >= 0 {
 		scheme := strings.ToLower(rest[:i])
@@ -126,7 +133,9 @@ func checkInternal(v string) (string, string) {
 	if _, err := bypass.Route(bypass.Proxy{}, bypass.List{}, bypass.StackWinHTTP, t); err != nil {
 		var ue *bypass.URLError
 		if errors.As(err, &ue) {
-			return "", ue.Msg
+			// Its hint is route's (pass a URL); --internal's own follows.
+			msg, _, _ := strings.Cut(ue.Msg, "; pass a URL")
+			return "", msg
 		}
 		return "", err.Error()
 	}

@@ -186,12 +186,17 @@ func TestParseInternal(t *testing.T) {
 		"host:99999":                    "port 99999 out of range",
 		"!!!":                           "not a host name",
 		"https://":                      "no host name",
-		"a\u202eb.example":              "internationalized",
+		"a\u202eb.example":              `holds the control character \u202e`,
+		"h\x01st":                       `holds the control character \x01, which no host name holds; hint: name one host`,
+		"https://h\x1bst/":              `holds the control character \x1b`,
 	}
 	for in, want := range bad {
 		_, err := ParseInternal([]string{"ok.example", in})
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "--internal: ") || exitCode(err) != 2 || strings.Contains(err.Error(), "\n") {
 			t.Errorf("ParseInternal(%q) = %v (exit %d), want %q", in, err, exitCode(err), want)
+		}
+		if err != nil && strings.Contains(err.Error(), "pass a URL") {
+			t.Errorf("ParseInternal(%q): two hints that disagree: %v", in, err)
 		}
 		if err != nil && strings.Contains(err.Error(), "pw@") {
 			t.Errorf("credentials echoed: %v", err)

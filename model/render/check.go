@@ -78,7 +78,42 @@ func (g endpointGroup) how() string {
 	case "notChecked":
 		return "not checked"
 	}
-	return strings.TrimSpace("failed " + joinWords("at stage", g.stage) + " " + parens(g.failure))
+	return strings.TrimSpace("failed " + parens(failureWords(g.stage, g.failure)))
+}
+
+// failureWords says a probe's failure class (and, for a timeout, the stage it stopped at)
+// in words: the JSON's enums (tcpRefused, proxyConnect) are for programs.
+func failureWords(stage, failure string) string {
+	stages := map[string]string{"dns": "the DNS lookup", "tcp": "the TCP connection", "proxyConnect": "the proxy's CONNECT",
+		"tls": "the TLS handshake", "http": "the HTTP request"}
+	switch failure {
+	case "dnsFailure":
+		return "DNS lookup failed"
+	case "tcpRefused":
+		return "TCP connection refused"
+	case "timeout":
+		if s, ok := stages[stage]; ok {
+			return "timed out in " + s
+		}
+		return "timed out"
+	case "proxyAuthRequired":
+		return "the proxy asks for credentials"
+	case "proxyDenied":
+		return "the proxy refused the CONNECT"
+	case "tlsHandshakeFailed":
+		return "TLS handshake failed"
+	case "tlsInterception":
+		return "TLS interception: the certificate is not the site's"
+	case "certificateInvalid":
+		return "certificate not valid"
+	case "httpError":
+		return "HTTP error"
+	case "":
+		if s, ok := stages[stage]; ok {
+			return "at " + s
+		}
+	}
+	return strings.TrimSpace(stage + " " + failure)
 }
 
 func endpointGroups(eps gjson.Result) []*endpointGroup {

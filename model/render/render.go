@@ -175,7 +175,11 @@ func (w *writer) para(prefix string, indent int, text string) {
 	lineLen := visibleLen(prefix)
 	first := true
 	var words []string
-	for _, word := range strings.Fields(text) {
+	for _, word := range commandUnits(strings.Fields(text)) {
+		if strings.Contains(word, " ") {
+			words = append(words, word) // a command: whole, past the width if it must
+			continue
+		}
 		words = append(words, split(word, width-indent)...)
 	}
 	for _, word := range words {
@@ -195,6 +199,76 @@ func (w *writer) para(prefix string, indent int, text string) {
 	}
 	w.b.WriteString(strings.TrimRight(line, " "))
 	w.b.WriteByte('\n')
+}
+
+// command writes a command a person copies, whole on one line: after prefix when both fit
+// the width, else on a line of its own below it, indented by indent spaces, past the width
+// if it must. A console wraps a long line only on screen; wrapped here, a copy gives two
+// lines, and the second runs as a command of its own.
+func (w *writer) command(prefix string, indent int, cmd string) {
+	cmd = strings.TrimSpace(jsonin.ASCII(cmd))
+	if visibleLen(prefix)+len(cmd) <= w.o.Width || strings.TrimSpace(prefix) == "" {
+		w.b.WriteString(prefix + cmd + "\n")
+		return
+	}
+	w.b.WriteString(strings.TrimRight(prefix, " ") + "\n")
+	w.b.WriteString(strings.Repeat(" ", indent) + cmd + "\n")
+}
+
+// commandWords start a command a sentence names, which commandUnits keeps on one line.
+var commandWords = map[string]bool{"ccproxy": true, "netsh": true, "reg": true, "w32tm": true, "powershell": true,
+	"Set-ItemProperty": true, "foreach": true, "New-ItemProperty": true, "Restart-Computer": true, "certutil": true}
+
+// commandUnits joins the words of a command inside a sentence into one, so that para never
+// breaks it: a quoted one ('ccproxy check --compare') up to its closing quote, and one after
+// a colon, a ';', "then" or "or", or an opening parenthesis ("compare with: w32tm /stripchart ...",
+// "(w32tm /resync,", "...; ccproxy check --compare --output check.json (on ...), then ccproxy test ...",
+// "in PowerShell: foreach (...) { ... },") up to the ',' or ';' that ends it outside its own
+// parentheses and braces, the ')' that closes the sentence's, or the end of the text.
+func commandUnits(words []string) []string {
+	var out []string
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		t := strings.TrimLeft(w, "(")
+		quoted := strings.HasPrefix(t, "'") && commandWords[strings.Trim(t, "'")]
+		after := (i > 0 && (strings.HasSuffix(words[i-1], ":") || strings.HasSuffix(words[i-1], ";") || words[i-1] == "then" || words[i-1] == "or") ||
+			strings.HasPrefix(w, "(")) && commandWords[t]
+		if !quoted && !after {
+			out = append(out, w)
+			continue
+		}
+		j, depth := i, 0
+		for ; j+1 < len(words); j++ {
+			cur := words[j]
+			if j == i {
+				cur = t
+			}
+			if quoted {
+				if j > i && strings.Contains(cur, "'") || j == i && strings.Count(cur, "'") >= 2 {
+					break
+				}
+				continue
+			}
+			for _, c := range cur {
+				switch c {
+				case '(', '{':
+					depth++
+				case ')', '}':
+					depth--
+				}
+			}
+			if last := cur[len(cur)-1]; (last == ',' || last == ';') && depth <= 0 || last == ')' && depth < 0 {
+				break
+			}
+			// Words in parentheses after it ("(on the connector machine)") are the sentence's.
+			if next := words[j+1]; depth == 0 && len(next) > 1 && next[0] == '(' && next[1] >= 'a' && next[1] <= 'z' {
+				break
+			}
+		}
+		out = append(out, strings.Join(words[i:j+1], " "))
+		i = j
+	}
+	return out
 }
 
 // list writes items (host names) separated by spaces and wrapped between them, never inside

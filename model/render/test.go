@@ -63,20 +63,37 @@ func (w *writer) test(d gjson.Result) {
 		w.blank()
 		w.para("", 2, notCheckedLine(d, notChecked))
 	}
-	// The last line holds the verdict, and the next step with it when both fit on one line;
-	// else the step comes just above it.
+	// The last line holds the verdict and the next step: its command whole, on the line
+	// below "WORD; next:" when both do not fit; a later step stands above it.
 	w.blank()
-	if last := word + "; next: " + next; visibleLen(last) <= w.o.Width {
-		w.linef("%s", last)
-	} else {
-		w.para("next: ", 2, next)
-		w.para(word+": ", 2, fmt.Sprintf("%d failed, %d warned, %d not checked", s.Get("fail").Int(), s.Get("warn").Int(), s.Get("notChecked").Int()))
+	tally := fmt.Sprintf("%d failed, %d warned, %d not checked", s.Get("fail").Int(), s.Get("warn").Int(), s.Get("notChecked").Int())
+	switch {
+	case next.cmd != "":
+		if next.then != "" {
+			w.command("next: ", 2, next.cmd)
+			w.command("then: ", 2, next.then)
+		}
+		if last := word + "; next: " + next.cmd; visibleLen(last) <= w.o.Width {
+			w.linef("%s", last)
+		} else {
+			w.linef("%s; next:", word)
+			w.command("", 0, next.cmd)
+		}
+	case next.prose != "":
+		if last := word + "; next: " + next.prose; visibleLen(last) <= w.o.Width {
+			w.linef("%s", last)
+		} else {
+			w.para("next: ", 2, next.prose)
+			w.para(word+": ", 2, tally)
+		}
+	default:
+		w.para(word+": ", 2, tally)
 	}
 }
 
 // finding: the status, id, requirements and title; for one that did not pass, why, and its fix.
 // A fix whose command is the next step at the end points there instead of saying it twice.
-func (w *writer) finding(f gjson.Result, indent int, next string) {
+func (w *writer) finding(f gjson.Result, indent int, next step) {
 	pad := strings.Repeat(" ", indent)
 	st := f.Get("status").String()
 	var reqs []string
@@ -98,13 +115,13 @@ func (w *writer) finding(f gjson.Result, indent int, next string) {
 	}
 	if r := f.Get("remediation"); r.IsObject() {
 		c := r.Get("command").String()
-		if c != "" && c == next && !w.o.Verbose {
+		if c != "" && c == next.cmd && !w.o.Verbose {
 			w.para(pad+"fix: ", indent+5, r.Get("summary").String()+" (the command is the next step, below)")
 			return
 		}
 		w.para(pad+"fix: ", indent+5, r.Get("summary").String())
 		if c != "" {
-			w.para(pad+"     ", indent+7, c)
+			w.command(pad+"     ", indent+5, c)
 		}
 	}
 }
@@ -199,9 +216,15 @@ func sourceNoun(kind string) string {
 	return "source"
 }
 
+// step is the one thing to do next: a command to run (and, when it takes two, the one
+// after it), or, when no command does it, what to do in words.
+type step struct{ cmd, then, prose string }
+
 // nextStep is the one thing to do next: the fix of the most severe failure (which carries
-// what else a plan can fix), else what evidence to supply, else the fix of the first warning.
-func nextStep(d gjson.Result, verdict string, order []gjson.Result) string {
+// what else a plan can fix), else what evidence to supply, else the fix of the first warning,
+// else the probe that judges the route the services take when it was not run; nothing when
+// every requirement checked is met.
+func nextStep(d gjson.Result, verdict string, order []gjson.Result) step {
 	first := func(status string) (gjson.Result, bool) {
 		for _, f := range order {
 			if f.Get("status").String() == status {
@@ -210,21 +233,21 @@ func nextStep(d gjson.Result, verdict string, order []gjson.Result) string {
 		}
 		return gjson.Result{}, false
 	}
-	fixOf := func(f gjson.Result) string {
+	fixOf := func(f gjson.Result) step {
 		if c := f.Get("remediation.command").String(); c != "" {
-			return c
+			return step{cmd: c}
 		}
-		if f.Get("remediation").IsObject() {
-			return "the fix of " + f.Get("id").String() + " above"
+		if s := f.Get("remediation.summary").String(); s != "" {
+			return step{prose: s}
 		}
-		return "resolve " + f.Get("id").String() + " above"
+		return step{prose: "resolve " + f.Get("id").String() + " above"}
 	}
 	if f, ok := first("fail"); ok {
 		return fixOf(f)
 	}
 	if verdict == "incomplete" {
 		if s := d.Get("missingEvidence.0.supply").String(); s != "" {
-			return s
+			return supplyStep(s)
 		}
 	}
 	if f, ok := first("warn"); ok {
@@ -232,8 +255,39 @@ func nextStep(d gjson.Result, verdict string, order []gjson.Result) string {
 	}
 	for _, f := range order {
 		if f.Get("check").String() == "servicesRouteReaches" && f.Get("status").String() == "notChecked" {
-			return "'ccproxy check --compare --output check.json' on the machine, then 'ccproxy test --check check.json' to judge the route the services take"
+			return step{cmd: "ccproxy check --compare --output check.json", then: "ccproxy test --check check.json"}
 		}
 	}
-	return "nothing; the proxy settings meet every requirement checked"
+	return step{}
+}
+
+// supplyStep reads the commands out of a missing evidence's supply ("reg export ... x.reg",
+// "ccproxy check ... (on the connector machine), then ccproxy test --check check.json"): the
+// first command ends where the words around it begin; one that names no command is words.
+func supplyStep(s string) step {
+	cmdAt := func(s string) (string, string, bool) {
+		for _, p := range []string{"ccproxy ", "reg export ", "netsh "} {
+			if strings.HasPrefix(s, p) {
+				end := len(s)
+				for _, sep := range []string{" (", ", then ", ", or ", "; "} {
+					if i := strings.Index(s, sep); i >= 0 && i < end {
+						end = i
+					}
+				}
+				return s[:end], s[end:], true
+			}
+		}
+		return "", "", false
+	}
+	cmd, rest, ok := cmdAt(s)
+	if !ok {
+		return step{prose: s}
+	}
+	st := step{cmd: cmd}
+	if i := strings.Index(rest, "then "); i >= 0 {
+		if then, _, ok := cmdAt(rest[i+len("then "):]); ok {
+			st.then = then
+		}
+	}
+	return st
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -83,5 +84,56 @@ func TestLongHostStaysWhole(t *testing.T) {
 	out, _ := Text([]byte(doc), Options{Width: 80})
 	if !strings.Contains(string(out), host) {
 		t.Errorf("host cut:\n%s", out)
+	}
+}
+
+// A command is never broken across lines, at any width: the fix's command, the next step
+// (below "WORD; next:" when both do not fit) and a command inside a sentence.
+func TestCommandsStayWhole(t *testing.T) {
+	plan := `ccproxy plan --proxy proxy.corp.example:8080 --bypass "<local>;*.corp.example;dc01.corp.example;10.0.20.15" --views "native,wow64"`
+	ps := `foreach ($k in 'HKLM:\SOFTWARE\Microsoft\.NETFramework\v4.0.30319','HKLM:\SOFTWARE\WOW6432Node\Microsoft\.NETFramework\v4.0.30319') { Set-ItemProperty $k SchUseStrongCrypto 1 -Type DWord; Set-ItemProperty $k SystemDefaultTlsVersions 1 -Type DWord },`
+	w32 := `w32tm /stripchart /computer:time.windows.com /samples:3`
+	doc := `{"schema":"ccproxy/test@1","source":{"kind":"regFile","path":"x.reg"},"compliant":false,"verdict":"notCompliant","missingEvidence":[],
+	"summary":{"pass":0,"fail":1,"warn":2,"notChecked":0,"notApplicable":0},"findings":[
+	{"id":"winhttpViewsAgree","check":"winhttpViewsAgree","status":"fail","severity":"high","requirements":["R4"],"title":"t","message":"the views disagree","remediation":{"summary":"write both views","command":` + strconvQuote(plan) + `}},
+	{"id":"dotnetStrongCrypto","check":"dotnetStrongCrypto","status":"warn","severity":"medium","requirements":["CTX335879"],"title":"t","message":"not set","remediation":{"summary":` + strconvQuote("in PowerShell: "+ps+" then restart") + `,"command":null}},
+	{"id":"clock","check":"clock","status":"warn","severity":"low","requirements":["R6"],"title":"t","message":` + strconvQuote("no HTTP answer carried a Date, so the clock could not be compared; run check where the endpoints answer, or compare with: "+w32) + `,"remediation":null}]}`
+	for _, width := range []int{40, 80, 120} {
+		out, err := Text([]byte(doc), Options{Width: width})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []string{plan, strings.TrimSuffix(ps, ","), w32} {
+			if !strings.Contains(string(out), c) {
+				t.Errorf("width %d: %q is not on one line:\n%s", width, c, out)
+			}
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if last := lines[len(lines)-1]; last != plan && last != "NOT COMPLIANT; next: "+plan {
+			t.Errorf("width %d: the last line is %q, want the next step's command:\n%s", width, last, out)
+		}
+		if width < 120 && lines[len(lines)-2] != "NOT COMPLIANT; next:" {
+			t.Errorf("width %d: the line before the command is %q", width, lines[len(lines)-2])
+		}
+		if strings.Contains(string(out), "the fix of") {
+			t.Errorf("width %d: a next step that is no command:\n%s", width, out)
+		}
+	}
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// A command named in a sentence after ';', "then" or "or" is one unit too, and the words in
+// parentheses after it stay the sentence's.
+func TestCommandUnitsInSentence(t *testing.T) {
+	got := commandUnits(strings.Fields("no check document probed the route; ccproxy check --compare --output check.json (on the connector machine), then ccproxy test --check check.json"))
+	for _, want := range []string{"ccproxy check --compare --output check.json", "ccproxy test --check check.json", "(on"} {
+		found := false
+		for _, u := range got {
+			found = found || u == want
+		}
+		if !found {
+			t.Errorf("no unit %q in %q", want, got)
+		}
 	}
 }

@@ -38,12 +38,13 @@ func (w *writer) plan(d gjson.Result) {
 	w.warnings(d.Get("warnings"))
 	if n > 0 {
 		// Text is what a console shows, so no plan file was written: say how to get one.
-		step := "to apply it, rerun this command with --output plan.json, then run: ccproxy apply plan.json"
+		step := "to apply it, rerun this command with --output plan.json, then run:"
 		if d.Get("requiresElevation").Bool() {
-			step = "to apply it, rerun this command with --output plan.json, then from an elevated prompt: ccproxy apply plan.json"
+			step = "to apply it, rerun this command with --output plan.json, then from an elevated prompt:"
 		}
 		w.blank()
 		w.para("", 2, step)
+		w.command("  ", 2, "ccproxy apply plan.json")
 	}
 }
 
@@ -222,7 +223,7 @@ func (w *writer) checkCompare(cmp gjson.Result) {
 	w.table([]string{"STATUS", "ROUTE"}, rows)
 	if f := cmp.Get("fix").String(); f != "" {
 		w.blank()
-		w.para("  fix: ", 7, f)
+		w.command("  fix: ", 4, f)
 	}
 }
 

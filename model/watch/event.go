@@ -76,7 +76,7 @@ type Event struct {
 	Time    time.Time `json:"time"`
 	Host    *string   `json:"host"`
 	Kind    Kind      `json:"kind" enum:"started,stopped,changed,drift,backInDesiredState,healed,healRefused,error"`
-	EventID uint32    `json:"eventId" doc:"the Event Log id of the kind (Application log, source ccproxy)"`
+	EventID uint32    `json:"eventId" enum:"1,2,100,200,300,400,500,900" doc:"the Event Log id of the kind (Application log, source ccproxy)"`
 	Level   string    `json:"level" enum:"information,warning,error"`
 	Message string    `json:"message"`
 	Trigger Trigger   `json:"trigger"`

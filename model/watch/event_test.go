@@ -2,6 +2,7 @@ package watch
 
 import (
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +105,20 @@ func TestFindingChanges(t *testing.T) {
 		if model.Deref(f.Before) != w[0] || model.Deref(f.After) != w[1] {
 			t.Errorf("%s: %v -> %v, want %v", f.ID, model.Deref(f.Before), model.Deref(f.After), w)
 		}
+	}
+}
+
+// The schema's eventId enum (the field's tag) is exactly the kinds' ids, in order.
+func TestEventIDEnumIsTheKinds(t *testing.T) {
+	f, ok := reflect.TypeOf(Event{}).FieldByName("EventID")
+	if !ok {
+		t.Fatal("Event has no EventID")
+	}
+	var want []string
+	for _, k := range Kinds {
+		want = append(want, itoa(k.ID))
+	}
+	if got := f.Tag.Get("enum"); got != strings.Join(want, ",") {
+		t.Errorf("eventId enum %q, the kinds' ids are %q", got, strings.Join(want, ","))
 	}
 }

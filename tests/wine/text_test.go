@@ -18,7 +18,10 @@ func TestTextOnWindowsToAPipe(t *testing.T) {
 	out := strings.ReplaceAll(string(r.stdout), "\r\n", "\n")
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	for i, l := range lines {
-		if len(l) > 80 || bytes.ContainsFunc([]byte(l), func(c rune) bool { return c < 0x20 || c > 0x7e }) {
+		// A command stands whole on its line, past 80 columns if it must.
+		cmd := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "fix:"))
+		whole := strings.HasPrefix(cmd, "ccproxy ") || strings.HasPrefix(cmd, "foreach (") || strings.HasPrefix(cmd, "(reg export ")
+		if len(l) > 80 && !whole || bytes.ContainsFunc([]byte(l), func(c rune) bool { return c < 0x20 || c > 0x7e }) {
 			t.Errorf("line %d: %q", i+1, l)
 		}
 	}
@@ -30,7 +33,11 @@ func TestTextOnWindowsToAPipe(t *testing.T) {
 		}
 		return ""
 	}
-	if first, last := verdict(lines[0]), verdict(lines[len(lines)-1]); first == "" || first != last {
+	end := lines[len(lines)-1]
+	if len(lines) > 1 && strings.HasSuffix(lines[len(lines)-2], "; next:") {
+		end = lines[len(lines)-2] // the next step's command stands below the verdict
+	}
+	if first, last := verdict(lines[0]), verdict(end); first == "" || first != last {
 		t.Errorf("verdict %q first, %q last:\n%s", first, last, out)
 	}
 }
