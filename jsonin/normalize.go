@@ -167,21 +167,22 @@ func LooksCut(s string) bool {
 
 // cutInside finds a string that LooksCut anywhere in n, and says where, relative to the
 // object that holds n (rel is n's own place, such as ".desired").
-func cutInside(n *node, rel string) (string, bool) {
+func cutInside(n *node, p *jpath) (string, bool) {
 	switch n.kind {
 	case nString:
 		if LooksCut(n.str) {
-			return "$" + rel, true
+			// The jpath renders odd keys quoted and escaped, so the message stays one line.
+			return p.String(), true
 		}
 	case nObject:
 		for i, k := range n.keys {
-			if where, ok := cutInside(n.vals[i], rel+"."+k); ok {
+			if where, ok := cutInside(n.vals[i], p.key(k)); ok {
 				return where, true
 			}
 		}
 	case nArray:
 		for i, v := range n.vals {
-			if where, ok := cutInside(v, rel+"["+strconv.Itoa(i)+"]"); ok {
+			if where, ok := cutInside(v, p.index(i)); ok {
 				return where, true
 			}
 		}
@@ -217,7 +218,7 @@ func (w *walker) object(v *node, s *Spec, path *jpath) error {
 			// A wrapper key around a document ConvertTo-Json cut ({"desired": {"winhttp":
 			// "System.Collections.Hashtable"}}) is named for the cut: the cut is the fault
 			// to fix, and it would otherwise hide behind "unknown key".
-			if where, ok := cutInside(v.vals[i], "."+k); ok {
+			if where, ok := cutInside(v.vals[i], path.key(k)); ok {
 				return w.fail(path, "key %s holds a value at %s that %s", quote(k), where, CutMessage)
 			}
 			return w.unknownKey(path, k, s)
