@@ -10,9 +10,15 @@ import (
 // Mem is an in-memory registry. It backs the .reg, state-document and netsh sources and is
 // the one fake that tests use in place of the live registry. FailWrite and FailRead inject a
 // failure at any single step.
+//
+// Keys form a tree, as the registry's do (Wine's server/registry.c keeps each key's subkeys
+// in a sorted array under its parent): every key holds only its own name, so a file of n
+// bytes costs O(n) memory however deep its keys go, listing a key's subkeys costs what that
+// key holds, and deleting a key costs its own subtree. A flat map of full paths cost the
+// square of a key's depth: one 40 KB line of a .reg file took 5 GB.
 type Mem struct {
-	mu   sync.Mutex
-	keys map[string]*memKey // by Key
+	mu    sync.Mutex
+	roots map[string]*memKey // by lower-case root name
 	// FailWrite, when set, is called before each write; a non-nil error fails that write.
 	FailWrite func(op, path, name string) error
 	// FailRead, when set, is called before each read; a non-nil error fails that read.
@@ -20,8 +26,9 @@ type Mem struct {
 }
 
 type memKey struct {
-	path      string // as first written, canonical root
-	values    map[string]memValue
+	name      string              // as first written; roots in their canonical spelling
+	subkeys   map[string]*memKey  // by lower-case name
+	values    map[string]memValue // by lower-case name
 	lastWrite *time.Time
 	// implied: created only as the parent of another key, so a file source says nothing
 	// about its values.
@@ -40,25 +47,57 @@ var (
 )
 
 // NewMem returns an empty registry.
-func NewMem() *Mem { return &Mem{keys: map[string]*memKey{}} }
+func NewMem() *Mem { return &Mem{roots: map[string]*memKey{}} }
 
-func (m *Mem) key(path string, create bool) *memKey {
-	k := m.keys[Key(path)]
-	if k == nil && create {
-		k = m.newKey(path)
+// pathParts splits a path into its canonical root and key names. Empty names between
+// backslashes are skipped, as Wine's key lookup skips repeated backslashes, so `A\\B` is `A\B`.
+func pathParts(path string) []string {
+	parts := strings.Split(CanonicalPath(path), `\`)
+	out := parts[:0]
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
 	}
-	if k != nil && create {
-		k.implied = false
+	if len(out) == 0 {
+		return []string{""} // no root: one nameless key, so that no call fails on it
 	}
-	return k
+	return out
 }
 
-// newKey creates a key and, as the registry does, its parents; the parents are implied.
-func (m *Mem) newKey(path string) *memKey {
-	k := &memKey{path: CanonicalPath(path), values: map[string]memValue{}}
-	m.keys[Key(path)] = k
-	if i := strings.LastIndex(k.path, `\`); i > 0 && m.keys[Key(k.path[:i])] == nil {
-		m.newKey(k.path[:i]).implied = true
+func newMemKey(name string) *memKey { return &memKey{name: name} }
+
+// key finds a key; with create it makes the key and, as the registry does, its missing
+// parents, which are implied until written themselves.
+func (m *Mem) key(path string, create bool) *memKey {
+	parts := pathParts(path)
+	k := m.roots[strings.ToLower(parts[0])]
+	if k == nil {
+		if !create {
+			return nil
+		}
+		k = newMemKey(parts[0])
+		k.implied = true
+		m.roots[strings.ToLower(parts[0])] = k
+	}
+	for _, name := range parts[1:] {
+		lower := strings.ToLower(name)
+		child := k.subkeys[lower]
+		if child == nil {
+			if !create {
+				return nil
+			}
+			if k.subkeys == nil {
+				k.subkeys = map[string]*memKey{}
+			}
+			child = newMemKey(name)
+			child.implied = true
+			k.subkeys[lower] = child
+		}
+		k = child
+	}
+	if create {
+		k.implied = false
 	}
 	return k
 }
@@ -74,11 +113,14 @@ func (m *Mem) EnsureKey(path string) {
 func (m *Mem) DeleteKey(path string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	pk := Key(path)
-	for k := range m.keys {
-		if k == pk || strings.HasPrefix(k, pk+`\`) {
-			delete(m.keys, k)
-		}
+	parts := pathParts(path)
+	if len(parts) == 1 {
+		delete(m.roots, strings.ToLower(parts[0]))
+		return
+	}
+	parent := m.key(strings.Join(parts[:len(parts)-1], `\`), false)
+	if parent != nil {
+		delete(parent.subkeys, strings.ToLower(parts[len(parts)-1]))
 	}
 }
 
@@ -129,6 +171,9 @@ func (m *Mem) SetValue(path, name string, v Value) error {
 		}
 	}
 	k := m.key(path, true)
+	if k.values == nil {
+		k.values = map[string]memValue{}
+	}
 	k.values[strings.ToLower(name)] = memValue{name: name, v: v.Clone()}
 	return nil
 }
@@ -149,22 +194,17 @@ func (m *Mem) DeleteValue(path, name string) error {
 	return nil
 }
 
+// SubKeys lists a key's subkeys by name as first written, in order; none for a missing key.
 func (m *Mem) SubKeys(path string) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	prefix := Key(path) + `\`
-	seen := map[string]string{}
-	for pk, k := range m.keys {
-		if !strings.HasPrefix(pk, prefix) {
-			continue
-		}
-		rest := k.path[len(prefix):]
-		child, _, _ := strings.Cut(rest, `\`)
-		seen[strings.ToLower(child)] = child
+	k := m.key(path, false)
+	if k == nil {
+		return []string{}, nil
 	}
-	out := make([]string, 0, len(seen))
-	for _, c := range seen {
-		out = append(out, c)
+	out := make([]string, 0, len(k.subkeys))
+	for _, c := range k.subkeys {
+		out = append(out, c.name)
 	}
 	sort.Strings(out)
 	return out, nil
@@ -186,16 +226,30 @@ func (m *Mem) ValueNames(path string) ([]string, error) {
 	return out, nil
 }
 
+// walk calls fn with the identity (Key) of every key held, parents before children.
+func (m *Mem) walk(fn func(id string, k *memKey)) {
+	var visit func(id string, k *memKey)
+	visit = func(id string, k *memKey) {
+		fn(id, k)
+		for lower, c := range k.subkeys {
+			visit(id+`\`+lower, c)
+		}
+	}
+	for lower, r := range m.roots {
+		visit(lower, r)
+	}
+}
+
 // Snapshot returns every value, for tests that compare a whole registry before and after.
 func (m *Mem) Snapshot() map[string]Value {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := map[string]Value{}
-	for pk, k := range m.keys {
+	m.walk(func(id string, k *memKey) {
 		for ln, mv := range k.values {
-			out[pk+`\\`+ln] = mv.v.Clone()
+			out[id+`\\`+ln] = mv.v.Clone()
 		}
-	}
+	})
 	return out
 }
 
@@ -204,10 +258,8 @@ func (m *Mem) Snapshot() map[string]Value {
 func (m *Mem) Keys() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]string, 0, len(m.keys))
-	for k := range m.keys {
-		out = append(out, k)
-	}
+	var out []string
+	m.walk(func(id string, _ *memKey) { out = append(out, id) })
 	sort.Strings(out)
 	return out
 }

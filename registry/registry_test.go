@@ -1,7 +1,9 @@
 package registry
 
 import (
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -80,5 +82,58 @@ func TestOverlay(t *testing.T) {
 	after := m.Snapshot()
 	if len(after) != len(before) {
 		t.Errorf("the overlay wrote through: %v", after)
+	}
+}
+
+// A key's cost is its own name, not its whole path: a path of 20,000 levels (40 KB) held as
+// full paths per key took 800 MB; as a tree it takes a few MB. Subkeys list and delete by
+// their own subtree.
+func TestMemDeepKeyCostsItsLength(t *testing.T) {
+	path := "HKLM" + strings.Repeat(`\a`, 20000)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	m := NewMem()
+	m.EnsureKey(path)
+	if err := m.SetValue(path+`\b`, "V", Value{Type: DWORD, Data: []byte{1, 0, 0, 0}}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+		t.Errorf("a 40 KB path allocated %d MB", got>>20)
+	}
+	if subs, _ := m.SubKeys(path); !slices.Equal(subs, []string{"b"}) {
+		t.Errorf("subkeys %v", subs)
+	}
+	m.DeleteKey(`HKLM\A\a`)
+	if ki, _ := m.Key(path); ki.Exists {
+		t.Error("a deleted key's subkey still exists")
+	}
+	if ki, _ := m.Key(`HKEY_LOCAL_MACHINE\a`); !ki.Exists || !ki.Implied {
+		t.Errorf("the deleted key's parent: %+v", ki)
+	}
+	if keys := m.Keys(); !slices.Equal(keys, []string{"hkey_local_machine", `hkey_local_machine\a`}) {
+		t.Errorf("keys %v", keys)
+	}
+}
+
+// Repeated backslashes name one key, as Wine's key lookup skips them.
+func TestMemRepeatedBackslashes(t *testing.T) {
+	m := NewMem()
+	_ = m.SetValue(`HKLM\A\\B`, "V", Value{Type: SZ})
+	if v, _ := m.ReadValue(`HKLM\A\B`, "v"); v == nil {
+		t.Error(`A\\B is not A\B`)
+	}
+	_ = m.SetValue("", "V", Value{Type: SZ}) // no root: held, never a panic
+}
+
+// A name whose lower case is shorter in UTF-8 (U+2C6E becomes the two-byte U+0271) keeps its
+// subkeys' names whole: cutting a full path at the length of its lower-case prefix once gave
+// wrong names, and a walk over them never ended.
+func TestMemSubKeysAfterANameThatShrinksInLowerCase(t *testing.T) {
+	m := NewMem()
+	m.EnsureKey("HKLM\\Wi\u2c6e\\Internet Settings\\Connections")
+	if subs, _ := m.SubKeys("HKLM\\wi\u0271"); !slices.Equal(subs, []string{"Internet Settings"}) {
+		t.Errorf("subkeys %q", subs)
 	}
 }

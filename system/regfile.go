@@ -126,6 +126,13 @@ func (p *regParser) brokenLine(n int, raw []rune) error {
 	return p.errAt(n, "unexpected text %s: expected [KEY], \"name\"=value, @=value or a ; comment", quoteForError(s))
 }
 
+// Limits of the registry itself ("Registry element size limits", Microsoft Learn).
+const (
+	maxKeyNameChars   = 255   // one key name, in UTF-16 code units
+	maxKeyDepth       = 512   // levels below the root key
+	maxValueNameChars = 16383 // one value name, in UTF-16 code units
+)
+
 var regRoots = []string{HKLM, HKCU, HKU, "HKEY_CLASSES_ROOT", "HKEY_CURRENT_CONFIG"}
 
 func (p *regParser) section(n int, line []rune) error {
@@ -152,9 +159,22 @@ func (p *regParser) section(n int, line []rune) error {
 			quoteForError(root))
 	}
 	if rest != "" {
-		for _, part := range strings.Split(rest, `\`) {
+		parts := strings.Split(rest, `\`)
+		// "Registry element size limits" (Microsoft): a key name is at most 255 characters and
+		// a tree at most 512 levels deep; Wine's registry server refuses a name longer than
+		// MAX_NAME_LEN (256) with STATUS_INVALID_PARAMETER. No export of a real registry goes
+		// past them, and a file that does would cost memory and time for nothing.
+		if len(parts) > maxKeyDepth {
+			return p.errAt(n, "key %s is %d levels deep: the registry allows %d; the file was not exported from a registry",
+				quoteForError(path), len(parts), maxKeyDepth)
+		}
+		for _, part := range parts {
 			if part == "" {
 				return p.errAt(n, "empty key name between backslashes in %s", quoteForError(path))
+			}
+			if units := utf16Units([]rune(part)); units > maxKeyNameChars {
+				return p.errAt(n, "key name %s is %d characters long: the registry allows %d; the file was not exported from a registry",
+					quoteForError(part), units, maxKeyNameChars)
 			}
 		}
 	}
@@ -185,6 +205,10 @@ func (p *regParser) value(i int, line []rune) (int, error) {
 			return i, p.errAt(n, "%s in the value name", err)
 		}
 		name, pos = string(s), end
+		if units := utf16Units(s); units > maxValueNameChars {
+			return i, p.errAt(n, "value name %s is %d characters long: the registry allows %d; the file was not exported from a registry",
+				quoteForError(name), units, maxValueNameChars)
+		}
 	}
 	pos = skipBlanks(line, pos)
 	if pos >= len(line) || line[pos] != '=' {
@@ -400,6 +424,17 @@ func encodeUnits(r []rune) []byte {
 		out = binary.LittleEndian.AppendUint16(out, uint16(c))
 	}
 	return out
+}
+
+// utf16Units counts the UTF-16 code units of r, which is how the registry counts a name.
+func utf16Units(r []rune) int {
+	n := len(r)
+	for _, c := range r {
+		if c >= 0x10000 {
+			n++
+		}
+	}
+	return n
 }
 
 func ansiToUTF16(b []byte) []byte {

@@ -334,6 +334,10 @@ func TestLoadRegFileBad(t *testing.T) {
 		{"empty key deletion", h5 + "[-]\r\n", 3, "empty key name"},
 		{"unknown root", h5 + "[HKEY_LOCAL\\SOFTWARE]\r\n", 3, `unknown root key "HKEY_LOCAL": use HKEY_LOCAL_MACHINE`},
 		{"empty key name part", h5 + "[HKLM\\SOFTWARE\\\\T]\r\n", 3, "empty key name between backslashes"},
+		{"key deeper than the registry allows", h5 + "[HKLM" + strings.Repeat(`\a`, 513) + "]\r\n", 3, "is 513 levels deep: the registry allows 512"},
+		{"key name longer than the registry allows", h5 + "[HKLM\\" + strings.Repeat("k", 256) + "]\r\n", 3, "is 256 characters long: the registry allows 255"},
+		{"key name longer with a surrogate pair", h5 + "[HKLM\\" + strings.Repeat("k", 254) + "\U0001F600]\r\n", 3, "is 256 characters long"},
+		{"value name longer than the registry allows", h5 + sec + "\"" + strings.Repeat("v", 16384) + "\"=dword:1\r\n", 4, "is 16384 characters long: the registry allows 16383"},
 		{"odd hex digits", h5 + sec + "\"a\"=hex:01,2,03\r\n", 4, `odd number of hex digits in "2"`},
 		{"odd hex digits in a run", h5 + sec + "\"a\"=hex:010203f\r\n", 4, "odd number of hex digits"},
 		{"hex without commas", h5 + sec + "\"a\"=hex:0102\r\n", 4, `bytes not separated by commas in "0102"`},
@@ -663,6 +667,9 @@ func FuzzLoadRegFile(f *testing.F) {
 		"\"WinHttpSettings\"=hex:28,00,00,00,00,00,00,00,03,00,00,00,04,00,00,00,61,3a,34,\\\r\n  32,04,00,00,00,2a,2e,34,32\r\n"))
 	f.Add(encUTF8BOM(h5 + "[HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]\n\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"proxy:8080\"\n\"ProxyOverride\"=\"<local>\"\n\"AutoConfigURL\"=-\n[-HKCU\\Software\\Old]\n"))
 	f.Add([]byte("REGEDIT4\n[HKEY_USERS\\S-1-5-18\\X]\n@=hex(7):61,00,00\n; c\n\"a\"=\"b\\\\\\\"\"\n"))
+	// A key as deep as the registry allows, then deeper: each section line once cost memory in
+	// the square of its depth (one 40 KB line took 5 GB and the fuzzing process died).
+	f.Add([]byte(h5 + "[HKLM" + strings.Repeat(`\a`, 512) + "]\r\n[-HKLM\\a]\r\n[HKCU" + strings.Repeat(`\b`, 600) + "]\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		st, err := LoadRegFile("f.reg", data)
 		if err != nil {
@@ -683,3 +690,14 @@ func FuzzLoadRegFile(f *testing.F) {
 }
 
 func keyList(st *MemStore) []string { return st.Keys() }
+
+// The registry's own limits are the most a file may hold: 512 levels and 255-character key
+// names, 16,383-character value names (Microsoft, "Registry element size limits").
+func TestLoadRegFileAtTheRegistryLimits(t *testing.T) {
+	deep := "HKEY_LOCAL_MACHINE" + strings.Repeat(`\a`, 511) + `\` + strings.Repeat("k", 253) + "\U0001F600"
+	name := strings.Repeat("v", 16383)
+	for _, e := range regEncodings {
+		st := mustLoad(t, "deep.reg", e.enc(h5+"["+deep+"]\r\n\""+name+"\"=dword:00000001\r\n"))
+		wantValue(t, st, deep, name, &Value{Type: RegDWORD, Data: []byte{1, 0, 0, 0}})
+	}
+}
