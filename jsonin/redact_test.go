@@ -170,6 +170,11 @@ func FuzzRedactURL(f *testing.F) {
 		if len(pass) < 4 || !ok(pass) || !ok(user) || !isSchemeName(scheme) || strings.ContainsAny(rest, "@") || strings.Contains(scheme+user+rest, pass) {
 			return
 		}
+		// What the redactor keeps may spell the password by chance (the scheme "A000" and the
+		// kept "://" spell "000:"): that is not the password shown.
+		if strings.Contains("pac "+scheme+"://***@"+rest+" failed", pass) {
+			return
+		}
 		u := scheme + "://" + user + ":" + pass + "@" + rest
 		for name, got := range map[string]string{"url": RedactURL(u), "value": RedactValue(u), "text": RedactCredentials("pac " + u + " failed")} {
 			if strings.Contains(got, pass) {
