@@ -56,8 +56,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.sign.tsaKey, "test-tsa-key", "", "offline tests only: the built-in timestamp authority's key (PEM)")
 	fs.StringVar(&o.sign.tsaTime, "test-tsa-time", "", "offline tests only: the built-in timestamp authority's time, Unix seconds")
 	fs.StringVar(&o.sign.tool, "osslsigncode", "osslsigncode", "the osslsigncode program")
+	alignOnly := fs.String("align-pe", "", "only lay out this built Windows executable again with its sections page-aligned, in place, as the release does to each (see pealign.go), and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *alignOnly != "" {
+		if err := alignPEFile(*alignOnly); err != nil {
+			fmt.Fprintf(stderr, "release: %v\n", err)
+			return 2
+		}
+		return 0
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "release: unexpected argument %q; every setting is a flag (-version, -out, ...)\n", fs.Arg(0))

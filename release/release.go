@@ -335,6 +335,13 @@ func (r *release) buildAll() error {
 		if err := r.goBuild(t, exe); err != nil {
 			return err
 		}
+		if t.goos == "windows" {
+			// Sections page-aligned in the file, so that Wine maps them instead of copying
+			// them into private memory (release/pealign); signing comes later.
+			if err := alignPEFile(exe); err != nil {
+				return err
+			}
+		}
 		b, err := os.ReadFile(exe)
 		if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"debug/pe"
 	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
@@ -170,6 +171,20 @@ func TestWindowsResources(t *testing.T) {
 	for _, arch := range []string{"amd64", "arm64"} {
 		t.Run(arch, func(t *testing.T) {
 			exe := zipEntry(t, zipPath(dist, "windows-"+arch), "ccproxy.exe")
+			// Sections page-aligned in the file, so Wine maps them rather than copying them
+			// into private memory (release/pealign).
+			f, err := pe.NewFile(bytes.NewReader(exe))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fa := f.OptionalHeader.(*pe.OptionalHeader64).FileAlignment; fa != 0x1000 {
+				t.Errorf("file alignment %#x, want 0x1000", fa)
+			}
+			for _, s := range f.Sections {
+				if s.Size != 0 && s.Offset%0x1000 != 0 {
+					t.Errorf("section %s at file offset %#x", s.Name, s.Offset)
+				}
+			}
 			raw, err := resourceData(exe, 16) // RT_VERSION
 			if err != nil {
 				t.Fatalf("version resource: %v", err)

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"ccproxy/release/pealign"
 )
 
 // RequireEnv, set to 1, turns a missing Wine or MinGW into a failure instead of a skip, so
@@ -209,7 +211,18 @@ func (b *Bed) build(mingw string) error {
 			return fmt.Errorf("%s %s: %v\n%s", filepath.Base(s.name), strings.Join(s.args, " "), err, out)
 		}
 	}
-	return nil
+	// The layout the release ships: sections page-aligned in the file (release/pealign), so
+	// every test runs what users run.
+	exe := filepath.Join(b.Bin, "ccproxy.exe")
+	raw, err := os.ReadFile(exe)
+	if err != nil {
+		return err
+	}
+	aligned, err := pealign.Align(raw, pealign.PageSize)
+	if err != nil {
+		return fmt.Errorf("%s: %v", exe, err)
+	}
+	return os.WriteFile(exe, aligned, 0o755)
 }
 
 func (b *Bed) boot() error {
