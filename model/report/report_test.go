@@ -173,6 +173,11 @@ func TestScanRejects(t *testing.T) {
 		{"check time missing", strings.Replace(checkDoc("2026-03-01T10:00:00Z", true, "none", nil), `"startedAt":"2026-03-01T10:00:00Z",`, ``, 1), "CC01.json", true, "$.startedAt: missing"},
 		{"check time", strings.Replace(checkDoc("2026-03-01T10:00:00Z", true, "none", nil), `"startedAt"`, `"started"`, 1), "CC01.json", true, `$: unknown key "started"`},
 		{"port", strings.Replace(checkDoc("2026-03-01T10:00:00Z", false, "none", nil, "a.example timeout"), `"port":443`, `"port":"443"`, 1), "CC01.json", true, `$.endpoints[0].port: expected a port number, got the string "443"`},
+		// "ok" is what the fleet counts: it may not claim more than the document's own evidence.
+		{"ok over unreachable", strings.Replace(checkDoc("2026-03-01T10:00:00Z", true, "none", nil), `"ok":true,`, `"ok":true,"allRequiredReachable":false,"allRoutesAsExpected":true,`, 1), "CC01.json", true, `$.allRequiredReachable: false contradicts "ok": true`},
+		{"ok over misrouted", strings.Replace(checkDoc("2026-03-01T10:00:00Z", true, "none", nil), `"ok":true,`, `"ok":true,"allRequiredReachable":true,"allRoutesAsExpected":false,`, 1), "CC01.json", true, `$.allRoutesAsExpected: false contradicts "ok": true`},
+		{"ok over interception", checkDoc("2026-03-01T10:00:00Z", true, "detected", nil), "CC01.json", true, `$.interception.verdict: "detected" contradicts "ok": true`},
+		{"reachable over a failed required endpoint", strings.Replace(strings.Replace(checkDoc("2026-03-01T10:00:00Z", false, "none", nil, "a.example timeout"), `"ok":false,`, `"ok":false,"allRequiredReachable":true,`, 1), `"status":"fail"`, `"required":true,"status":"fail"`, 1), "CC01.json", true, `$.endpoints[0].status: "fail" of a required endpoint contradicts "allRequiredReachable": true`},
 		{"credentials in a message", `{"schema":"ccproxy/u:secret@x"}`, "a.json", true, `***@x`},
 		// Cutting before redacting would keep the start of a long password and lose the "@"
 		// that marks it as one.

@@ -166,7 +166,7 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 	if !root.IsObject() {
 		return Doc{}, fail("", "not a JSON object; hint: give the documents that ccproxy get, test and check write")
 	}
-	var schema, source, effective, compliant, verdict, missingEv, findings, startedAt, ok, interception, endpoints gjson.Result
+	var schema, source, effective, compliant, verdict, missingEv, findings, startedAt, ok, allRequired, allRoutes, interception, endpoints gjson.Result
 	root.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "schema":
@@ -187,6 +187,10 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 			startedAt = v
 		case "ok":
 			ok = v
+		case "allRequiredReachable":
+			allRequired = v
+		case "allRoutesAsExpected":
+			allRoutes = v
 		case "interception":
 			interception = v
 		case "endpoints":
@@ -227,7 +231,7 @@ func scan(file string, line int, single bool, text []byte, valid bool) (Doc, *do
 	case KindTest:
 		err = d.readTest(compliant, verdict, missingEv, findings)
 	case KindCheck:
-		err = d.readCheck(ok, interception, endpoints)
+		err = d.readCheck(ok, allRequired, allRoutes, interception, endpoints)
 	}
 	if err != nil {
 		return Doc{}, err

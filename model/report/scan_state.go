@@ -401,11 +401,36 @@ func eq(a, b *string) bool {
 	return *a == *b
 }
 
-func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
+func (d *Doc) readCheck(ok, allRequired, allRoutes, interception, endpoints gjson.Result) *docError {
 	c := &docCheck{}
 	var err *docError
 	if c.ok, err = reqBool(ok, "$.ok"); err != nil {
 		return err
+	}
+	// "ok" is what the fleet counts, so it must agree with the evidence the same document
+	// carries, as check computes it (probe.go: every required endpoint reached, every route
+	// as expected, no interception detected, ...). A document edited to say ok over its own
+	// failures is refused, as a test document whose verdict contradicts "compliant" is.
+	// Both are in every check document ccproxy writes; one without them says nothing against "ok".
+	reachable, routes := true, true
+	if allRequired.Exists() {
+		if reachable, err = reqBool(allRequired, "$.allRequiredReachable"); err != nil {
+			return err
+		}
+	}
+	if allRoutes.Exists() {
+		if routes, err = reqBool(allRoutes, "$.allRoutesAsExpected"); err != nil {
+			return err
+		}
+	}
+	contradicts := func(path, what string) *docError {
+		return fail(path, "%s contradicts \"ok\": true; hint: the document was changed after ccproxy wrote it", what)
+	}
+	if c.ok && !reachable {
+		return contradicts("$.allRequiredReachable", "false")
+	}
+	if c.ok && !routes {
+		return contradicts("$.allRoutesAsExpected", "false")
 	}
 	if err = object(interception, "$.interception"); err != nil {
 		return err
@@ -419,6 +444,9 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 	}
 	if c.verdict == 255 {
 		return wrongType(verdict, "$.interception.verdict", "one of "+strings.Join(verdictNames, ", "))
+	}
+	if c.ok && verdictNames[c.verdict] == "detected" {
+		return contradicts("$.interception.verdict", `"detected"`)
 	}
 	err = each(interception.Get("issuers"), "$.interception.issuers", func(i int, v gjson.Result) *docError {
 		if v.Type != gjson.String {
@@ -439,9 +467,11 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 		if !e.IsObject() {
 			return wrongType(e, path, "an object")
 		}
-		var host, port, status, failure gjson.Result
+		var host, port, status, failure, required gjson.Result
 		e.ForEach(func(k, v gjson.Result) bool {
 			switch k.Str {
+			case "required":
+				required = v
 			case "host":
 				host = v
 			case "port":
@@ -455,6 +485,9 @@ func (d *Doc) readCheck(ok, interception, endpoints gjson.Result) *docError {
 		})
 		if status.Type != gjson.String {
 			return wrongType(status, path+".status", "pass, fail or notChecked")
+		}
+		if required.Type == gjson.True && status.Str != "pass" && reachable && allRequired.Exists() {
+			return fail(path+".status", "%s of a required endpoint contradicts \"allRequiredReachable\": true; hint: the document was changed after ccproxy wrote it", quote(status.Str))
 		}
 		if status.Str != "fail" {
 			return nil
