@@ -49,20 +49,11 @@ var (
 // NewMem returns an empty registry.
 func NewMem() *Mem { return &Mem{roots: map[string]*memKey{}} }
 
-// pathParts splits a path into its canonical root and key names. Empty names between
-// backslashes are skipped, as Wine's key lookup skips repeated backslashes, so `A\\B` is `A\B`.
+// pathParts splits a path into its canonical root and key names, as registry.Key sees them:
+// an empty name between two backslashes is a name of its own, so Mem and Key agree on which
+// paths name one key.
 func pathParts(path string) []string {
-	parts := strings.Split(CanonicalPath(path), `\`)
-	out := parts[:0]
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	if len(out) == 0 {
-		return []string{""} // no root: one nameless key, so that no call fails on it
-	}
-	return out
+	return strings.Split(CanonicalPath(path), `\`)
 }
 
 func newMemKey(name string) *memKey { return &memKey{name: name} }
@@ -70,7 +61,10 @@ func newMemKey(name string) *memKey { return &memKey{name: name} }
 // key finds a key; with create it makes the key and, as the registry does, its missing
 // parents, which are implied until written themselves.
 func (m *Mem) key(path string, create bool) *memKey {
-	parts := pathParts(path)
+	return m.keyAt(pathParts(path), create)
+}
+
+func (m *Mem) keyAt(parts []string, create bool) *memKey {
 	k := m.roots[strings.ToLower(parts[0])]
 	if k == nil {
 		if !create {
@@ -118,7 +112,7 @@ func (m *Mem) DeleteKey(path string) {
 		delete(m.roots, strings.ToLower(parts[0]))
 		return
 	}
-	parent := m.key(strings.Join(parts[:len(parts)-1], `\`), false)
+	parent := m.keyAt(parts[:len(parts)-1], false)
 	if parent != nil {
 		delete(parent.subkeys, strings.ToLower(parts[len(parts)-1]))
 	}

@@ -117,12 +117,34 @@ func TestMemDeepKeyCostsItsLength(t *testing.T) {
 	}
 }
 
-// Repeated backslashes name one key, as Wine's key lookup skips them.
-func TestMemRepeatedBackslashes(t *testing.T) {
+// Mem and Key agree on which paths name one key, aliases and odd spellings included, and a
+// key deleted by any spelling is gone.
+func TestMemIdentityIsKey(t *testing.T) {
+	for _, c := range []struct{ write, read string }{
+		{`HKU\.DEFAULT\X`, `HKEY_USERS\S-1-5-18\x`},
+		{` HKLM\X`, `HKEY_LOCAL_MACHINE\X`},
+		{`HKLM\A\\B`, `hklm\a\\b`},
+		{`HKLM\A\B\`, `HKLM\A\B`},
+		{`HKU\\.DEFAULT\X`, `hku\\.default\x`},
+		{`\ HKLM\X`, `\ hklm\x`},
+	} {
+		if Key(c.write) != Key(c.read) {
+			t.Fatalf("the case itself is wrong: Key(%q) != Key(%q)", c.write, c.read)
+		}
+		m := NewMem()
+		_ = m.SetValue(c.write, "V", Value{Type: SZ})
+		if v, _ := m.ReadValue(c.read, "v"); v == nil {
+			t.Errorf("%q written, %q not read", c.write, c.read)
+		}
+		m.DeleteKey(c.write)
+		if ki, _ := m.Key(c.read); ki.Exists {
+			t.Errorf("%q deleted, %q still exists", c.write, c.read)
+		}
+	}
 	m := NewMem()
 	_ = m.SetValue(`HKLM\A\\B`, "V", Value{Type: SZ})
-	if v, _ := m.ReadValue(`HKLM\A\B`, "v"); v == nil {
-		t.Error(`A\\B is not A\B`)
+	if v, _ := m.ReadValue(`HKLM\A\B`, "v"); v != nil || Key(`HKLM\A\\B`) == Key(`HKLM\A\B`) {
+		t.Error(`A\\B and A\B are one key to Mem but not to Key`)
 	}
 	_ = m.SetValue("", "V", Value{Type: SZ}) // no root: held, never a panic
 }

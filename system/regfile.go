@@ -126,11 +126,12 @@ func (p *regParser) brokenLine(n int, raw []rune) error {
 	return p.errAt(n, "unexpected text %s: expected [KEY], \"name\"=value, @=value or a ; comment", quoteForError(s))
 }
 
-// Limits of the registry itself ("Registry element size limits", Microsoft Learn).
+// Limits of the registry itself ("Registry element size limits", Microsoft Learn; Wine's
+// server/registry.c MAX_NAME_LEN and MAX_VALUE_LEN).
 const (
-	maxKeyNameChars   = 255   // one key name, in UTF-16 code units
+	maxKeyNameChars   = 256   // one key name, in UTF-16 code units: Microsoft says 255, Wine takes 256
 	maxKeyDepth       = 512   // levels below the root key
-	maxValueNameChars = 16383 // one value name, in UTF-16 code units
+	maxValueNameChars = 16383 // one value name, in UTF-16 code units (both)
 )
 
 var regRoots = []string{HKLM, HKCU, HKU, "HKEY_CLASSES_ROOT", "HKEY_CURRENT_CONFIG"}
@@ -161,11 +162,12 @@ func (p *regParser) section(n int, line []rune) error {
 	if rest != "" {
 		parts := strings.Split(rest, `\`)
 		// "Registry element size limits" (Microsoft): a key name is at most 255 characters and
-		// a tree at most 512 levels deep; Wine's registry server refuses a name longer than
-		// MAX_NAME_LEN (256) with STATUS_INVALID_PARAMETER. No export of a real registry goes
-		// past them, and a file that does would cost memory and time for nothing.
+		// a tree at most 512 levels deep. Wine's registry server refuses only names longer
+		// than MAX_NAME_LEN (256), so its exports can hold a 256-character name: the larger
+		// limit is taken, so that no export of a real registry is refused. A file past them
+		// would only cost memory and time.
 		if len(parts) > maxKeyDepth {
-			return p.errAt(n, "key %s is %d levels deep: the registry allows %d; the file was not exported from a registry",
+			return p.errAt(n, "key %s is %d levels deep, past the registry's limit of %d; hint: export only the keys ccproxy reads (see the README)",
 				quoteForError(path), len(parts), maxKeyDepth)
 		}
 		for _, part := range parts {
@@ -173,7 +175,7 @@ func (p *regParser) section(n int, line []rune) error {
 				return p.errAt(n, "empty key name between backslashes in %s", quoteForError(path))
 			}
 			if units := utf16Units([]rune(part)); units > maxKeyNameChars {
-				return p.errAt(n, "key name %s is %d characters long: the registry allows %d; the file was not exported from a registry",
+				return p.errAt(n, "key name %s is %d characters long, past the registry's limit of %d",
 					quoteForError(part), units, maxKeyNameChars)
 			}
 		}
@@ -206,7 +208,7 @@ func (p *regParser) value(i int, line []rune) (int, error) {
 		}
 		name, pos = string(s), end
 		if units := utf16Units(s); units > maxValueNameChars {
-			return i, p.errAt(n, "value name %s is %d characters long: the registry allows %d; the file was not exported from a registry",
+			return i, p.errAt(n, "value name %s is %d characters long, past the registry's limit of %d",
 				quoteForError(name), units, maxValueNameChars)
 		}
 	}

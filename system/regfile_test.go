@@ -334,10 +334,10 @@ func TestLoadRegFileBad(t *testing.T) {
 		{"empty key deletion", h5 + "[-]\r\n", 3, "empty key name"},
 		{"unknown root", h5 + "[HKEY_LOCAL\\SOFTWARE]\r\n", 3, `unknown root key "HKEY_LOCAL": use HKEY_LOCAL_MACHINE`},
 		{"empty key name part", h5 + "[HKLM\\SOFTWARE\\\\T]\r\n", 3, "empty key name between backslashes"},
-		{"key deeper than the registry allows", h5 + "[HKLM" + strings.Repeat(`\a`, 513) + "]\r\n", 3, "is 513 levels deep: the registry allows 512"},
-		{"key name longer than the registry allows", h5 + "[HKLM\\" + strings.Repeat("k", 256) + "]\r\n", 3, "is 256 characters long: the registry allows 255"},
-		{"key name longer with a surrogate pair", h5 + "[HKLM\\" + strings.Repeat("k", 254) + "\U0001F600]\r\n", 3, "is 256 characters long"},
-		{"value name longer than the registry allows", h5 + sec + "\"" + strings.Repeat("v", 16384) + "\"=dword:1\r\n", 4, "is 16384 characters long: the registry allows 16383"},
+		{"key deeper than the registry allows", h5 + "[HKLM" + strings.Repeat(`\a`, 513) + "]\r\n", 3, "is 513 levels deep, past the registry's limit of 512"},
+		{"key name longer than the registry allows", h5 + "[HKLM\\" + strings.Repeat("k", 257) + "]\r\n", 3, "is 257 characters long, past the registry's limit of 256"},
+		{"key name longer with a surrogate pair", h5 + "[HKLM\\" + strings.Repeat("k", 255) + "\U0001F600]\r\n", 3, "is 257 characters long"},
+		{"value name longer than the registry allows", h5 + sec + "\"" + strings.Repeat("v", 16384) + "\"=dword:1\r\n", 4, "is 16384 characters long, past the registry's limit of 16383"},
 		{"odd hex digits", h5 + sec + "\"a\"=hex:01,2,03\r\n", 4, `odd number of hex digits in "2"`},
 		{"odd hex digits in a run", h5 + sec + "\"a\"=hex:010203f\r\n", 4, "odd number of hex digits"},
 		{"hex without commas", h5 + sec + "\"a\"=hex:0102\r\n", 4, `bytes not separated by commas in "0102"`},
@@ -694,7 +694,8 @@ func keyList(st *MemStore) []string { return st.Keys() }
 // The registry's own limits are the most a file may hold: 512 levels and 255-character key
 // names, 16,383-character value names (Microsoft, "Registry element size limits").
 func TestLoadRegFileAtTheRegistryLimits(t *testing.T) {
-	deep := "HKEY_LOCAL_MACHINE" + strings.Repeat(`\a`, 511) + `\` + strings.Repeat("k", 253) + "\U0001F600"
+	// 256 characters: Wine's registry holds and exports such a name.
+	deep := "HKEY_LOCAL_MACHINE" + strings.Repeat(`\a`, 511) + `\` + strings.Repeat("k", 254) + "\U0001F600"
 	name := strings.Repeat("v", 16383)
 	for _, e := range regEncodings {
 		st := mustLoad(t, "deep.reg", e.enc(h5+"["+deep+"]\r\n\""+name+"\"=dword:00000001\r\n"))

@@ -87,12 +87,12 @@ func Align(b []byte, align uint32) ([]byte, error) {
 	}
 	headers := binary.LittleEndian.Uint32(b[opt+60:])
 	roundUp := func(n uint32) uint32 { return (n + align - 1) &^ (align - 1) }
-	type section struct{ rva, vsize, raw, size uint32 }
+	type section struct{ rva, vsize, raw, size, flags uint32 }
 	sections := make([]section, nsec)
 	end := headers
 	for i := range sections {
 		h := b[secs+40*i:]
-		s := section{binary.LittleEndian.Uint32(h[12:]), binary.LittleEndian.Uint32(h[8:]), binary.LittleEndian.Uint32(h[20:]), binary.LittleEndian.Uint32(h[16:])}
+		s := section{binary.LittleEndian.Uint32(h[12:]), binary.LittleEndian.Uint32(h[8:]), binary.LittleEndian.Uint32(h[20:]), binary.LittleEndian.Uint32(h[16:]), binary.LittleEndian.Uint32(h[36:])}
 		if s.size == 0 {
 			sections[i] = s
 			continue
@@ -138,6 +138,16 @@ func Align(b []byte, align uint32) ([]byte, error) {
 			symtab = 0
 		}
 		binary.LittleEndian.PutUint32(h[16:], roundUp(s.size))
+		// SizeOfCode and SizeOfInitializedData are sums of the raw sizes of the code and
+		// initialized-data sections ("PE Format", Optional Header Standard Fields): they grow
+		// with them.
+		grow := roundUp(s.size) - s.size
+		if s.flags&0x20 != 0 { // IMAGE_SCN_CNT_CODE
+			binary.LittleEndian.PutUint32(out[opt+4:], binary.LittleEndian.Uint32(out[opt+4:])+grow)
+		}
+		if s.flags&0x40 != 0 { // IMAGE_SCN_CNT_INITIALIZED_DATA
+			binary.LittleEndian.PutUint32(out[opt+8:], binary.LittleEndian.Uint32(out[opt+8:])+grow)
+		}
 	}
 	if symtab != 0 {
 		return bad("the COFF string table at %#x is not a section's data", symtab)
@@ -147,17 +157,18 @@ func Align(b []byte, align uint32) ([]byte, error) {
 
 	// The debug directory's entries name their data by file offset as well as by address.
 	if rva, size := dirAt(6); size != 0 {
-		fileOff := func(rva uint32) (uint32, bool) {
+		// fileOff gives the new file offset of n bytes at rva, all inside one section's data.
+		fileOff := func(rva, n uint32) (uint32, bool) {
 			for i, s := range sections {
-				if s.size != 0 && rva >= s.rva && rva-s.rva < s.size {
+				if s.size != 0 && rva >= s.rva && uint64(rva-s.rva)+uint64(n) <= uint64(s.size) {
 					h := out[secs+40*i:]
 					return binary.LittleEndian.Uint32(h[20:]) + rva - s.rva, true
 				}
 			}
 			return 0, false
 		}
-		at, ok := fileOff(rva)
-		if !ok || uint64(at)+uint64(size) > uint64(len(out)) {
+		at, ok := fileOff(rva, size)
+		if !ok {
 			return bad("debug directory outside the sections")
 		}
 		for e := at; e+28 <= at+size; e += 28 {
@@ -166,7 +177,7 @@ func Align(b []byte, align uint32) ([]byte, error) {
 				continue
 			}
 			addr := binary.LittleEndian.Uint32(out[e+20:])
-			n, ok := fileOff(addr)
+			n, ok := fileOff(addr, binary.LittleEndian.Uint32(out[e+16:]))
 			if addr == 0 || !ok {
 				return bad("debug data at file offset %#x is not loaded with a section", raw)
 			}

@@ -166,6 +166,7 @@ func FuzzAlign(f *testing.F) {
 		// The headers and the start of the first section: enough for the parser's paths.
 		f.Add(m["stripped"][:0x800])
 	}
+	f.Add(tinyPE())
 	f.Add([]byte("MZ"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		out, err := Align(b, PageSize)
@@ -189,5 +190,92 @@ func TestAlignShortOptionalHeader(t *testing.T) {
 	binary.LittleEndian.PutUint16(b[coff+16:], 96)
 	if _, err := Align(b[:coff+20+96], PageSize); err == nil || !strings.Contains(err.Error(), "cut short") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// tinyPE is a minimal valid PE32+ image in the linker's default layout (FileAlignment 0x200):
+// .text and .rdata, a checksum, and a debug directory in .rdata whose entry names its data by
+// address and by file offset. Small enough to seed the fuzz target with every path.
+func tinyPE() []byte {
+	b := make([]byte, 0x600)
+	le := binary.LittleEndian
+	copy(b, "MZ")
+	le.PutUint32(b[0x3c:], 0x40)
+	copy(b[0x40:], "PE\x00\x00")
+	coff := 0x44
+	le.PutUint16(b[coff:], 0x8664)
+	le.PutUint16(b[coff+2:], 2)
+	le.PutUint16(b[coff+16:], 240)
+	le.PutUint16(b[coff+18:], 0x22)
+	opt := coff + 20
+	le.PutUint16(b[opt:], 0x20b)
+	le.PutUint32(b[opt+4:], 0x200) // SizeOfCode
+	le.PutUint32(b[opt+8:], 0x200) // SizeOfInitializedData
+	le.PutUint32(b[opt+16:], 0x1000)
+	le.PutUint64(b[opt+24:], 0x140000000)
+	le.PutUint32(b[opt+32:], 0x1000)
+	le.PutUint32(b[opt+36:], 0x200)
+	le.PutUint32(b[opt+56:], 0x3000)
+	le.PutUint32(b[opt+60:], 0x200)
+	le.PutUint32(b[opt+64:], 1) // a checksum is wanted
+	le.PutUint16(b[opt+68:], 3)
+	le.PutUint32(b[opt+108:], 16)
+	le.PutUint32(b[opt+112+6*8:], 0x2000) // debug directory
+	le.PutUint32(b[opt+112+6*8+4:], 28)
+	sec := opt + 240
+	for i, s := range []struct {
+		name                       string
+		vsize, va, size, raw, char uint32
+	}{
+		{".text", 0x10, 0x1000, 0x200, 0x200, 0x60000020},
+		{".rdata", 0x100, 0x2000, 0x200, 0x400, 0x40000040},
+	} {
+		h := b[sec+40*i:]
+		copy(h, s.name)
+		le.PutUint32(h[8:], s.vsize)
+		le.PutUint32(h[12:], s.va)
+		le.PutUint32(h[16:], s.size)
+		le.PutUint32(h[20:], s.raw)
+		le.PutUint32(h[36:], s.char)
+	}
+	b[0x200] = 0xc3 // ret
+	dbg := b[0x400:]
+	le.PutUint32(dbg[12:], 2)      // IMAGE_DEBUG_TYPE_CODEVIEW
+	le.PutUint32(dbg[16:], 0x20)   // SizeOfData
+	le.PutUint32(dbg[20:], 0x2040) // AddressOfRawData
+	le.PutUint32(dbg[24:], 0x440)  // PointerToRawData
+	copy(b[0x440:], "RSDS")
+	return b
+}
+
+// The debug directory's file offset follows its data; the size fields grow with the sections.
+func TestAlignDebugDirectoryAndSizes(t *testing.T) {
+	out, err := Align(tinyPE(), PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := pe.NewFile(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdata := f.Section(".rdata")
+	if rdata.Offset != 0x2000 || f.Section(".text").Offset != 0x1000 {
+		t.Fatalf(".text at %#x, .rdata at %#x", f.Section(".text").Offset, rdata.Offset)
+	}
+	if got := binary.LittleEndian.Uint32(out[rdata.Offset+24:]); got != rdata.Offset+0x40 || string(out[got:got+4]) != "RSDS" {
+		t.Errorf("debug data pointer %#x, want %#x", got, rdata.Offset+0x40)
+	}
+	oh := f.OptionalHeader.(*pe.OptionalHeader64)
+	if oh.SizeOfCode != 0x1000 || oh.SizeOfInitializedData != 0x1000 {
+		t.Errorf("SizeOfCode %#x, SizeOfInitializedData %#x; want 0x1000 each", oh.SizeOfCode, oh.SizeOfInitializedData)
+	}
+	if oh.CheckSum == 1 || oh.CheckSum == 0 {
+		t.Errorf("checksum %#x not computed again", oh.CheckSum)
+	}
+	// Debug data that runs past its section is refused rather than read from the next one.
+	bad := tinyPE()
+	binary.LittleEndian.PutUint32(bad[0x400+16:], 0x1f0)
+	if _, err := Align(bad, PageSize); err == nil {
+		t.Error("debug data past its section's end was taken")
 	}
 }

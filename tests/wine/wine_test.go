@@ -441,3 +441,24 @@ func logMessages(stderr []byte) string {
 	}
 	return strings.Join(msgs, "\n")
 }
+
+// TestRegExportAtTheNameLimit: the longest key name Wine's registry takes (256 characters;
+// Microsoft documents 255) comes back in Wine's own export, and ccproxy reads that export.
+// Wine refuses a longer name, as ccproxy refuses it in a file.
+func TestRegExportAtTheNameLimit(t *testing.T) {
+	b := bed(t)
+	parent := `HKEY_CURRENT_USER\Software\CcproxyLongName`
+	t.Cleanup(func() { _, _, _ = b.Run(t, "reg", "delete", parent, "/f") })
+	long := parent + `\` + strings.Repeat("n", 256)
+	b.MustRun(t, "reg", "add", long, "/v", "V", "/t", "REG_DWORD", "/d", "1", "/f")
+	if _, _, code := b.Run(t, "reg", "add", parent+`\`+strings.Repeat("n", 257), "/f"); code == 0 {
+		t.Error("Wine took a 257-character key name: the limit ccproxy reads files by is wrong")
+	}
+	f := filepath.Join(b.TempDir(t), "long.reg")
+	b.RegExport(t, parent, f)
+	out, errOut, code := b.RunHost(t, "get", "--from", f)
+	if code != 0 {
+		t.Fatalf("ccproxy get --from Wine's export: exit %d: %s", code, errOut)
+	}
+	expect(t, out, "source.kind", "regFile")
+}
