@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // The exit codes of every command, as the README's and docs/contract.md's tables give them
 // (a test compares the three).
@@ -64,4 +67,17 @@ func Count(n int, noun string, plural ...string) string {
 		return fmt.Sprintf("%d %s", n, plural[0])
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// MaxListed is how many items of an input's list a message names before it says how many
+// more there are: a message stays a line a person reads, whatever the input holds (a bypass
+// list of a thousand entries, an export holding the settings of every user of a server).
+const MaxListed = 10
+
+// ListSome joins the first MaxListed items with sep and counts the rest: "a, b and 3 more".
+func ListSome(items []string, sep string) string {
+	if len(items) <= MaxListed {
+		return strings.Join(items, sep)
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:MaxListed], sep), len(items)-MaxListed)
 }

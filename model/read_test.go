@@ -67,3 +67,23 @@ func TestReadStateHidesUndecodableCredentials(t *testing.T) {
 		t.Errorf("state shows the credentials:\n%s", doc)
 	}
 }
+
+// An export that holds the settings of many users names a few and counts the rest: the
+// error stays a line, not a megabyte (40,000 users once gave an 869 KB message).
+func TestReadStateManyUsersNamesAFew(t *testing.T) {
+	reg := newFakeReg()
+	var sids []string
+	for i := 0; i < 40; i++ {
+		sid := "S-1-5-21-1-2-3-" + strings.Repeat("9", 1+i%3) + string(rune('0'+i%10)) + string(rune('a'+i/10))
+		sids = append(sids, sid)
+		reg.set(`HKEY_USERS\`+sid+`\Software\Microsoft\Windows\CurrentVersion\Internet Settings`, "ProxyEnable", EncodeDWORD(1))
+	}
+	_, err := ReadState(reg, ReadOptions{Source: Source{Kind: "regFile"}, Now: time.Unix(0, 0), InputName: "users.reg", Users: sids})
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("error %v, want an input error", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "40 users") || !strings.Contains(msg, "and 30 more") || strings.Count(msg, "S-1-5-21") != MaxListed {
+		t.Errorf("message %q", msg)
+	}
+}

@@ -73,7 +73,7 @@ func (b *stateBuilder) owner() (Owner, string, error) {
 			return o, hive, nil
 		case 0:
 		default:
-			return Owner{}, "", &InputError{Input: b.o.InputName, Msg: fmt.Sprintf("holds the Internet settings of %s (%s); pick one with --user SID", Count(len(withSettings), "user"), strings.Join(withSettings, ", "))}
+			return Owner{}, "", &InputError{Input: b.o.InputName, Msg: fmt.Sprintf("holds the Internet settings of %s (%s); pick one with --user SID", Count(len(withSettings), "user"), ListSome(withSettings, ", "))}
 		}
 	}
 	o := Owner{Scope: "user", Hive: Ptr("HKEY_CURRENT_USER")}

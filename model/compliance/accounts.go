@@ -141,6 +141,6 @@ func (c *context) winhttpBypassHonoured() []Finding {
 	if len(bad)+len(odd) == 0 {
 		return []Finding{finding(id, StatusPass, "every entry of the WinHTTP bypass list is one Windows honours", evidence...)}
 	}
-	return []Finding{finding(id, StatusWarn, "WinHTTP's bypass list has entries Windows may not honour: "+strings.Join(append(bad, odd...), "; ")+"; hosts they were meant for go through the proxy", evidence...).
+	return []Finding{finding(id, StatusWarn, "WinHTTP's bypass list has entries Windows may not honour: "+model.ListSome(append(bad, odd...), "; ")+"; hosts they were meant for go through the proxy", evidence...).
 		fix("rewrite those entries as their notes say, with 'ccproxy plan --proxy ... --bypass ...' or the import from a corrected Internet Options list", nil)}
 }

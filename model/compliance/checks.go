@@ -306,7 +306,7 @@ func (c *context) winhttpMatchesImport() []Finding {
 	if proxySame && len(missing) == 0 {
 		msg := "WinHTTP holds the installer's " + imp
 		if len(extra) > 0 {
-			msg += ", and bypasses " + strings.Join(extra, ";") + " too"
+			msg += ", and bypasses " + model.ListSome(extra, ";") + " too"
 		}
 		return []Finding{finding(id, StatusPass, msg, evidence...)}
 	}
@@ -315,7 +315,7 @@ func (c *context) winhttpMatchesImport() []Finding {
 		diffs = append(diffs, fmt.Sprintf("proxy %s in WinHTTP, %s for the installer", c.natProxy, c.ieProxy))
 	}
 	if len(missing) > 0 {
-		diffs = append(diffs, fmt.Sprintf("the installer bypasses %s, which WinHTTP (bypass list %s) does not", strings.Join(missing, ";"), orNone(c.natBypass)))
+		diffs = append(diffs, fmt.Sprintf("the installer bypasses %s, which WinHTTP (bypass list %s) does not", model.ListSome(missing, ";"), orNone(c.natBypass)))
 	}
 	f := finding(id, StatusFail, "WinHTTP differs from the installer's manual settings: "+strings.Join(diffs, "; ")+c.caveat, evidence...)
 	if proxySame {
@@ -327,7 +327,7 @@ func (c *context) winhttpMatchesImport() []Finding {
 		args = append(args, "--add-bypass", e)
 	}
 	if len(extra) > 0 {
-		summary = "import the installer's proxy settings into WinHTTP, keeping WinHTTP's own bypass entries (" + strings.Join(extra, ";") + "), then restart the machine (R5)"
+		summary = "import the installer's proxy settings into WinHTTP, keeping WinHTTP's own bypass entries (" + model.ListSome(extra, ";") + "), then restart the machine (R5)"
 	}
 	return []Finding{f.fix(summary, c.planCommand(args...))}
 }

@@ -63,7 +63,7 @@ func (c *context) winhttpProxyUsable() []Finding {
 		return fail("the proxy entry for https URLs is written https://"+e.Address()+": a TLS connection to the proxy itself, which the connector's WinHTTP services do not support; they speak plain HTTP to the proxy and tunnel TLS with CONNECT", "write the proxy without https://", &plain)
 	}
 	if hits, bad := c.cloudBypassed(); len(hits) > 0 {
-		f := finding(id, StatusFail, fmt.Sprintf("WinHTTP's bypass list sends the services to Citrix Cloud directly, past the proxy, which a network that allows outbound traffic only through the proxy (R1) refuses: %s", strings.Join(hits, "; ")),
+		f := finding(id, StatusFail, fmt.Sprintf("WinHTTP's bypass list sends the services to Citrix Cloud directly, past the proxy, which a network that allows outbound traffic only through the proxy (R1) refuses: %s", model.ListSome(hits, "; ")),
 			append(evidence, ev("winhttp.native.bypass.raw", orNull(c.natBypass)))...)
 		var keep []string
 		for _, x := range bypass.Parse(c.natBypass).Entries {

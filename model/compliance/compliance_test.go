@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,15 @@ type machine struct {
 
 func winhttp(flags uint32, proxy, bypassList string) *model.ConnBlob {
 	return &model.ConnBlob{Version: model.WinHTTPVersionNew, Flags: flags, Proxy: proxy, Bypass: bypassList}
+}
+
+// bypassHosts is a bypass list of n hosts, h0.corp.example;h1.corp.example;...
+func bypassHosts(n int) string {
+	var hs []string
+	for i := 0; i < n; i++ {
+		hs = append(hs, fmt.Sprintf("h%d.corp.example", i))
+	}
+	return strings.Join(hs, ";")
 }
 
 func direct() *model.ConnBlob { return winhttp(model.FlagDirect, "", "") }
@@ -196,6 +206,14 @@ func TestEvaluate(t *testing.T) {
 		// later difference keeps the ensured entry.
 		{"import plus ensured entries", machine{native: proxied("proxy.corp.example:8080", corpBypass+";dc02.corp.example"), wow64: proxied("proxy.corp.example:8080", corpBypass+";dc02.corp.example"), ie: ieProxy}, nil, true, map[string]want{
 			CheckWinHTTPMatchesImport: {status: StatusPass, message: "bypasses dc02.corp.example too"},
+		}},
+		// A message names ten entries of a long list and counts the rest; the command still
+		// carries every entry.
+		{"many ensured entries", machine{native: proxied("proxy.corp.example:8080", corpBypass+";"+bypassHosts(25)), wow64: proxied("proxy.corp.example:8080", corpBypass+";"+bypassHosts(25)), ie: ieProxy}, nil, true, map[string]want{
+			CheckWinHTTPMatchesImport: {status: StatusPass, message: "h9.corp.example and 15 more too"},
+		}},
+		{"many entries missing", machine{native: proxied("proxy.corp.example:8080", "<local>"), wow64: proxied("proxy.corp.example:8080", "<local>"), ie: ie(model.FlagDirect|model.FlagProxy, "proxy.corp.example:8080", "<local>;"+bypassHosts(25), "")}, nil, false, map[string]want{
+			CheckWinHTTPMatchesImport: {status: StatusFail, command: "ccproxy plan --import-ie", message: "the installer bypasses h0.corp.example;h1.corp.example;h2.corp.example;h3.corp.example;h4.corp.example;h5.corp.example;h6.corp.example;h7.corp.example;h8.corp.example;h9.corp.example and 15 more, which"},
 		}},
 		{"an entry missing, an ensured entry kept", machine{native: proxied("proxy.corp.example:8080", "<local>;dc02.corp.example"), wow64: proxied("proxy.corp.example:8080", "<local>;dc02.corp.example"), ie: ieProxy}, nil, false, map[string]want{
 			CheckWinHTTPMatchesImport: {status: StatusFail, command: "ccproxy plan --import-ie --add-bypass dc02.corp.example", message: "the installer bypasses *.corp.example;10.*"},
