@@ -15,6 +15,16 @@ import (
 
 const internalHint = "hint: name one host, IP address or host:port per value, such as dc01.corp.example, 10.0.0.5 or [fd00::5]"
 
+// MaxInternal bounds the internal resources one run checks. Each becomes a finding of its
+// own (about 800 bytes of JSON), so an unbounded list cost output and memory without end
+// (200,000 hosts: 241 MB of output, 1.2 GB of memory). A connector reaches tens of internal
+// resources (domain controllers, hypervisors, StoreFront, the VDAs' networks), not thousands.
+const MaxInternal = 10000
+
+func tooManyInternal(input string) error {
+	return &model.InputError{Input: input, Msg: fmt.Sprintf("more than %d internal resources; hint: list the ones the connector itself reaches (domain controllers, hypervisor and StoreFront hosts)", MaxInternal)}
+}
+
 // ParseInternal validates --internal values: a host name, an IPv4 or IPv6 address, with an
 // optional port or http(s):// prefix, but no path, credentials or wildcard. It returns them
 // trimmed, lower-cased and without duplicates. A bad value is an input error (exit 2).
@@ -27,6 +37,9 @@ func ParseInternal(values []string) ([]string, error) {
 			return nil, &model.InputError{Input: "--internal", Msg: fmt.Sprintf("%s: %s; %s", quoted(v), why, internalHint)}
 		}
 		if !seen[h] {
+			if len(out) == MaxInternal {
+				return nil, tooManyInternal("--internal")
+			}
 			seen[h] = true
 			out = append(out, h)
 		}
@@ -60,6 +73,9 @@ func ParseInternalFile(name string, data []byte) ([]string, error) {
 			return nil, &model.InputError{Input: name, Place: "line " + strconv.Itoa(i+1), Msg: fmt.Sprintf("%s: %s; %s", quoted(line), why, internalHint)}
 		}
 		if !seen[h] {
+			if len(out) == MaxInternal {
+				return nil, tooManyInternal(name)
+			}
 			seen[h] = true
 			out = append(out, h)
 		}

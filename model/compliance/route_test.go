@@ -301,3 +301,28 @@ func TestInternalIDN(t *testing.T) {
 		t.Errorf("%s %+v", f.Status, f.Remediation)
 	}
 }
+
+// At most MaxInternal distinct internal resources: repeats do not count, one more is refused
+// with an error that names the input.
+func TestInternalLimit(t *testing.T) {
+	var lines []string
+	for i := 0; i < MaxInternal; i++ {
+		lines = append(lines, fmt.Sprintf("h%d.corp.example", i))
+	}
+	lines = append(lines, "h0.corp.example", "H1.corp.example")
+	if hosts, err := ParseInternalFile("internal.txt", []byte(strings.Join(lines, "\n"))); err != nil || len(hosts) != MaxInternal {
+		t.Fatalf("%d hosts, %v", len(hosts), err)
+	}
+	if hosts, err := ParseInternal(lines); err != nil || len(hosts) != MaxInternal {
+		t.Fatalf("flags: %d hosts, %v", len(hosts), err)
+	}
+	lines = append(lines, "one-more.corp.example")
+	_, err := ParseInternalFile("internal.txt", []byte(strings.Join(lines, "\n")))
+	var ie *model.InputError
+	if !errors.As(err, &ie) || ie.Input != "internal.txt" || !strings.Contains(err.Error(), "more than 10000 internal resources") {
+		t.Errorf("file: %v", err)
+	}
+	if _, err := ParseInternal(lines); !errors.As(err, &ie) || ie.Input != "--internal" {
+		t.Errorf("flags: %v", err)
+	}
+}
