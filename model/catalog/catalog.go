@@ -257,19 +257,50 @@ func LoadNamed(name, region, customerID string, file []byte) (Catalog, error) {
 	if err != nil {
 		return Catalog{}, err
 	}
+	var c Catalog
 	if sniffShape(text) == FormatCcproxy {
 		f, err := parseCcproxy(name, text)
 		if err != nil {
 			return Catalog{}, err
 		}
 		f.warnings = warnings
-		return f.catalog(region, id, Info{Source: name, Format: FormatCcproxy})
+		c, err = f.catalog(region, id, Info{Source: name, Format: FormatCcproxy})
+		if err != nil {
+			return Catalog{}, err
+		}
+	} else {
+		sections, err := parseCitrix(name, text)
+		if err != nil {
+			return Catalog{}, err
+		}
+		if c, err = citrixCatalog(name, region, id, sections, warnings); err != nil {
+			return Catalog{}, err
+		}
 	}
-	sections, err := parseCitrix(name, text)
-	if err != nil {
-		return Catalog{}, err
+	return c, bounded(name, c)
+}
+
+// Bounds of a catalog file. Citrix's lists name tens of addresses (the embedded commercial
+// list: 13 entries, 22 probes); a file far beyond them is not one, and each probe is a
+// connection 'check' makes and a line of every output (50,000 entries made 100,000 probes,
+// 94 MB of JSON and 640 MB of memory).
+const (
+	MaxEntries = 1000
+	MaxProbes  = 2000 // probe hosts times ports, over all entries
+)
+
+func bounded(name string, c Catalog) error {
+	if len(c.Entries) > MaxEntries {
+		return &model.InputError{Input: name, Msg: fmt.Sprintf("%d entries for region %s, more than the %d a catalog may hold; hint: give Citrix's published allow list for one region", len(c.Entries), c.Region, MaxEntries)}
 	}
-	return citrixCatalog(name, region, id, sections, warnings)
+	probes := 0
+	for _, e := range c.Entries {
+		probes += len(e.ProbeHosts) * max(1, len(e.Ports))
+	}
+	if probes > MaxProbes {
+		return &model.InputError{Input: name, Msg: fmt.Sprintf("%d probes (probe hosts times ports) for region %s, more than the %d a catalog may ask for; hint: give Citrix's published allow list for one region", probes, c.Region, MaxProbes)}
+	}
+	return nil
 }
 
 func validRegion(r string) bool {

@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -440,6 +441,37 @@ func TestAllowList(t *testing.T) {
 		}
 		if c.KnownIncomplete == "" || c.Document().KnownIncomplete == nil {
 			t.Errorf("%s: not marked incomplete", r)
+		}
+	}
+}
+
+// A catalog file holds at most MaxEntries entries and asks for at most MaxProbes probes.
+func TestCatalogBounds(t *testing.T) {
+	file := func(entries, hosts int) []byte {
+		var es []string
+		for i := 0; i < entries; i++ {
+			var hs []string
+			for j := 0; j < hosts; j++ {
+				hs = append(hs, fmt.Sprintf("%q", fmt.Sprintf("h%d.x%d.example", j, i)))
+			}
+			es = append(es, fmt.Sprintf(`{"pattern":"*.x%d.example","probeHosts":[%s],"ports":[443],"purpose":"p","source":"s"}`, i, strings.Join(hs, ",")))
+		}
+		return []byte(`{"schema":"ccproxy/catalog@1","regions":{"commercial":[` + strings.Join(es, ",") + `]}}`)
+	}
+	if _, err := LoadNamed("c.json", Commercial, "", file(MaxEntries, 2)); err != nil {
+		t.Fatalf("%d entries and %d probes refused: %v", MaxEntries, 2*MaxEntries, err)
+	}
+	for _, c := range []struct {
+		data []byte
+		want string
+	}{
+		{file(MaxEntries+1, 0), "1001 entries for region commercial, more than the 1000"},
+		{file(10, 201), "2010 probes"},
+	} {
+		_, err := LoadNamed("c.json", Commercial, "", c.data)
+		var ie *model.InputError
+		if !errors.As(err, &ie) || ie.Input != "c.json" || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want %q", err, c.want)
 		}
 	}
 }
