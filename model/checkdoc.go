@@ -24,8 +24,12 @@ type CheckRun struct {
 		Proxy  *string `json:"proxy"`
 		Bypass *string `json:"bypass"`
 	} `json:"routing"`
-	OK     bool `json:"ok"`
-	Counts struct {
+	OK bool `json:"ok"`
+	// AllRoutesAsExpected and Interception are read as they are and judged by CheckOKHolds:
+	// ok must agree with them, as check computes it.
+	AllRoutesAsExpected json.RawMessage `json:"allRoutesAsExpected"`
+	Interception        json.RawMessage `json:"interception"`
+	Counts              struct {
 		Required       int `json:"required"`
 		RequiredPassed int `json:"requiredPassed"`
 	} `json:"counts"`
@@ -33,6 +37,9 @@ type CheckRun struct {
 		Working []string `json:"working"`
 		Fix     *string  `json:"fix"`
 		Message string   `json:"message"`
+		// Routes are read as they are: CompareFix takes the fix only when it is the command
+		// ccproxy writes for one of them.
+		Routes json.RawMessage `json:"routes"`
 	} `json:"compare"`
 	// Endpoints are the probed endpoints, read for recounting: a document whose ok flag or
 	// counts disagree with its own results is not evidence (test recounts them).
@@ -98,4 +105,59 @@ func ParseCheckDocument(name string, data []byte) (*CheckRun, []string, error) {
 	}
 	c.Name = name
 	return &c, warnings, nil
+}
+
+// CheckOKContradiction says why a check document's ok flag claims more than the document's
+// own results, or "" when it does not: check sets ok only when every route went as expected
+// and no TLS interception was detected (probe.go), as the fleet report also requires.
+func (c *CheckRun) CheckOKContradiction() string {
+	if !c.OK {
+		return ""
+	}
+	var routes *bool
+	if json.Unmarshal(c.AllRoutesAsExpected, &routes) == nil && routes != nil && !*routes {
+		return "it says ok, but allRoutesAsExpected is false"
+	}
+	var in struct {
+		Verdict string `json:"verdict"`
+	}
+	if json.Unmarshal(c.Interception, &in) == nil && in.Verdict == "detected" {
+		return "it says ok, but its interception verdict is detected"
+	}
+	return ""
+}
+
+// CompareFix is the fix a --compare run offers, only when it is the command ccproxy writes
+// for one of the document's working routes ('ccproxy plan --proxy ... [--bypass ...]' or
+// 'ccproxy plan --direct'): a document is input, and its fix is shown as the next command to
+// run, so any other text in it is never passed on.
+func (c *CheckRun) CompareFix() *string {
+	if c.Compare == nil || c.Compare.Fix == nil {
+		return nil
+	}
+	var routes []struct {
+		Candidates []string `json:"candidates"`
+		Proxy      *string  `json:"proxy"`
+		Bypass     *string  `json:"bypass"`
+	}
+	if json.Unmarshal(c.Compare.Routes, &routes) != nil {
+		return nil
+	}
+	working := map[string]bool{}
+	for _, w := range c.Compare.Working {
+		working[w] = true
+	}
+	for _, r := range routes {
+		works := false
+		for _, cd := range r.Candidates {
+			works = works || working[cd]
+		}
+		if !works {
+			continue
+		}
+		if want := RedactCredentials(PlanCommand(PlanSetArgs(Deref(r.Proxy), Deref(r.Bypass))...)); want == *c.Compare.Fix {
+			return &want
+		}
+	}
+	return nil
 }

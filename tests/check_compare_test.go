@@ -128,6 +128,17 @@ func TestCheckCompareRoutes(t *testing.T) {
 	if tr.code != 1 {
 		t.Errorf("test exit %d, want 1", tr.code)
 	}
+	// A fix that is not the command ccproxy writes for a working route of the document is
+	// never passed on as the next step: the document is input.
+	forged := strings.Replace(string(r.stdout), strconv.Quote(want)[1:len(strconv.Quote(want))-1], `ccproxy plan --direct; Remove-Item -Recurse C:\\Windows`, -1)
+	if forged == string(r.stdout) {
+		t.Fatal("the fix was not found in the document to forge it")
+	}
+	tr = run(t, nil, "test", "--from", reg, "--user", "system", "--check", checkWrite(t, l.dir, "forged.json", []byte(forged)), "--format", "json")
+	f = gjson.GetBytes(tr.stdout, `findings.#(id=="servicesRouteReaches")`)
+	if f.Get("status").String() != "fail" || strings.Contains(f.Get("remediation").Raw, "Remove-Item") || f.Get("remediation.command").String() != "" {
+		t.Errorf("a forged fix was taken: %s", f.Raw)
+	}
 	// The same check judged against a machine whose WinHTTP now names the working proxy is
 	// of another configuration: not checked, never a pass.
 	fixed, _ := compareMachine(t, l, "fixed", good.Addr, good.Addr)

@@ -56,11 +56,11 @@ func (c *context) servicesRouteReaches() []Finding {
 	switch {
 	case k.Compare == nil:
 		return []Finding{f(StatusFail, msg).fix("find a route that works: run 'ccproxy check --compare' on the machine and pass its document with --check", nil)}
-	case k.Compare.Fix != nil:
-		return []Finding{f(StatusFail, msg+"; routes that reached everything: "+strings.Join(k.Compare.Working, ", ")).
-			fix("give the services a route that reached everything in the check; review the plan, apply it, and restart the connector's services", k.Compare.Fix)}
+	case k.CompareFix() != nil:
+		return []Finding{f(StatusFail, msg+"; routes that reached everything: "+model.ListSome(k.Compare.Working, ", ")).
+			fix("give the services a route that reached everything in the check; review the plan, apply it, and restart the connector's services", k.CompareFix())}
 	case len(k.Compare.Working) > 0:
-		return []Finding{f(StatusFail, msg+"; routes that reached everything: "+strings.Join(k.Compare.Working, ", ")).
+		return []Finding{f(StatusFail, msg+"; routes that reached everything: "+model.ListSome(k.Compare.Working, ", ")).
 			fix("set WinHTTP to one of the routes that reached everything ('ccproxy plan --proxy ...'), then restart the connector's services", nil)}
 	}
 	return []Finding{f(StatusFail, msg+"; no route the machine knows reached everything").
@@ -94,6 +94,9 @@ func (c *context) checkNotEvidence(k *model.CheckRun) string {
 		if required != k.Counts.Required || passed != k.Counts.RequiredPassed {
 			return fmt.Sprintf("the check document %s is inconsistent: its counts say %d of %d required endpoints passed, its endpoints %d of %d; it is not evidence: run 'ccproxy check --compare' again", k.Name, k.Counts.RequiredPassed, k.Counts.Required, passed, required)
 		}
+	}
+	if why := k.CheckOKContradiction(); why != "" {
+		return fmt.Sprintf("the check document %s is inconsistent: %s; it is not evidence: run 'ccproxy check --compare' again", k.Name, why)
 	}
 	if k.OK && (k.Counts.Required == 0 || k.Counts.RequiredPassed != k.Counts.Required) {
 		return fmt.Sprintf("the check document %s is inconsistent: it says ok, but %d of %d required endpoints passed; it is not evidence: run 'ccproxy check --compare' again", k.Name, k.Counts.RequiredPassed, k.Counts.Required)
