@@ -48,7 +48,9 @@ func (e Entry) Host() string {
 // innerWildcard reports a host pattern with a '*' that is not left-most, which WinINet
 // honours but WinHTTP's documentation does not allow.
 func (e *Entry) innerWildcard() bool {
-	return (e.Kind == KindWildcard || e.Kind == KindIPPattern) && strings.Contains(e.Host()[1:], "*")
+	// An IPv6 pattern ([fd00::*]) is held to the same rule: WinHTTP documents no other, and
+	// Wine's domain_matches takes a '*' only at the start, as a suffix match.
+	return (e.Kind == KindWildcard || e.Kind == KindIPPattern || e.Kind == KindIPv6) && len(e.Host()) > 1 && strings.Contains(e.Host()[1:], "*")
 }
 
 // List is a parsed bypass list.
@@ -398,7 +400,9 @@ func classifyHost(h string) (kind, note string) {
 		return KindExact, leadingDotNote + h
 	}
 	if isPartialIP(h) {
-		return KindExact, "looks like part of an IP address, which matches only that exact host; write " + h + ".* for a range"
+		// Not "write 10.1.* for a range": that pattern is one WinHTTP does not document (Caveat),
+		// and nothing the tool proposes is written that way.
+		return KindExact, "looks like part of an IP address, which matches only that exact host; for a range, " + RangeHint
 	}
 	return KindExact, ""
 }

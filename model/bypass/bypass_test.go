@@ -74,7 +74,7 @@ func TestParseEntries(t *testing.T) {
 		{in: "192.168.*.*", kind: KindIPPattern, host: "192.168.*.*", ignore: true},
 		{in: "*.1", kind: KindIPPattern, host: "*.1"},
 		{in: "10.1.2.3", kind: KindIPLiteral, host: "10.1.2.3"},
-		{in: "10.1", kind: KindExact, host: "10.1", noteHas: "10.1.*"},
+		{in: "10.1", kind: KindExact, host: "10.1", noteHas: "matches only that exact host; for a range, list the internal hosts"},
 		{in: ".corp.example", kind: KindExact, host: ".corp.example", ignore: true, noteHas: "*.corp.example"},
 		{in: "10.0.0.0/8", kind: KindCIDR, host: "10.0.0.0/8", ignore: true, noteHas: "list the internal hosts in that range"},
 		{in: "192.168.1.0/24", kind: KindCIDR, host: "192.168.1.0/24", ignore: true, noteHas: "list the internal hosts in that range"},
@@ -196,6 +196,14 @@ func TestCIDRHintIsUsable(t *testing.T) {
 		} else if hint != RangeHint {
 			t.Errorf("%s: hint %q", c, hint)
 		}
+	}
+	// Nor does the note on a partial address propose a pattern.
+	if note := Parse("10.1").Entries[0].Note; strings.Contains(note, "10.1.*") || !strings.Contains(note, "list the internal hosts") {
+		t.Errorf("10.1: note %q", note)
+	}
+	// An IPv6 pattern whose '*' is not left-most carries WinHTTP's caveat; a left-most one does not.
+	if Caveat(Parse("[fd00::*]").Entries[0], StackWinHTTP) == "" || Caveat(Parse("[*:f8b0::200e]").Entries[0], StackWinHTTP) != "" {
+		t.Error("IPv6 wildcards: the caveat does not follow the left-most rule")
 	}
 	for _, v := range []string{"10.0.0.0/8", "corp.example/x", ".corp.example", "fd00::1", "a,b", "<lan>"} {
 		e := Parse(v).Entries[0]

@@ -178,7 +178,7 @@ func TestMatchRules(t *testing.T) {
 			{host: "[2002::12]", bypassed: false, reason: ReasonNoMatch},
 		}},
 		{"ipv6 wildcard on uncompressed host", "[2002::*]", StackWinHTTP, []matchCase{
-			{host: "[2002:0000:0000:0000:0000:0000:0000:0011]", bypassed: true, reason: ReasonEntry, entry: "[2002::*]"},
+			{host: "[2002:0000:0000:0000:0000:0000:0000:0011]", bypassed: true, reason: ReasonEntry, entry: "[2002::*]", noteHas: "not left-most"},
 		}},
 		{"first match wins", "*.corp.example;a.corp.example", StackWinHTTP, []matchCase{
 			{host: "a.corp.example", bypassed: true, reason: ReasonEntry, entry: "*.corp.example"},
