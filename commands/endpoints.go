@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"ccproxy/jsonin"
+	"ccproxy/model"
 	"ccproxy/model/csvsafe"
 	"ccproxy/ops"
 )
@@ -37,13 +38,15 @@ func (c *EndpointsCmd) Run(env *Env) error {
 	}
 	switch format {
 	case "list":
-		return env.emitFormatted([]byte(strings.Join(cat.Lines(), "\n") + "\n"))
+		return env.emitFormatted([]byte(model.RedactCredentials(strings.Join(cat.Lines(), "\n")) + "\n"))
 	case "csv":
 		var b bytes.Buffer
 		cw := csvsafe.NewWriter(&b)
 		_ = cw.Write([]string{"host", "port", "protocol", "purpose", "required", "source"})
 		for _, a := range cat.AllowList() {
-			_ = cw.Write([]string{a.Pattern, strconv.Itoa(a.Port), a.Kind, a.Purpose, strconv.FormatBool(a.Required), a.Source})
+			// A catalog file is input: its free text is redacted as every other output's is.
+			_ = cw.Write([]string{model.RedactCredentials(a.Pattern), strconv.Itoa(a.Port), a.Kind, model.RedactCredentials(a.Purpose),
+				strconv.FormatBool(a.Required), model.RedactCredentials(a.Source)})
 		}
 		_ = cw.Flush()
 		return env.emitFormatted([]byte(jsonin.ASCII(b.String())))

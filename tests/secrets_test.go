@@ -228,6 +228,12 @@ func secretsTrial(t *testing.T, pw, upw string) {
 		runAll("route netsh "+f, nil, "route", "--from", netsh, "--format", f, "https://citrix.cloud.com")
 	}
 	runAll("diff netsh", nil, "diff", netsh, export)
+	// A catalog is input too: its free text is redacted in every format of endpoints.
+	catalog := write("catalog.json", []byte(fmt.Sprintf(`{"schema":"ccproxy/catalog@1","regions":{"commercial":[{"pattern":"c.example","purpose":%q,"source":%q}]}}`,
+		"see https://mallory:"+upw+"@docs.corp.example/x", "olivia:"+pw+"@src.corp.example")))
+	for _, f := range []string{"json", "text", "csv", "list"} {
+		runAll("endpoints --catalog "+f, nil, "endpoints", "--catalog", catalog, "--format", f)
+	}
 
 	var getJSON []byte
 	for _, f := range []string{"json", "text"} {
