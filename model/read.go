@@ -15,7 +15,10 @@ import (
 
 // ReadOptions say how to turn a registry into a State.
 type ReadOptions struct {
-	Source Source // kind, path, host, boot time; ReadAt and WinINetOwner are filled in
+	// WinHTTPBytesUnknown: the source holds the WinHTTP setting but not its bytes (netsh
+	// text, or a state document read from it), so no blob is shown.
+	WinHTTPBytesUnknown bool
+	Source              Source // kind, path, host, boot time; ReadAt and WinINetOwner are filled in
 	// User picks whose WinINet settings are read: "" or "current" for the source's current
 	// user, or a SID for HKEY_USERS\<SID>.
 	User string
@@ -231,7 +234,7 @@ func (b *stateBuilder) winhttpView(key string, dst *WinHTTPView) error {
 		return b.bad(place, "cannot decode the WinHttpSettings blob "+err.Error()+"; the value is corrupt or truncated: rewrite it with 'netsh winhttp set proxy' or 'netsh winhttp reset proxy'")
 	}
 	dst.Blob = blobDoc(WinHTTPValue, c, v.Data)
-	if b.o.Source.Kind == SourceNetsh {
+	if b.o.Source.Kind == SourceNetsh || b.o.WinHTTPBytesUnknown {
 		// netsh prints the setting, not the bytes: there is no blob to show.
 		dst.Blob = nil
 		b.warn("netshNoBlob", place, "read from the text of 'netsh winhttp show proxy', which prints the setting but not the bytes of WinHttpSettings: the blob is unknown")

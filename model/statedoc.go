@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"ccproxy/jsonin"
@@ -114,6 +115,8 @@ var (
 // SavedState is what a saved state document holds that a registry can be rebuilt from.
 type SavedState struct {
 	Source struct {
+		// Kind is what the document was read from: "netsh" documents hold no blob bytes.
+		Kind         string     `json:"kind"`
 		Host         *string    `json:"host"`
 		BootTime     *time.Time `json:"bootTime"`
 		WinINetOwner struct {
@@ -171,6 +174,36 @@ type SavedView struct {
 	Present      *bool      `json:"present"`
 	Blob         *SavedBlob `json:"blob"`
 	KeyLastWrite *time.Time `json:"keyLastWrite"`
+	// Mode, Proxy and Bypass are the decoded setting: a view read from netsh text has no
+	// blob, and its setting comes back from them (Setting).
+	Mode   *string         `json:"mode"`
+	Proxy  json.RawMessage `json:"proxy"`
+	Bypass json.RawMessage `json:"bypass"`
+}
+
+// Setting is the view's decoded setting, for a view with no blob: direct, or a proxy with
+// its bypass list (their raw strings, as the document holds them). ok is false when the
+// document does not say.
+func (v *SavedView) Setting() (direct bool, proxy, bypass string, ok bool) {
+	if v.Mode == nil {
+		return false, "", "", false
+	}
+	switch *v.Mode {
+	case "direct":
+		return true, "", "", true
+	case "proxy":
+		var p, b struct {
+			Raw string `json:"raw"`
+		}
+		if json.Unmarshal(v.Proxy, &p) != nil || strings.TrimSpace(p.Raw) == "" {
+			return false, "", "", false
+		}
+		if len(v.Bypass) > 0 && string(v.Bypass) != "null" && json.Unmarshal(v.Bypass, &b) != nil {
+			return false, "", "", false
+		}
+		return false, p.Raw, b.Raw, true
+	}
+	return false, "", "", false
 }
 
 // SavedBlob is a blob's bytes; Data is decoded from its hex.

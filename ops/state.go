@@ -77,6 +77,7 @@ func (m *Machine) ReadSource(op *system.Opened, user string) (*StateSource, erro
 		CurrentUserName: op.Info.CurrentUserName, CurrentUserSID: op.Info.CurrentUserSID,
 		InputName: op.InputName, InputWarnings: op.Info.Warnings,
 		Advanced: op.Info.Advanced, AdvancedReason: op.Info.AdvancedReason, Services: op.Info.Services,
+		WinHTTPBytesUnknown: op.Info.WinHTTPBytesUnknown,
 	}
 	if op.Info.Kind == model.SourceRegistry {
 		opts.Environment = m.proxyEnvironment()

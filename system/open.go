@@ -161,13 +161,8 @@ func advancedStore(name string, data []byte) (*MemStore, error) {
 // netsh prints the setting, not the bytes: the store holds the blob Windows would write for
 // it, which the state marks as not read (NetshText).
 func netshStore(name string, np NetshProxy) (*MemStore, error) {
-	st := NewMemStore(SourceInfo{Kind: model.SourceNetsh, Path: name})
-	blob := &model.ConnBlob{Version: model.WinHTTPVersionNew, Flags: model.FlagDirect}
-	if !np.Direct {
-		blob.Flags |= model.FlagProxy
-		blob.Proxy, blob.Bypass = np.Proxy, np.Bypass
-	}
-	b, err := blob.Encode()
+	st := NewMemStore(SourceInfo{Kind: model.SourceNetsh, Path: name, WinHTTPBytesUnknown: true})
+	b, err := netshBlob(np)
 	if err != nil {
 		return nil, &model.InputError{Input: name, Msg: fmt.Sprintf("proxy settings cannot be stored: %v", err)}
 	}
@@ -178,6 +173,16 @@ func netshStore(name string, np NetshProxy) (*MemStore, error) {
 		st.Info.Warnings = append(st.Info.Warnings, fmt.Sprintf("%s: read as %s, the console code page cmd.exe's '>' writes; hint: netsh's text is best saved with PowerShell's Out-File -Encoding utf8", name, np.Encoding))
 	}
 	return st, nil
+}
+
+// netshBlob is the WinHttpSettings blob Windows writes for a setting netsh printed.
+func netshBlob(np NetshProxy) ([]byte, error) {
+	blob := &model.ConnBlob{Version: model.WinHTTPVersionNew, Flags: model.FlagDirect}
+	if !np.Direct {
+		blob.Flags |= model.FlagProxy
+		blob.Proxy, blob.Bypass = np.Proxy, np.Bypass
+	}
+	return blob.Encode()
 }
 
 // userSIDs lists the user hives a source holds, leaving out the classes hives.

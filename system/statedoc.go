@@ -38,6 +38,22 @@ func LoadStateDocument(name string, data []byte) (*MemStore, []string, error) {
 			if err := st.SetValue(v.key, model.WinHTTPValue, Value{Type: RegBinary, Data: v.view.Blob.Data}); err != nil {
 				return nil, warnings, err
 			}
+		} else if v.view.Present != nil && *v.view.Present && doc.Source.Kind == string(model.SourceNetsh) {
+			// Read from netsh text, which prints the setting but not the bytes: the setting
+			// comes back as netsh's own source holds it (netshStore), and the state says
+			// again that the bytes are unknown.
+			direct, proxy, bypass, ok := v.view.Setting()
+			if !ok {
+				return nil, warnings, &model.InputError{Input: name, Place: "$.winhttp", Msg: "a view read from netsh text holds neither a blob nor its mode and proxy; the document was edited"}
+			}
+			b, err := netshBlob(NetshProxy{Direct: direct, Proxy: proxy, Bypass: bypass})
+			if err != nil {
+				return nil, warnings, &model.InputError{Input: name, Place: "$.winhttp", Msg: fmt.Sprintf("proxy settings cannot be stored: %v", err)}
+			}
+			if err := st.SetValue(v.key, model.WinHTTPValue, Value{Type: RegBinary, Data: b}); err != nil {
+				return nil, warnings, err
+			}
+			info.WinHTTPBytesUnknown = true
 		}
 	}
 	if w := doc.WinINet; w != nil && w.Known {

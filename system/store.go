@@ -62,6 +62,9 @@ type SourceInfo struct {
 	// AdvancedReason says why they are unknown otherwise.
 	Advanced       *model.AdvancedSettings
 	AdvancedReason string
+	// WinHTTPBytesUnknown: the source holds the WinHTTP setting but not its bytes (netsh
+	// text, or a state document read from it); the blob it holds is made, not read.
+	WinHTTPBytesUnknown bool
 	// Services asks the service control manager (the live system) for the connector's
 	// services; nil for sources that hold them, if at all, in their registry.
 	Services func() ([]model.ServiceConfig, error)

@@ -3,10 +3,13 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tidwall/gjson"
 
 	"ccproxy/model/report"
 )
@@ -266,6 +269,33 @@ func TestReportKnowsTheTopLevelKeys(t *testing.T) {
 		}
 		if fmt.Sprint(sorted(have)) != fmt.Sprint(sorted(want)) {
 			t.Errorf("%s: the document has %v, report knows %v and may see %v", kind, sorted(keys), sorted(want), added)
+		}
+	}
+}
+
+// A state document read from netsh text holds the setting but no blob bytes. Read back, it is
+// the same state: the same proxy, the same route, no difference from the text itself, and
+// still no blob (it was never read).
+func TestNetshStateDocumentRoundTrip(t *testing.T) {
+	netsh := "examples/netsh-show-proxy.txt"
+	r := run(t, nil, "get", "--from", netsh, "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("get: exit %d: %s", r.code, r.stderr)
+	}
+	doc := checkWrite(t, t.TempDir(), "state.json", r.stdout)
+	back := run(t, nil, "get", "--from", doc, "--format", "json")
+	for _, p := range []string{"winhttp.native", "effective"} {
+		if a, b := gjson.GetBytes(r.stdout, p).Raw, gjson.GetBytes(back.stdout, p).Raw; a != b {
+			t.Errorf("%s differs after the round trip:\n%s\n%s", p, a, b)
+		}
+	}
+	if d := run(t, nil, "diff", doc, netsh); d.code != 0 {
+		t.Errorf("diff of the document and its netsh text: exit %d\n%s", d.code, d.stdout)
+	}
+	for _, from := range []string{netsh, doc} {
+		rt := run(t, nil, "route", "--from", from, "https://citrix.cloud.com", "--format", "json")
+		if got := gjson.GetBytes(rt.stdout, "routes.0.decision").String(); got != "proxy" {
+			t.Errorf("route from %s: decision %q, want proxy\n%s", filepath.Base(from), got, rt.stdout)
 		}
 	}
 }
