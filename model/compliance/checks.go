@@ -113,6 +113,43 @@ func (f Finding) fix(summary string, command *string) Finding {
 // ignoring case and the choice of separator.
 func same(a, b string) bool { return canonList(a) == canonList(b) }
 
+// proxyScheme is how the proxy itself is spoken to: http unless the entry says otherwise.
+func proxyScheme(e bypass.ProxyEntry) string {
+	if e.ProxyScheme == "" {
+		return "http"
+	}
+	return e.ProxyScheme
+}
+
+// sameProxy says whether two proxy strings send the connector's traffic the same way: the
+// entry WinHTTP takes for http and for https (WINHTTP_PROXY_INFO: a scheme's own entry, else
+// a bare one; .NET's HttpWindowsProxy reads it the same), by host and effective port. So
+// "http=p:8080;https=p:8080" is "p:8080". Strings with an entry that does not parse are
+// compared as written.
+func sameProxy(a, b string) bool {
+	if same(a, b) {
+		return true
+	}
+	pa, pb := bypass.ParseProxy(a), bypass.ParseProxy(b)
+	for _, p := range []bypass.Proxy{pa, pb} {
+		for _, e := range p.Entries {
+			if !e.Valid {
+				return false
+			}
+		}
+	}
+	for _, scheme := range []string{"http", "https"} {
+		ea, eb := pa.For(scheme), pb.For(scheme)
+		if (ea == nil) != (eb == nil) {
+			return false
+		}
+		if ea != nil && (!strings.EqualFold(ea.Host, eb.Host) || ea.EffectivePort() != eb.EffectivePort() || proxyScheme(*ea) != proxyScheme(*eb)) {
+			return false
+		}
+	}
+	return true
+}
+
 func canonList(s string) string {
 	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return r == ';' || r == ' ' || r == '\t' || r == '\r' || r == '\n'
@@ -301,7 +338,7 @@ func (c *context) winhttpMatchesImport() []Finding {
 	// What 'plan --import-ie --add-bypass HOST' writes is the installer's proxy and every
 	// entry of its bypass list, plus the ensured entries: extra entries in WinHTTP are
 	// allowed, and the fix keeps them.
-	proxySame := same(c.ieProxy, c.natProxy)
+	proxySame := sameProxy(c.ieProxy, c.natProxy)
 	missing, extra := listMinus(c.ieBypass, c.natBypass), listMinus(c.natBypass, c.ieBypass)
 	if proxySame && len(missing) == 0 {
 		msg := "WinHTTP holds the installer's " + imp
@@ -473,7 +510,7 @@ func (c *context) winhttpViewsAgree() []Finding {
 	}
 	// Compared as WinHTTP reads them, so that a difference in case or separators alone
 	// (which the state's viewsAgree reports) is no failure.
-	if c.natMode == wMode && same(c.natProxy, wProxy) && same(c.natBypass, wBypass) {
+	if c.natMode == wMode && sameProxy(c.natProxy, wProxy) && same(c.natBypass, wBypass) {
 		msg := "both views hold " + describe(c.natMode, c.natProxy, c.natBypass)
 		if h.ViewsAgree != nil && !*h.ViewsAgree {
 			msg += ", spelled differently (case or separators), which WinHTTP reads the same"

@@ -39,7 +39,7 @@ func (c *context) servicesRouteReaches() []Finding {
 	if c.natMode != "" {
 		checked := k.Routing.Proxy == nil && c.natMode != "proxy"
 		if k.Routing.Proxy != nil {
-			checked = c.natMode == "proxy" && same(*k.Routing.Proxy, c.natProxy) && same(model.Deref(k.Routing.Bypass), c.natBypass)
+			checked = c.natMode == "proxy" && sameProxy(*k.Routing.Proxy, c.natProxy) && same(model.Deref(k.Routing.Bypass), c.natBypass)
 		}
 		if !checked {
 			return []Finding{f(StatusNotChecked, fmt.Sprintf("the check probed %s, but this state's WinHTTP setting is %s: the check is of another configuration; run 'ccproxy check --compare' again", probed, describe(c.natMode, c.natProxy, c.natBypass)))}

@@ -218,6 +218,14 @@ func TestEvaluate(t *testing.T) {
 		{"an entry missing, an ensured entry kept", machine{native: proxied("proxy.corp.example:8080", "<local>;dc02.corp.example"), wow64: proxied("proxy.corp.example:8080", "<local>;dc02.corp.example"), ie: ieProxy}, nil, false, map[string]want{
 			CheckWinHTTPMatchesImport: {status: StatusFail, command: "ccproxy plan --import-ie --add-bypass dc02.corp.example", message: "the installer bypasses *.corp.example;10.*"},
 		}},
+		// WinHTTP takes the https entry for https and the http entry for http, and a bare entry
+		// for both: these strings route alike (the shipped desired-proxy.json writes the first).
+		{"per-scheme proxy, same routes", machine{native: proxied("http=proxy.corp.example:8080;https=proxy.corp.example:8080", corpBypass), wow64: proxied("http=proxy.corp.example:8080;https=proxy.corp.example:8080", corpBypass), ie: ieProxy}, nil, true, map[string]want{
+			CheckWinHTTPMatchesImport: {status: StatusPass},
+		}},
+		{"per-scheme proxy, other https proxy", machine{native: proxied("http=proxy.corp.example:8080;https=other.corp.example:8080", corpBypass), wow64: proxied("http=proxy.corp.example:8080;https=other.corp.example:8080", corpBypass), ie: ieProxy}, nil, false, map[string]want{
+			CheckWinHTTPMatchesImport: {status: StatusFail, command: "ccproxy plan --import-ie"},
+		}},
 		{"proxies differ", machine{native: proxied("old.corp.example:3128", corpBypass), wow64: proxied("old.corp.example:3128", corpBypass), ie: ieProxy}, nil, false, map[string]want{
 			CheckWinHTTPMatchesImport: {status: StatusFail, command: "ccproxy plan --import-ie", message: "proxy old.corp.example:3128 in WinHTTP, proxy.corp.example:8080 for the installer"},
 		}},
