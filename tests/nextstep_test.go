@@ -6,7 +6,39 @@ import (
 	"testing"
 
 	"github.com/tidwall/gjson"
+
+	"ccproxy/model"
+	"ccproxy/system"
 )
+
+// ieVariant is the installer's machine of ie-proxy-winhttp-direct.reg (WinHTTP direct) with
+// other manual settings in its DefaultConnectionSettings blob.
+type ieVariant struct{ name, proxy, bypass string }
+
+func (v ieVariant) machine(t *testing.T) *system.MemStore {
+	t.Helper()
+	st := planLive(t, "ie-proxy-winhttp-direct.reg")
+	key := `HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Internet Settings`
+	for _, name := range []string{"DefaultConnectionSettings", "SavedLegacySettings"} {
+		val, err := st.ReadValue(key+`\Connections`, name)
+		if err != nil || val == nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		b, err := model.DecodeWinINet(val.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Proxy, b.Bypass = v.proxy, v.bypass
+		data, err := b.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = st.SetValue(key+`\Connections`, name, system.Value{Type: val.Type, Data: data})
+	}
+	_ = st.SetValue(key, "ProxyServer", model.EncodeRegString(v.proxy))
+	_ = st.SetValue(key, "ProxyOverride", model.EncodeRegString(v.bypass))
+	return st
+}
 
 // One next step (property): on every example machine and generated sets of internal hosts,
 // the fix test offers first, applied to the in-memory registry, leaves no finding that a
@@ -14,14 +46,25 @@ import (
 func TestOneNextStepFixesEverythingAPlanCan(t *testing.T) {
 	examples := []string{"ie-proxy-winhttp-direct.reg", "winhttp-views-disagree.reg", "ie-winhttp-matching.reg", "per-scheme-proxy.reg", "nothing-configured.reg"}
 	pool := []string{"dc01.corp.example", "dc02.corp.example", "www.example.com", "10.9.9.9", "fileserver", "[fd00::5]", "cc02.corp.example", "10.0.20.15", "vda7.lab.example"}
+	// Installers whose settings an import would copy into a failing WinHTTP setting: a
+	// bypass entry that covers Citrix Cloud (R1), and a proxy string written per scheme.
+	variants := []ieVariant{
+		{"ie bypasses *.cloud.com", "proxy.corp.example:8080", "<local>;*.cloud.com;*.corp.example"},
+		{"ie bypasses a Citrix host", "proxy.corp.example:8080", "<local>;customers.cloud.com"},
+		{"ie per-scheme", "http=proxy.corp.example:8080;https=proxy.corp.example:8080", "<local>;*.corp.example"},
+	}
 	rng := rand.New(rand.NewSource(24))
-	for i := 0; i < 24; i++ {
+	for i := 0; i < 24+len(variants); i++ {
 		ex := examples[i%len(examples)]
 		var flags []string
 		for n := rng.Intn(4); n >= 0; n-- {
 			flags = append(flags, "--internal", pool[rng.Intn(len(pool))])
 		}
 		m := newPlanMachine(t, planLive(t, ex))
+		if i < len(variants) {
+			m = newPlanMachine(t, variants[i].machine(t))
+			ex = variants[i].name
+		}
 		before := m.planRun(t, nil, append([]string{"test", "--compress"}, flags...)...)
 		fix := ""
 		for _, status := range []string{"fail", "warn"} {

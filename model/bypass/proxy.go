@@ -236,3 +236,13 @@ func isSchemeName(s string) bool {
 // RedactCredentials replaces the userinfo (user:password@ or user@) of every entry of a
 // proxy string or bypass list with ***, by the grammar of that slot (jsonin.RedactProxyList).
 func RedactCredentials(s string) string { return jsonin.RedactProxyList(s) }
+
+// HasCredentials says whether any entry was written with user:password@.
+func (p Proxy) HasCredentials() bool {
+	for _, e := range p.Entries {
+		if e.HasCredentials {
+			return true
+		}
+	}
+	return false
+}

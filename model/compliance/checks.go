@@ -206,7 +206,31 @@ func (c *context) noWinINet() string {
 }
 
 func (c *context) importCommand() *string {
-	return c.planCommand(importArgs(c.st.Source.WinINetOwner)...)
+	args, _ := c.importBase()
+	return c.planCommand(args...)
+}
+
+// importBase is what the fix writes to give WinHTTP the installer's settings: --import-ie,
+// unless the installer's bypass list holds entries that send Citrix Cloud addresses direct.
+// The services must reach Citrix Cloud through the proxy (R1), so an import that copied them
+// would fail winhttpProxyUsable, whose fix removes them, after which the import differs
+// again: then the fix sets the installer's proxy with its bypass list less those entries,
+// and left names them. A proxy string holding credentials cannot be written into a command
+// (it is shown redacted), so --import-ie stays.
+func (c *context) importBase() (args, left []string) {
+	_, bad := c.cloudBypassedBy(c.ieBypass)
+	if len(bad) == 0 || !c.ieManual || bypass.ParseProxy(c.ieProxy).HasCredentials() {
+		return importArgs(c.st.Source.WinINetOwner), nil
+	}
+	var keep []string
+	for _, x := range bypass.Parse(c.ieBypass).Entries {
+		if bad[x.Value] {
+			left = append(left, x.Value)
+		} else {
+			keep = append(keep, x.Value)
+		}
+	}
+	return setArgs(c.ieProxy, strings.Join(keep, ";")), left
 }
 
 // winhttpReadable: a value that cannot be decoded leaves the services' route unknown.
@@ -299,8 +323,12 @@ func (c *context) installerProxyInServices() []Finding {
 	case !c.ieManual:
 		return []Finding{finding(id, StatusNotApplicable, "the installer's settings (WinINet, "+c.owner+") have no manual proxy"+c.caveat, evidence...)}
 	case c.natMode == "direct":
+		summary := "import the installer's proxy settings into WinHTTP (what 'netsh winhttp import proxy source=ie' does), then restart the machine (R5)"
+		if _, left := c.importBase(); len(left) > 0 {
+			summary = "set WinHTTP to the installer's proxy and bypass list, leaving out " + model.ListSome(left, ";") + ", which would send the services to Citrix Cloud past the proxy (R1), then restart the machine (R5)"
+		}
 		return []Finding{finding(id, StatusFail, fmt.Sprintf("the installer's settings (WinINet, %s) use the proxy %s, but WinHTTP is set to direct access: the connector services will try to reach Citrix Cloud without the proxy%s", c.owner, c.ieProxy, c.caveat), evidence...).
-			fix("import the installer's proxy settings into WinHTTP (what 'netsh winhttp import proxy source=ie' does), then restart the machine (R5)", c.importCommand())}
+			fix(summary, c.importCommand())}
 	}
 	return []Finding{finding(id, StatusPass, "the installer uses the proxy "+c.ieProxy+" and WinHTTP uses a proxy too ("+c.natProxy+")", evidence...)}
 }
@@ -340,8 +368,27 @@ func (c *context) winhttpMatchesImport() []Finding {
 	// allowed, and the fix keeps them.
 	proxySame := sameProxy(c.ieProxy, c.natProxy)
 	missing, extra := listMinus(c.ieBypass, c.natBypass), listMinus(c.natBypass, c.ieBypass)
+	// Entries of the installer's list that would send the services to Citrix Cloud past the
+	// proxy belong out of WinHTTP (R1; winhttpProxyUsable): their absence is no difference.
+	base, left := c.importBase()
+	if len(left) > 0 {
+		drop := map[string]bool{}
+		for _, e := range left {
+			drop[strings.ToLower(e)] = true
+		}
+		kept := missing[:0]
+		for _, e := range missing {
+			if !drop[strings.ToLower(e)] {
+				kept = append(kept, e)
+			}
+		}
+		missing = kept
+	}
 	if proxySame && len(missing) == 0 {
 		msg := "WinHTTP holds the installer's " + imp
+		if len(left) > 0 {
+			msg = "WinHTTP holds the installer's proxy " + c.ieProxy + " and its bypass list without " + model.ListSome(left, ";") + ", which would send the services to Citrix Cloud past the proxy (R1)"
+		}
 		if len(extra) > 0 {
 			msg += ", and bypasses " + model.ListSome(extra, ";") + " too"
 		}
@@ -358,13 +405,16 @@ func (c *context) winhttpMatchesImport() []Finding {
 	if proxySame {
 		f.Severity = SeverityMedium
 	}
-	args := importArgs(c.st.Source.WinINetOwner)
+	args := append([]string{}, base...)
 	summary := "import the installer's proxy settings into WinHTTP, then restart the machine (R5)"
+	if len(left) > 0 {
+		summary = "set WinHTTP to the installer's proxy and bypass list, leaving out " + model.ListSome(left, ";") + ", which would send the services to Citrix Cloud past the proxy (R1), then restart the machine (R5)"
+	}
 	for _, e := range extra {
 		args = append(args, "--add-bypass", e)
 	}
 	if len(extra) > 0 {
-		summary = "import the installer's proxy settings into WinHTTP, keeping WinHTTP's own bypass entries (" + model.ListSome(extra, ";") + "), then restart the machine (R5)"
+		summary = strings.TrimSuffix(summary, ", then restart the machine (R5)") + ", keeping WinHTTP's own bypass entries (" + model.ListSome(extra, ";") + "), then restart the machine (R5)"
 	}
 	return []Finding{f.fix(summary, c.planCommand(args...))}
 }

@@ -296,7 +296,13 @@ func bypassWords(r RouteEntry) string {
 // tried with a representative host (each "*" read as one label) and with its probe hosts:
 // an entry matching any host the pattern names is enough to send some of that traffic direct.
 func (c *context) cloudBypassed() (hits []string, entries map[string]bool) {
-	if c.natBypass == "" {
+	return c.cloudBypassedBy(c.natBypass)
+}
+
+// cloudBypassedBy is cloudBypassed for any bypass list: the installer's, before an import
+// copies it into WinHTTP.
+func (c *context) cloudBypassedBy(list string) (hits []string, entries map[string]bool) {
+	if list == "" {
 		return nil, nil
 	}
 	cat := c.o.Catalog
@@ -307,7 +313,7 @@ func (c *context) cloudBypassed() (hits []string, entries map[string]bool) {
 		}
 		cat = &loaded
 	}
-	l := bypass.Parse(c.natBypass)
+	l := bypass.Parse(list)
 	entries = map[string]bool{}
 	seen := map[string]bool{}
 	for _, e := range cat.Entries {
