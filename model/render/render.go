@@ -331,13 +331,14 @@ func split(word string, n int) []string {
 // hostLike is a word made of what host names, IP addresses and ports are made of, with a
 // dot in it: letters, digits, '.', '-', ':', '[', ']' (and trailing punctuation of a sentence).
 func hostLike(word string) bool {
-	w := strings.TrimRight(word, ".,;:)")
+	w := strings.TrimLeft(strings.TrimRight(word, `.,;:)"'`), `"'(`)
 	if !strings.Contains(w, ".") {
 		return false
 	}
 	for _, c := range w {
 		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == ':', c == '[', c == ']', c == '(':
+		// '*' and '_': a bypass entry is a host pattern (*.corp.example:8443, _ldap.corp.example).
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == ':', c == '[', c == ']', c == '(', c == '*', c == '_':
 		default:
 			return false
 		}

@@ -87,6 +87,18 @@ func TestLongHostStaysWhole(t *testing.T) {
 	}
 }
 
+// A bypass entry is a host pattern: it stays whole too, wildcard, underscore and port.
+func TestBypassEntryStaysWhole(t *testing.T) {
+	for _, entry := range []string{"*.corp.example:8443", "_ldap._tcp.corp.example", `"*.corp.example:8443"`} {
+		doc := `{"schema":"ccproxy/test@1","source":{"kind":"registry"},"compliant":false,"summary":{},
+		"findings":[{"id":"f","status":"fail","severity":"high","requirements":[],"message":"` + strings.ReplaceAll(entry, `"`, `\"`) + `"}]}`
+		out, _ := Text([]byte(doc), Options{Width: 20})
+		if !strings.Contains(string(out), entry) {
+			t.Errorf("%s cut:\n%s", entry, out)
+		}
+	}
+}
+
 // A command is never broken across lines, at any width: the fix's command, the next step
 // (below "WORD; next:" when both do not fit) and a command inside a sentence.
 func TestCommandsStayWhole(t *testing.T) {
