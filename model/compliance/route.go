@@ -69,6 +69,9 @@ type routeSettings struct {
 	stack bypass.Stack
 	proxy bypass.Proxy
 	list  bypass.List
+	// auto names the automatic configuration WinINet consults before the manual settings
+	// (a PAC script, WPAD), "" when none: each decision then says it is the manual one.
+	auto []string
 }
 
 // rulesText says which reading of the bypass list a stack's decisions use.
@@ -134,14 +137,25 @@ func settingsFor(st *model.State, stack bypass.Stack, view string) (routeSetting
 		s.doc.Mode = &mode
 		if w.AutoDetect != nil && *w.AutoDetect {
 			s.doc.Notes = append(s.doc.Notes, "auto-detect (WPAD) is on: WinINet tries it first, so the network may decide otherwise than shown; the decisions here use the manual settings only")
+			s.auto = append(s.auto, "auto-detect (WPAD)")
 		}
 		if w.AutoConfigURL != nil {
 			s.doc.Notes = append(s.doc.Notes, "a PAC script ("+*w.AutoConfigURL+") is set: WinINet asks it first, so the script may decide otherwise than shown; the decisions here use the manual settings only")
+			s.auto = append(s.auto, "the PAC script "+*w.AutoConfigURL)
 		}
 	default:
 		return s, &model.InputError{Input: "--stack", Msg: fmt.Sprintf("%q is not a stack; hint: winhttp or wininet", stack)}
 	}
 	return s, nil
+}
+
+// autoNotes says, for each decision, that WinINet asks its automatic configuration first:
+// the decision shown is the manual settings', which apply only when that gives no answer.
+func autoNotes(auto []string) []string {
+	if len(auto) == 0 {
+		return []string{}
+	}
+	return []string{"not known: WinINet asks " + strings.Join(auto, " and ") + " first, which ccproxy does not run; this is the decision of the manual settings, which apply only if that gives no answer"}
 }
 
 // route decides one URL; the internal-resource check uses it too, so both always agree.
@@ -152,7 +166,7 @@ func (s routeSettings) route(raw string) (RouteEntry, error) {
 	}
 	e := RouteEntry{
 		Input: r.Input, URL: r.URL, Scheme: r.Scheme, Host: r.Host, Port: r.Port,
-		Decision: "direct", Notes: append(append([]string{}, r.Notes...), r.Match.Notes...),
+		Decision: "direct", Notes: append(append(autoNotes(s.auto), r.Notes...), r.Match.Notes...),
 		Bypass: RouteBypass{Bypassed: r.Match.Bypassed, Reason: r.Match.Reason},
 	}
 	if m := r.Match.Entry; m != nil {
