@@ -210,6 +210,21 @@ func (c *context) importCommand() *string {
 	return c.planCommand(args...)
 }
 
+// importedBypass is the bypass list the installer's fix writes into WinHTTP (importBase).
+func (c *context) importedBypass() string {
+	_, bad := c.cloudBypassedBy(c.ieBypass)
+	if len(bad) == 0 || bypass.ParseProxy(c.ieProxy).HasCredentials() {
+		return c.ieBypass
+	}
+	var keep []string
+	for _, x := range bypass.Parse(c.ieBypass).Entries {
+		if !bad[x.Value] {
+			keep = append(keep, x.Value)
+		}
+	}
+	return strings.Join(keep, ";")
+}
+
 // importBase is what the fix writes to give WinHTTP the installer's settings: --import-ie,
 // unless the installer's bypass list holds entries that send Citrix Cloud addresses direct.
 // The services must reach Citrix Cloud through the proxy (R1), so an import that copied them

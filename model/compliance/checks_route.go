@@ -222,7 +222,7 @@ func (c *context) internalBypassed() []Finding {
 	var imp *routeSettings
 	if err == nil && c.natMode == "direct" && c.ieManual {
 		// After the import the installer's proxy applies; say now which hosts it would catch.
-		x := routeSettings{stack: bypass.StackWinHTTP, proxy: bypass.ParseProxy(c.ieProxy), list: bypass.Parse(c.ieBypass)}
+		x := routeSettings{stack: bypass.StackWinHTTP, proxy: bypass.ParseProxy(c.ieProxy), list: bypass.Parse(c.importedBypass())}
 		imp = &x
 	}
 	var out []Finding
@@ -250,13 +250,24 @@ func (c *context) internalBypassed() []Finding {
 			out = append(out, mk(StatusFail, "WinHTTP sends "+r.URL+" through the proxy "+r.Proxy.Address+": no bypass entry matches "+r.Host, evidence).
 				fix("add "+entry+" to the WinHTTP bypass list (CTX241222), then restart the machine (R5)", c.planCommand("--add-bypass", entry)))
 		case c.natMode == "direct" && imp != nil:
+			// Judged as the fix would leave it, by the same rules as WinHTTP's own list.
 			after, aerr := imp.route(host)
-			if aerr == nil && after.Decision == "proxy" {
+			base, _ := c.importBase()
+			switch {
+			case aerr != nil:
+				out = append(out, mk(StatusPass, "WinHTTP uses no proxy: "+r.URL+" goes direct", evidence))
+			case after.Decision == "proxy":
 				out = append(out, mk(StatusWarn, "WinHTTP is direct now, but after importing the installer's proxy ("+CheckInstallerProxyInServices+") "+r.URL+" would go through "+after.Proxy.Address+": the installer's bypass list does not cover "+r.Host, evidence).
-					fix("import the installer's settings with "+entry+" added to the bypass list", c.planCommand(append(importArgs(c.st.Source.WinINetOwner), "--add-bypass", entry)...)))
-				continue
+					fix("import the installer's settings with "+entry+" added to the bypass list", c.planCommand(append(append([]string{}, base...), "--add-bypass", entry)...)))
+			case after.Bypass.Caveat != nil:
+				f := mk(StatusWarn, "WinHTTP is direct now; after importing the installer's proxy ("+CheckInstallerProxyInServices+") it would bypass the proxy for "+r.URL+" only by the "+*after.Bypass.Caveat, evidence)
+				f.Severity = SeverityMedium
+				out = append(out, f.fix("import the installer's settings with "+entry+" itself added to the bypass list, so the decision does not rest on that wildcard", c.planCommand(append(append([]string{}, base...), "--add-bypass", entry)...)))
+			case after.Bypass.Bypassed:
+				out = append(out, mk(StatusPass, "WinHTTP uses no proxy, and after importing the installer's proxy "+r.URL+" would still go direct: "+bypassWords(after), evidence))
+			default:
+				out = append(out, mk(StatusPass, "WinHTTP uses no proxy, and after importing the installer's proxy "+r.URL+" would still go direct: "+bypassWords(after), evidence))
 			}
-			out = append(out, mk(StatusPass, "WinHTTP uses no proxy, and the installer's bypass list covers "+r.Host+" for when its proxy is imported", evidence))
 		case c.natMode == "direct":
 			out = append(out, mk(StatusPass, "WinHTTP uses no proxy: "+r.URL+" goes direct", evidence))
 		case r.Bypass.Caveat != nil:

@@ -320,8 +320,17 @@ func TestEvaluate(t *testing.T) {
 				"internalBypassed:https://vda7.corp.example:8443": {status: StatusPass},
 			}},
 		{"internal resources, WinHTTP direct until the import", machine{native: direct(), wow64: direct(), ie: ieProxy}, []string{"dc01.corp.example", "www.example.com"}, false, map[string]want{
-			"internalBypassed:dc01.corp.example": {status: StatusPass, message: "for when its proxy is imported"},
+			"internalBypassed:dc01.corp.example": {status: StatusPass, message: "would still go direct"},
 			"internalBypassed:www.example.com":   {status: StatusWarn, command: "ccproxy plan --import-ie --add-bypass www.example.com"},
+		}},
+		// The look-ahead judges the installer's list by WinHTTP's rules, as after the import:
+		// 10.* carries its caveat before the import as after it, and a host that goes direct
+		// only because the installer has no https proxy is not said to be covered.
+		{"internal resources, WinHTTP direct, the installer's 10.*", machine{native: direct(), wow64: direct(), ie: ieProxy}, []string{"10.1.2.3"}, false, map[string]want{
+			"internalBypassed:10.1.2.3": {status: StatusWarn, command: "ccproxy plan --import-ie --add-bypass 10.1.2.3", message: "left-most"},
+		}},
+		{"internal resources, WinHTTP direct, the installer's http-only proxy", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect|model.FlagProxy, "http=proxy.corp.example:8080", "<local>", "")}, []string{"vda.corp.example"}, false, map[string]want{
+			"internalBypassed:vda.corp.example": {status: StatusPass, message: "the proxy string has no entry for https URLs"},
 		}},
 		{"internal resources, nothing to import", machine{native: direct(), wow64: direct(), ie: ie(model.FlagDirect, "", "", "")}, []string{"www.example.com"}, true, map[string]want{
 			"internalBypassed:www.example.com": {status: StatusPass, message: "no proxy"},
