@@ -19,6 +19,8 @@ type CheckRun struct {
 		Host *string `json:"host"`
 	} `json:"source"`
 	StartedAt time.Time `json:"startedAt"`
+	// Region is the Citrix Cloud region whose endpoints the check probed; read as it is.
+	Region json.RawMessage `json:"region"`
 	Routing   struct {
 		Source string  `json:"source"`
 		Proxy  *string `json:"proxy"`
@@ -160,4 +162,13 @@ func (c *CheckRun) CompareFix() *string {
 		}
 	}
 	return nil
+}
+
+// RegionName is the region the check probed, "" when the document does not say.
+func (c *CheckRun) RegionName() string {
+	var r string
+	if json.Unmarshal(c.Region, &r) != nil {
+		return ""
+	}
+	return r
 }

@@ -67,6 +67,14 @@ func (c *context) servicesRouteReaches() []Finding {
 		fix("ask the proxy and firewall teams to allow the endpoints 'ccproxy endpoints' lists, without authentication or TLS inspection, and CONNECT to IP addresses (R8)", nil)}
 }
 
+// region is the region this test judges: its catalog's, commercial by default.
+func (c *context) region() string {
+	if c.o.Catalog != nil && c.o.Catalog.Region != "" {
+		return c.o.Catalog.Region
+	}
+	return "commercial"
+}
+
 // checkMaxSkew is how far apart a check and the state it is judged with may be. The check
 // must be of the settings this state holds: the WinHTTP setting is compared above, but the
 // network around it (proxy, firewall, DNS) changes too, so a check of another day is not
@@ -94,6 +102,10 @@ func (c *context) checkNotEvidence(k *model.CheckRun) string {
 		if required != k.Counts.Required || passed != k.Counts.RequiredPassed {
 			return fmt.Sprintf("the check document %s is inconsistent: its counts say %d of %d required endpoints passed, its endpoints %d of %d; it is not evidence: run 'ccproxy check --compare' again", k.Name, k.Counts.RequiredPassed, k.Counts.Required, passed, required)
 		}
+	}
+	// A check of another region's endpoints says nothing of this region's (test --region).
+	if cr, tr := k.RegionName(), c.region(); cr != "" && tr != "" && !strings.EqualFold(cr, tr) {
+		return fmt.Sprintf("the check probed the %s region's endpoints, and this test judges the %s region's: run 'ccproxy check --compare --region %s', or test with --region %s", cr, tr, tr, cr)
 	}
 	if why := k.CheckOKContradiction(); why != "" {
 		return fmt.Sprintf("the check document %s is inconsistent: %s; it is not evidence: run 'ccproxy check --compare' again", k.Name, why)

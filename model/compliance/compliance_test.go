@@ -546,6 +546,10 @@ func TestCheckDocumentEvidence(t *testing.T) {
 		{"another machine", func(_ *model.CheckRun, st *model.State) { st.Source.Host = model.Ptr("CC2") }, StatusNotChecked, VerdictIncomplete, "another machine"},
 		{"older than a day", func(k *model.CheckRun, _ *model.State) { k.StartedAt = now.Add(-25 * time.Hour) }, StatusNotChecked, VerdictIncomplete, "24 hours"},
 		{"a day after the state", func(k *model.CheckRun, _ *model.State) { k.StartedAt = now.Add(25 * time.Hour) }, StatusNotChecked, VerdictIncomplete, "24 hours"},
+		{"a check of another region", func(k *model.CheckRun, _ *model.State) { k.Region = []byte(`"japan"`) }, StatusNotChecked, VerdictIncomplete, "japan region's endpoints"},
+		{"a check of this region", func(k *model.CheckRun, _ *model.State) { k.Region = []byte(`"commercial"`) }, StatusPass, VerdictCompliant, "reached all 2"},
+		{"ok over misrouted endpoints", func(k *model.CheckRun, _ *model.State) { k.AllRoutesAsExpected = []byte(`false`) }, StatusNotChecked, VerdictIncomplete, "allRoutesAsExpected is false"},
+		{"ok over a detected interception", func(k *model.CheckRun, _ *model.State) { k.Interception = []byte(`{"verdict":"detected"}`) }, StatusNotChecked, VerdictIncomplete, "interception verdict is detected"},
 		{"a consistent failing check", func(k *model.CheckRun, _ *model.State) {
 			k.OK, k.Endpoints[1].Status, k.Counts.RequiredPassed = false, "fail", 1
 		}, StatusFail, VerdictNotCompliant, "1 of 2"},
