@@ -13,7 +13,11 @@ import (
 
 // ieVariant is the installer's machine of ie-proxy-winhttp-direct.reg (WinHTTP direct) with
 // other manual settings in its DefaultConnectionSettings blob.
-type ieVariant struct{ name, proxy, bypass string }
+type ieVariant struct {
+	name, proxy, bypass string
+	internal            []string // --internal flags of the run, nil for random ones
+	winhttpBypass       string   // WinHTTP set to the same proxy with this list; "": direct
+}
 
 func (v ieVariant) machine(t *testing.T) *system.MemStore {
 	t.Helper()
@@ -35,6 +39,16 @@ func (v ieVariant) machine(t *testing.T) *system.MemStore {
 		}
 		_ = st.SetValue(key+`\Connections`, name, system.Value{Type: val.Type, Data: data})
 	}
+	if v.winhttpBypass != "" {
+		blob := &model.ConnBlob{Version: model.WinHTTPVersionNew, Flags: model.FlagDirect | model.FlagProxy, Proxy: v.proxy, Bypass: v.winhttpBypass}
+		data, err := blob.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{model.WinHTTPNativeKey, model.WinHTTPWOW64Key} {
+			_ = st.SetValue(k, model.WinHTTPValue, system.Value{Type: model.RegBinary, Data: data})
+		}
+	}
 	_ = st.SetValue(key, "ProxyServer", model.EncodeRegString(v.proxy))
 	_ = st.SetValue(key, "ProxyOverride", model.EncodeRegString(v.bypass))
 	return st
@@ -49,9 +63,12 @@ func TestOneNextStepFixesEverythingAPlanCan(t *testing.T) {
 	// Installers whose settings an import would copy into a failing WinHTTP setting: a
 	// bypass entry that covers Citrix Cloud (R1), and a proxy string written per scheme.
 	variants := []ieVariant{
-		{"ie bypasses *.cloud.com", "proxy.corp.example:8080", "<local>;*.cloud.com;*.corp.example"},
-		{"ie bypasses a Citrix host", "proxy.corp.example:8080", "<local>;customers.cloud.com"},
-		{"ie per-scheme", "http=proxy.corp.example:8080;https=proxy.corp.example:8080", "<local>;*.corp.example"},
+		{"ie bypasses *.cloud.com", "proxy.corp.example:8080", "<local>;*.cloud.com;*.corp.example", nil, ""},
+		{"ie bypasses a Citrix host", "proxy.corp.example:8080", "<local>;customers.cloud.com", nil, ""},
+		{"ie per-scheme", "http=proxy.corp.example:8080;https=proxy.corp.example:8080", "<local>;*.corp.example", nil, ""},
+		// An internal resource that only the dropped entry covered is named on its own.
+		{"ie bypasses *.windows.net, an internal host under it", "proxy.corp.example:8080", "<local>;*.windows.net", []string{"--internal", "sql01.database.windows.net"}, ""},
+		{"winhttp bypasses *.windows.net, an internal host under it", "proxy.corp.example:8080", "<local>;*.windows.net", []string{"--internal", "sql01.database.windows.net"}, "<local>;*.windows.net"},
 	}
 	rng := rand.New(rand.NewSource(24))
 	for i := 0; i < 24+len(variants); i++ {
@@ -64,6 +81,9 @@ func TestOneNextStepFixesEverythingAPlanCan(t *testing.T) {
 		if i < len(variants) {
 			m = newPlanMachine(t, variants[i].machine(t))
 			ex = variants[i].name
+			if variants[i].internal != nil {
+				flags = variants[i].internal
+			}
 		}
 		before := m.planRun(t, nil, append([]string{"test", "--compress"}, flags...)...)
 		fix := ""

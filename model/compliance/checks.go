@@ -216,13 +216,7 @@ func (c *context) importedBypass() string {
 	if len(bad) == 0 || bypass.ParseProxy(c.ieProxy).HasCredentials() {
 		return c.ieBypass
 	}
-	var keep []string
-	for _, x := range bypass.Parse(c.ieBypass).Entries {
-		if !bad[x.Value] {
-			keep = append(keep, x.Value)
-		}
-	}
-	return strings.Join(keep, ";")
+	return strings.Join(c.keepInternal(c.ieBypass, bad), ";")
 }
 
 // importBase is what the fix writes to give WinHTTP the installer's settings: --import-ie,
@@ -237,15 +231,12 @@ func (c *context) importBase() (args, left []string) {
 	if len(bad) == 0 || !c.ieManual || bypass.ParseProxy(c.ieProxy).HasCredentials() {
 		return importArgs(c.st.Source.WinINetOwner), nil
 	}
-	var keep []string
 	for _, x := range bypass.Parse(c.ieBypass).Entries {
 		if bad[x.Value] {
 			left = append(left, x.Value)
-		} else {
-			keep = append(keep, x.Value)
 		}
 	}
-	return setArgs(c.ieProxy, strings.Join(keep, ";")), left
+	return setArgs(c.ieProxy, strings.Join(c.keepInternal(c.ieBypass, bad), ";")), left
 }
 
 // winhttpReadable: a value that cannot be decoded leaves the services' route unknown.

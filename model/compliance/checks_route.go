@@ -65,12 +65,7 @@ func (c *context) winhttpProxyUsable() []Finding {
 	if hits, bad := c.cloudBypassed(); len(hits) > 0 {
 		f := finding(id, StatusFail, fmt.Sprintf("WinHTTP's bypass list sends the services to Citrix Cloud directly, past the proxy, which a network that allows outbound traffic only through the proxy (R1) refuses: %s", model.ListSome(hits, "; ")),
 			append(evidence, ev("winhttp.native.bypass.raw", orNull(c.natBypass)))...)
-		var keep []string
-		for _, x := range bypass.Parse(c.natBypass).Entries {
-			if !bad[x.Value] {
-				keep = append(keep, x.Value)
-			}
-		}
+		keep := c.keepInternal(c.natBypass, bad)
 		f.Remediation = &Remediation{Summary: "remove the bypass entries that match Citrix Cloud addresses from WinHTTP's bypass list, so the services reach Citrix Cloud through the proxy",
 			Command: c.planCommand(setArgs(c.natProxy, strings.Join(keep, ";"))...)}
 		return []Finding{f}
@@ -308,6 +303,32 @@ func bypassWords(r RouteEntry) string {
 // an entry matching any host the pattern names is enough to send some of that traffic direct.
 func (c *context) cloudBypassed() (hits []string, entries map[string]bool) {
 	return c.cloudBypassedBy(c.natBypass)
+}
+
+// keepInternal is a bypass list less the entries in drop, plus each internal resource
+// (--internal) that only a dropped entry sent direct, named on its own: removing an entry
+// that covers Citrix Cloud must not send an internal resource to the proxy (R7).
+func (c *context) keepInternal(list string, drop map[string]bool) []string {
+	var keep []string
+	have := map[string]bool{}
+	for _, x := range bypass.Parse(list).Entries {
+		if !drop[x.Value] {
+			keep = append(keep, x.Value)
+			have[strings.ToLower(x.Value)] = true
+		}
+	}
+	all := routeSettings{stack: bypass.StackWinHTTP, list: bypass.Parse(list)}
+	for _, h := range c.o.Internal {
+		r, err := all.route(h)
+		if err != nil || r.Bypass.Entry == nil || !drop[*r.Bypass.Entry] {
+			continue
+		}
+		if e := bypassEntryFor(r); !have[strings.ToLower(e)] {
+			have[strings.ToLower(e)] = true
+			keep = append(keep, e)
+		}
+	}
+	return keep
 }
 
 // cloudBypassedBy is cloudBypassed for any bypass list: the installer's, before an import
