@@ -20,8 +20,8 @@ type CheckRun struct {
 	} `json:"source"`
 	StartedAt time.Time `json:"startedAt"`
 	// Region is the Citrix Cloud region whose endpoints the check probed; read as it is.
-	Region json.RawMessage `json:"region"`
-	Routing   struct {
+	Region  json.RawMessage `json:"region"`
+	Routing struct {
 		Source string  `json:"source"`
 		Proxy  *string `json:"proxy"`
 		Bypass *string `json:"bypass"`
