@@ -3,6 +3,7 @@ package compliance
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"ccproxy/model"
 	"ccproxy/model/bypass"
@@ -210,6 +211,14 @@ func (c *context) importCommand() *string {
 	return c.planCommand(args...)
 }
 
+// directProven says whether the check document given with --check is evidence that the
+// services' own direct route (WinHTTP direct, as this state holds it) reached every required
+// endpoint: the conditions under which servicesRouteReaches passes.
+func (c *context) directProven() bool {
+	k := c.o.Check
+	return k != nil && k.OK && k.Routing.Source == "winhttp" && k.Routing.Proxy == nil && c.natMode == "direct" && c.checkNotEvidence(k) == ""
+}
+
 // importedBypass is the bypass list the installer's fix writes into WinHTTP (importBase).
 func (c *context) importedBypass() string {
 	_, bad := c.cloudBypassedBy(c.ieBypass)
@@ -328,6 +337,12 @@ func (c *context) installerProxyInServices() []Finding {
 		return []Finding{finding(id, StatusNotChecked, c.noWinHTTP(), evidence...)}
 	case !c.ieManual:
 		return []Finding{finding(id, StatusNotApplicable, "the installer's settings (WinINet, "+c.owner+") have no manual proxy"+c.caveat, evidence...)}
+	case c.natMode == "direct" && c.directProven():
+		// A check of this machine's own direct route reached every required endpoint: the
+		// services do not need the installer's proxy, and an import would trade a route
+		// proven to work for one that is not (servicesRouteReaches judges the same check).
+		return []Finding{finding(id, StatusPass, fmt.Sprintf("the installer's settings (WinINet, %s) use the proxy %s and WinHTTP is set to direct access, which the check of %s proves reaches every required Citrix Cloud endpoint%s",
+			c.owner, c.ieProxy, c.o.Check.StartedAt.UTC().Format(time.RFC3339), c.caveat), append(evidence, ev("check", c.o.Check.Name), ev("check.ok", true))...)}
 	case c.natMode == "direct":
 		summary := "import the installer's proxy settings into WinHTTP (what 'netsh winhttp import proxy source=ie' does), then restart the machine (R5)"
 		if _, left := c.importBase(); len(left) > 0 {

@@ -215,7 +215,7 @@ func (c *context) internalBypassed() []Finding {
 	}
 	s, err := settingsFor(c.st, bypass.StackWinHTTP, ViewNative)
 	var imp *routeSettings
-	if err == nil && c.natMode == "direct" && c.ieManual {
+	if err == nil && c.natMode == "direct" && c.ieManual && !c.directProven() {
 		// After the import the installer's proxy applies; say now which hosts it would catch.
 		x := routeSettings{stack: bypass.StackWinHTTP, proxy: bypass.ParseProxy(c.ieProxy), list: bypass.Parse(c.importedBypass())}
 		imp = &x

@@ -625,3 +625,39 @@ func TestAutoDetectUnknown(t *testing.T) {
 		t.Errorf("%s %q", f.Status, f.Message)
 	}
 }
+
+// A check that proves the services' own direct route reaches everything settles the
+// installer's proxy: no import is asked for, which would trade a proven route for an unproven
+// one. Without the check, or with a check of another route, the import is still the fix.
+func TestDirectProvenByCheck(t *testing.T) {
+	ieProxy := ie(model.FlagDirect|model.FlagProxy, "proxy.corp.example:8080", "<local>;*.corp.example", "")
+	m := machine{native: direct(), wow64: direct(), ie: ieProxy}
+	check := func(proxy *string) *model.CheckRun {
+		k := &model.CheckRun{Name: "check.json", StartedAt: now.Add(-time.Hour), OK: true}
+		k.Routing.Source, k.Routing.Proxy = "winhttp", proxy
+		k.Counts.Required, k.Counts.RequiredPassed = 2, 2
+		return k
+	}
+	for _, c := range []struct {
+		name   string
+		k      *model.CheckRun
+		status string
+	}{
+		{"direct proven", check(nil), StatusPass},
+		{"no check", nil, StatusFail},
+		{"a check of a proxy route", check(model.Ptr("proxy.corp.example:8080")), StatusFail},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := Evaluate(m.state(t), Options{Check: c.k, Internal: []string{"www.example.com"}})
+			f := byID(r)[CheckInstallerProxyInServices]
+			if f.Status != c.status {
+				t.Errorf("%s: %s %q", CheckInstallerProxyInServices, f.Status, f.Message)
+			}
+			in := byID(r)["internalBypassed:www.example.com"]
+			if c.status == StatusPass && in.Status != StatusPass {
+				t.Errorf("internal resource judged against an import nobody asks for: %s %q", in.Status, in.Message)
+			}
+			checkInvariants(t, r)
+		})
+	}
+}
