@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -119,6 +120,16 @@ func NewValueDoc(name string, v *RegValue) ValueDoc {
 	return d
 }
 
+// quoteRedacted quotes a string already redacted by its slot's grammar, as jsonQuote does
+// but without jsonQuote's one-value rule, which would hide a list up to its last '@'.
+func quoteRedacted(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
 // blobText is a blob in one line of words.
 func blobText(c *ConnBlob) string {
 	var flags []string
@@ -130,9 +141,13 @@ func blobText(c *ConnBlob) string {
 			flags = append(flags, f.name)
 		}
 	}
-	s := fmt.Sprintf("version 0x%x, counter %d, flags 0x%x (%s), proxy %s, bypass %s", c.Version, c.Counter, c.Flags, strings.Join(flags, ", "), jsonQuote(c.Proxy), jsonQuote(c.Bypass))
+	// Each string is redacted by the grammar of its slot here: the free-text rule the
+	// document writer applies afterwards would take "http=u:pw@p:8080" or "<local>;u:pw@x"
+	// for one word and hide the scheme= and the entries before it with the secret.
+	s := fmt.Sprintf("version 0x%x, counter %d, flags 0x%x (%s), proxy %s, bypass %s", c.Version, c.Counter, c.Flags, strings.Join(flags, ", "),
+		quoteRedacted(RedactProxyList(c.Proxy)), quoteRedacted(RedactProxyList(c.Bypass)))
 	if c.WinINet {
-		s += ", autoConfigUrl " + jsonQuote(c.AutoConfigURL)
+		s += ", autoConfigUrl " + quoteRedacted(RedactURL(c.AutoConfigURL))
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -44,4 +45,39 @@ func TestBlobDocRedactsEveryString(t *testing.T) {
 			t.Errorf("%s: decoded strings %q %q %q", name, back.Proxy, back.Bypass, back.AutoConfigURL)
 		}
 	}
+}
+
+// A blob's one-line text keeps what surrounds a secret: the scheme= of its entry and the
+// other entries of its list.
+func TestBlobTextRedactsBySlot(t *testing.T) {
+	c := &ConnBlob{Version: WinHTTPVersionNew, Flags: FlagDirect | FlagProxy, Proxy: "http=u:pw@p.example:8080;https=q.example:8443", Bypass: "<local>;u:pw@x.example"}
+	data, err := c.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewValueDoc(WinHTTPValue, &RegValue{Type: RegBinary, Data: data})
+	out, err := MarshalDocument(d, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := gjsonText(t, out)
+	for _, want := range []string{`proxy "http=***@p.example:8080;https=q.example:8443"`, `bypass "<local>;***@x.example"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text %s lacks %s", text, want)
+		}
+	}
+	if strings.Contains(string(out), "pw") {
+		t.Errorf("the secret is shown: %s", out)
+	}
+}
+
+func gjsonText(t *testing.T, doc []byte) string {
+	t.Helper()
+	var v struct {
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(doc, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.Text
 }
