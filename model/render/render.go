@@ -137,9 +137,22 @@ func (w *writer) paint(code, s string) string {
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
+// upperWord is a word of the document in capitals when it is one of ASCII letters, as every
+// status and decision ccproxy writes is; any other value (an edited document) is shown as it
+// is, escaped to ASCII: upper-casing its escapes (\xa2) or its letters (U+043A) would show
+// something else, and not always in ASCII.
+func upperWord(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return jsonin.ASCII(s)
+		}
+	}
+	return strings.ToUpper(s)
+}
+
 // status renders a status word in capitals, padded to width, coloured by meaning.
 func (w *writer) status(s string, width int) string {
-	word := strings.ToUpper(s)
+	word := upperWord(s)
 	switch s {
 	case "notChecked":
 		word = "NOT CHECKED"

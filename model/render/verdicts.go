@@ -123,7 +123,7 @@ func (w *writer) route(d gjson.Result) {
 			r.Get("notes").ForEach(func(_, n gjson.Result) bool { notes = append(notes, n.String()); return true })
 			why = strings.Join(notes, "; ")
 		}
-		decision := strings.ToUpper(r.Get("decision").String())
+		decision := upperWord(r.Get("decision").String())
 		if p := r.Get("proxy.address").String(); p != "" && r.Get("decision").String() == "proxy" {
 			decision += " " + p
 		}
