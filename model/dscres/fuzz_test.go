@@ -52,14 +52,18 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// onlyAsPassword says whether every "secret" in the input is a password: followed by an '@'
-// before its string ends. A mutated input can put the word elsewhere (a key "wi:secretnhttp"),
-// where no '@' makes it a credential and a message may rightly quote it.
+// onlyAsPassword says whether every "secret" in the input is a password: the userinfo of a
+// "user:secret@host", after a ':' and followed by an '@' before its string ends. A mutated
+// input can put the word elsewhere (a key "wi:secretnhttp" or "winsecret@http"), where it is
+// no credential by the redactor's grammar and a message may rightly quote it.
 func onlyAsPassword(data string) bool {
 	for i := 0; ; {
 		k := strings.Index(data[i:], "secret")
 		if k < 0 {
 			return true
+		}
+		if i+k == 0 || data[i+k-1] != ':' {
+			return false
 		}
 		i += k + len("secret")
 		end := strings.IndexAny(data[i:], "\"")
